@@ -1,0 +1,1 @@
+"""accounts: admin (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""accounts: events (see DESIGN.md §2)."""

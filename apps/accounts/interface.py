@@ -1,0 +1,1 @@
+"""accounts: interface (see DESIGN.md §2)."""

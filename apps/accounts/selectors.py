@@ -1,0 +1,1 @@
+"""accounts: selectors (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""accounts: services (see DESIGN.md §2)."""

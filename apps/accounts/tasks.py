@@ -1,0 +1,1 @@
+"""accounts: tasks (see DESIGN.md §2)."""

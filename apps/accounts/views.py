@@ -1,0 +1,1 @@
+"""accounts: views (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""fraud: admin (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""fraud partner API: serializers."""

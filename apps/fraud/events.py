@@ -1,0 +1,1 @@
+"""fraud: events (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""fraud: interface (see DESIGN.md §2)."""

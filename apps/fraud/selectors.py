@@ -1,0 +1,1 @@
+"""fraud: selectors (see DESIGN.md §2)."""

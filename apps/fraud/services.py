@@ -1,0 +1,1 @@
+"""fraud: services (see DESIGN.md §2)."""

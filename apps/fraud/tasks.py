@@ -1,0 +1,1 @@
+"""fraud: tasks (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""fraud: views (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""kyc: admin (see DESIGN.md §2)."""

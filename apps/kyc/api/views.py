@@ -1,0 +1,1 @@
+"""kyc partner API: views."""

@@ -1,0 +1,1 @@
+"""kyc: events (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""kyc: interface (see DESIGN.md §2)."""

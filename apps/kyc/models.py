@@ -1,0 +1,1 @@
+"""kyc: models (see DESIGN.md §2)."""

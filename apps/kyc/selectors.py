@@ -1,0 +1,1 @@
+"""kyc: selectors (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""kyc: services (see DESIGN.md §2)."""

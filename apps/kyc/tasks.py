@@ -1,0 +1,1 @@
+"""kyc: tasks (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""kyc: views (see DESIGN.md §2)."""

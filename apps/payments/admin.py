@@ -1,0 +1,1 @@
+"""payments: admin (see DESIGN.md §2)."""

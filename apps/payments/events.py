@@ -1,0 +1,1 @@
+"""payments: events (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""payments: interface (see DESIGN.md §2)."""

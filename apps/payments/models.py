@@ -1,0 +1,1 @@
+"""payments: models (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""payments: selectors (see DESIGN.md §2)."""

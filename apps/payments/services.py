@@ -1,0 +1,1 @@
+"""payments: services (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""payments: tasks (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""payments: views (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""reporting: admin (see DESIGN.md §2)."""

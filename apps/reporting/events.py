@@ -1,0 +1,1 @@
+"""reporting: events (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""reporting: interface (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""reporting: models (see DESIGN.md §2)."""

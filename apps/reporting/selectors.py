@@ -1,0 +1,1 @@
+"""reporting: selectors (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""reporting: services (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""reporting: tasks (see DESIGN.md §2)."""

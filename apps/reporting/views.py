@@ -1,0 +1,1 @@
+"""reporting: views (see DESIGN.md §2)."""

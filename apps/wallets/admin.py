@@ -1,0 +1,1 @@
+"""wallets: admin (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""wallets partner API: serializers."""

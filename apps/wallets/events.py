@@ -1,0 +1,1 @@
+"""wallets: events (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""wallets: interface (see DESIGN.md §2)."""

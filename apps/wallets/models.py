@@ -1,0 +1,1 @@
+"""wallets: models (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""wallets: selectors (see DESIGN.md §2)."""

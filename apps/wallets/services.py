@@ -1,0 +1,1 @@
+"""wallets: services (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""wallets: tasks (see DESIGN.md §2)."""

@@ -1,0 +1,21 @@
+"""In-process subscriptions: apps subscribe their handlers in AppConfig.ready()."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[[str, dict[str, Any]], None]  # (event_id, payload)
+
+_handlers: dict[str, dict[str, Handler]] = defaultdict(dict)
+
+
+def subscribe(name: str, handler: Handler) -> Handler:
+    """Subscribe ``handler`` to events called ``name``; it must be safe to run twice."""
+    _handlers[name][f"{handler.__module__}.{handler.__qualname__}"] = handler
+    return handler
+
+
+def handlers_for(name: str) -> dict[str, Handler]:
+    return dict(_handlers.get(name, {}))

@@ -1,0 +1,31 @@
+"""Run every benchmark; `python -m bench [NAME ...]` runs only the named groups."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+GROUPS = ["money"]
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+    chosen = argv or GROUPS
+    unknown = sorted(set(chosen) - set(GROUPS))
+    if unknown:
+        sys.stderr.write(f"bench: unknown group(s) {', '.join(unknown)}; known: {', '.join(GROUPS)}\n")
+        return 2
+    for group in chosen:
+        module = importlib.import_module(f"bench.{group}")
+        code = module.run()
+        if code:
+            return int(code)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

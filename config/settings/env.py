@@ -1,0 +1,61 @@
+"""Reading the environment: every bad value stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import environ
+
+env = environ.Env()
+
+
+def fail(variable: str, problem: str) -> NoReturn:
+    """Stop start-up with a one-line message (no traceback): operators read this at 3 a.m."""
+    sys.stderr.write(f"bankcore: configuration error: {variable}: {problem}\n")
+    raise SystemExit(2)
+
+
+def database(default_sqlite_path: str) -> dict[str, Any]:
+    url = env.str("DATABASE_URL", default="")
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path}
+    try:
+        config = environ.Env.db_url_config(url)
+    except Exception as exc:  # environ raises several types for a malformed URL
+        fail("DATABASE_URL", f"not a database URL ({exc})")
+    engine = config.get("ENGINE", "")
+    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        fail("DATABASE_URL", f"unsupported database {url.split(':', 1)[0]!r}; use postgres:// or sqlite://")
+    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
+        fail("DATABASE_URL", "names no database")
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    if engine == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})
+    return dict(config)
+
+
+def redis_url() -> str:
+    url = str(env.str("REDIS_URL", default=""))
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        fail("REDIS_URL", "must start with redis://, rediss:// or unix://")
+    return url
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def boolean(variable: str, default: bool) -> bool:
+    raw = env.str(variable, default="true" if default else "false").strip().lower()
+    if raw not in _TRUE | _FALSE:
+        fail(variable, "must be true or false")
+    return raw in _TRUE
+
+
+def integer(variable: str, default: int) -> int:
+    try:
+        return int(env.int(variable, default=default))
+    except Exception:
+        fail(variable, "must be an integer")

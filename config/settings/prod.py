@@ -1,0 +1,32 @@
+"""Production: refuses to start without a real secret, Postgres and Redis."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, REDIS_URL
+from config.settings.env import env, fail, integer
+
+DEBUG = False
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY or SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    fail("SECRET_KEY", "set a random secret of at least 50 characters")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    fail("DATABASE_URL", "production needs postgres://")
+if not REDIS_URL:
+    fail("REDIS_URL", "production needs Redis for the cache and the Celery broker")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    fail("ALLOWED_HOSTS", "list the host names the bank is served on")
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = integer("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

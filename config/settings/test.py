@@ -1,0 +1,16 @@
+"""Settings for pytest. DATABASE_URL/REDIS_URL, when set, still select Postgres and Redis."""
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests run tasks inline; the real-worker smoke test builds its own non-eager app.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}
+# Serve static files straight from the app folders; no collectstatic needed.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from bankcore.observability import views as ops
+from bankcore.portal import views as portal
+
+api_v1 = [
+    path("accounts/", include("apps.accounts.api.urls")),
+    path("wallets/", include("apps.wallets.api.urls")),
+    path("payments/", include("apps.payments.api.urls")),
+    path("kyc/", include("apps.kyc.api.urls")),
+    path("fraud/", include("apps.fraud.api.urls")),
+    path("reporting/", include("apps.reporting.api.urls")),
+]
+
+app_pages = [
+    path("accounts/", include("apps.accounts.urls")),
+    path("wallets/", include("apps.wallets.urls")),
+    path("payments/", include("apps.payments.urls")),
+    path("kyc/", include("apps.kyc.urls")),
+    path("fraud/", include("apps.fraud.urls")),
+    path("reporting/", include("apps.reporting.urls")),
+]
+
+urlpatterns = [
+    path("", portal.landing, name="landing"),
+    path("health/", ops.health, name="health"),
+    path("metrics", ops.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("app/", include(app_pages)),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

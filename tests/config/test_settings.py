@@ -1,0 +1,75 @@
+"""Start-up refuses bad configuration with one line naming the variable, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k8s2-JxQv9m4pLr7tNz3wYb6cHd1fGe5aUi0oKs8jWq2xVn4yMt6"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS"}
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DATABASE_URL": "mysql2://nope"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://localhost:5432/"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.prod"}, "SECRET_KEY"),
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": GOOD_SECRET}, "DATABASE_URL"),
+        (
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+                "SECRET_KEY": GOOD_SECRET,
+                "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/bankcore",
+            },
+            "REDIS_URL",
+        ),
+    ],
+)
+def test_bad_configuration_stops_with_one_line(env: dict[str, str], variable: str) -> None:
+    result = manage("check", **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"bankcore: configuration error: {variable}:")
+    assert "Traceback" not in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bankcore",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="bank.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
