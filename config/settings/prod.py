@@ -18,6 +18,8 @@ if not ALLOWED_HOSTS:
     fail("ALLOWED_HOSTS", "list the host names the bank is served on")
 
 SECURE_SSL_REDIRECT = True
+# Load balancers and Prometheus probe these over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = integer("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
