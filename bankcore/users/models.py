@@ -54,3 +54,44 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event, append-only; the auditor role reads these.
+
+    ``email`` keeps the address typed at a failed login even when no such user exists.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOGOUT = "logout", "Logged out"
+        LOCKED_OUT = "locked_out", "Locked out"
+        OTP_VERIFIED = "otp_verified", "Second factor verified"
+        OTP_FAILED = "otp_failed", "Second factor refused"
+        DEVICE_ADDED = "device_added", "2FA device added"
+        DEVICE_REMOVED = "device_removed", "2FA device removed"
+        BACKUP_CODES = "backup_codes", "Backup codes generated"
+        SESSIONS_REVOKED = "sessions_revoked", "Signed out everywhere"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        EMAIL_CHANGED = "email_changed", "E-mail changed"
+        SCA_APPROVED = "sca_approved", "Challenge approved"
+        SCA_REFUSED = "sca_refused", "Challenge refused"
+        APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+        APPROVAL_APPROVED = "approval_approved", "Approval granted"
+        APPROVAL_REJECTED = "approval_rejected", "Approval rejected"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    email = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["user", "-at"], name="audit_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.email}"

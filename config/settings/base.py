@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "csp",
     # shared kernel
     "bankcore.users",
+    "bankcore.approvals",
     "bankcore.ledger",
     "bankcore.events",
     "bankcore.observability",

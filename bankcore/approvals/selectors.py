@@ -1,0 +1,28 @@
+"""Reads on approval requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from bankcore.approvals.models import ApprovalRequest
+
+
+def payload_hash(*, payload: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON form (sorted keys, no spaces): equal payloads, equal hashes."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def approval_get(*, request_id: int) -> ApprovalRequest:
+    return ApprovalRequest.objects.get(pk=request_id)
+
+
+def approval_pending_list(*, action: str | None = None) -> list[ApprovalRequest]:
+    qs = ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING)
+    if action is not None:
+        qs = qs.filter(action=action)
+    return list(qs.order_by("requested_at", "id"))
