@@ -9,5 +9,7 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from bankcore import demo
         from bankcore.users import demo as users_demo
+        from bankcore.users import signals
 
+        signals.connect()
         demo.register("users", users_demo.seed, order=10)

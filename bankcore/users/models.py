@@ -95,3 +95,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.email}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session, so a user can see where they are signed in and end them all.
+
+    The session itself lives in Django's session store; this row only indexes it by user.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tracked_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

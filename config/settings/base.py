@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -20,7 +21,8 @@ DEBUG = boolean("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # the admin, behind django-otp: staff need a verified second factor (bankcore.users.admin_site)
+    "bankcore.users.admin_config.BankAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,12 +36,20 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "csp",
+    "allauth",
+    "allauth.account",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     # shared kernel
     "bankcore.users",
     "bankcore.approvals",
+    "bankcore.sca",
     "bankcore.ledger",
     "bankcore.events",
     "bankcore.observability",
+    "bankcore.api",
     # bounded contexts
     "apps.accounts",
     "apps.wallets",
@@ -57,10 +67,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "bankcore.users.middleware.SecondFactorMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last, as django-axes asks: it turns a lockout flagged during authentication into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,6 +103,11 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
+AUTHENTICATION_BACKENDS = [
+    # first: refuses any authentication while the account or the IP is locked out
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -177,6 +197,35 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = integer("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # sliding idle timeout
+
+# --- identity: allauth (e-mail login), django-otp (second factor), django-axes (lockout) ---------
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/app/"
+ACCOUNT_ADAPTER = "bankcore.users.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address; a new one replaces the old only once verified
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link preview must not confirm an address
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_SESSION_REMEMBER = False  # the idle timeout below always applies
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[bankcore] "
+# django-axes is the one login lockout, for the portal and the admin alike; allauth keeps its other limits.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_FORMS = {"add_email": "bankcore.users.forms.ChangeEmailForm"}
+OTP_TOTP_ISSUER = "bankcore"
+AXES_FAILURE_LIMIT = integer("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=integer("AXES_COOLOFF_MINUTES", 15))
+# Locked per account and, separately, per IP address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "bankcore.users.lockout.username_from"
+AXES_LOCKOUT_CALLABLE = "bankcore.users.lockout.lockout_response"
+AXES_VERBOSE = False
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bank@bankcore.localhost")

@@ -14,3 +14,5 @@ LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}
 # Serve static files straight from the app folders; no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# allauth counts requests per IP in the cache, which outlives a test; axes (in the database) still locks out.
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
