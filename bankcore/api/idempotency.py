@@ -1,0 +1,119 @@
+"""Idempotency keys for POSTs that create something (the `Idempotency-Key` header).
+
+The first request with a key claims it in its own committed row; the view then runs; its answer
+is stored and replayed byte for byte to every retry with the same key and the same body. A
+retry with another body is refused, and so is one that arrives while the first is still running.
+A claim left behind by a crashed request is taken over after ``STALE_AFTER``: the services the
+views call are idempotent on the same key, so taking over never doubles money.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bankcore.api.errors import problem
+from bankcore.api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+STALE_AFTER = timedelta(minutes=2)
+MAX_KEY_LENGTH = 255
+
+View = TypeVar("View", bound=Callable[..., Response])
+
+
+def request_owner(request: Request) -> str:
+    """Keys are scoped to whoever sent them: one partner can never replay another's answer."""
+    application_id = getattr(getattr(request, "auth", None), "application_id", None)
+    if application_id is not None:
+        return f"app:{application_id}"
+    user_id = getattr(request.user, "pk", None)
+    return f"user:{user_id}" if user_id is not None else "anonymous"
+
+
+def request_fingerprint(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    response = Response(record.body, status=record.status_code)
+    if record.status_code and record.status_code >= 400:
+        response.content_type = "application/problem+json"
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _claim(*, owner: str, key: str, fingerprint: str) -> IdempotencyRecord | Response:
+    """Claim the key (committed at once), or answer from the record already there."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(owner=owner, key=key, fingerprint=fingerprint, created_at=now)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        record = IdempotencyRecord.objects.select_for_update().get(owner=owner, key=key)
+        if record.fingerprint != fingerprint:
+            return problem(
+                status_code=422,
+                title="Idempotency key reused",
+                code="idempotency_key_reused",
+                detail="This Idempotency-Key was used for a different request.",
+            )
+        if record.state == IdempotencyRecord.State.DONE:
+            return _replay(record)
+        if now - record.created_at < STALE_AFTER:
+            return problem(
+                status_code=409,
+                title="Request in progress",
+                code="idempotency_request_in_progress",
+                detail="A request with this Idempotency-Key is still being processed; retry later.",
+            )
+        record.created_at = now  # take over an abandoned claim
+        record.save(update_fields=["created_at"])
+        return record
+
+
+def idempotent(view: View) -> View:
+    """Decorate an APIView's ``post``: requires the header; ``request.idempotency_key`` is set."""
+
+    @functools.wraps(view)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER, "").strip()
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            return problem(
+                status_code=400,
+                title="Idempotency-Key required",
+                code="idempotency_key_missing",
+                detail=f"Send a unique {HEADER} header (1 to {MAX_KEY_LENGTH} printable characters).",
+            )
+        claimed = _claim(owner=request_owner(request), key=key, fingerprint=request_fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        request.idempotency_key = key  # type: ignore[attr-defined]
+        try:
+            response = view(self, request, *args, **kwargs)
+        except Exception:
+            claimed.delete()  # nothing was stored for this key; let the client retry it
+            raise
+        if response.status_code >= 500:
+            claimed.delete()
+            return response
+        claimed.state = IdempotencyRecord.State.DONE
+        claimed.status_code = response.status_code
+        claimed.body = response.data
+        claimed.completed_at = timezone.now()
+        claimed.save(update_fields=["state", "status_code", "body", "completed_at"])
+        return response
+
+    return wrapper  # type: ignore[return-value]

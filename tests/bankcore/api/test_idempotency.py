@@ -1,0 +1,131 @@
+"""Idempotency-Key: the first answer is replayed, a different body is refused, races make one thing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.views import APIView
+
+from bankcore import events
+from bankcore.api.idempotency import idempotent
+from bankcore.api.models import IdempotencyRecord
+from bankcore.events.models import OutboxEvent
+from bankcore.users.models import User
+
+
+class CreateThing(APIView):
+    """Creates one outbox row per call: a stand-in for any money-moving POST."""
+
+    permission_classes = [IsAuthenticated]
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        if request.data.get("explode"):
+            raise RuntimeError("crash before anything was stored")
+        event_id = events.publish("thing.created", {"amount": request.data.get("amount")})
+        return Response({"id": event_id, "amount": request.data.get("amount")}, status=201)
+
+
+def post(user: User, data: dict[str, Any], key: str | None) -> Response:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    request = APIRequestFactory().post("/things", data, format="json", **headers)
+    force_authenticate(request, user=user)
+    response: Response = CreateThing.as_view()(request)
+    response.render()
+    return response
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return User.objects.create_user(email="alice@example.com", password="x")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return User.objects.create_user(email="bob@example.com", password="x")
+
+
+def test_retry_with_same_key_replays_the_first_answer(alice: User) -> None:
+    first = post(alice, {"amount": "10.00"}, "k-1")
+    again = post(alice, {"amount": "10.00"}, "k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.data == first.data
+    assert again["Idempotent-Replayed"] == "true"
+    assert OutboxEvent.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_refused(alice: User) -> None:
+    post(alice, {"amount": "10.00"}, "k-1")
+    other = post(alice, {"amount": "11.00"}, "k-1")
+    assert other.status_code == 422
+    assert other.data["code"] == "idempotency_key_reused"
+    assert OutboxEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", [None, "", "x" * 256, "bad\nkey"])
+def test_missing_or_malformed_key_is_refused_and_nothing_is_created(alice: User, key: str | None) -> None:
+    response = post(alice, {"amount": "1.00"}, key)
+    assert response.status_code == 400
+    assert response.data["code"] == "idempotency_key_missing"
+    assert OutboxEvent.objects.count() == 0
+
+
+def test_keys_are_scoped_to_their_owner(alice: User, bob: User) -> None:
+    post(alice, {"amount": "1.00"}, "shared")
+    for_bob = post(bob, {"amount": "1.00"}, "shared")
+    assert for_bob.status_code == 201
+    assert "Idempotent-Replayed" not in for_bob
+    assert OutboxEvent.objects.count() == 2
+
+
+def test_a_crashed_request_frees_its_key(alice: User) -> None:
+    assert post(alice, {"explode": True}, "k-crash").status_code == 500
+    assert not IdempotencyRecord.objects.filter(key="k-crash").exists()
+    assert post(alice, {"amount": "1.00"}, "k-crash").status_code == 201
+
+
+def test_in_progress_claim_answers_409_then_is_taken_over_when_stale(alice: User) -> None:
+    record = IdempotencyRecord.objects.create(owner=f"user:{alice.pk}", key="k-2", fingerprint="will-be-replaced")
+    from bankcore.api.idempotency import request_fingerprint  # same fingerprint as the real request
+
+    request = APIRequestFactory().post("/things", {"amount": "5.00"}, format="json")
+    force_authenticate(request, user=alice)
+    record.fingerprint = request_fingerprint(Request(request, parsers=CreateThing().get_parsers()))
+    record.save()
+    assert post(alice, {"amount": "5.00"}, "k-2").status_code == 409
+    record.created_at -= timedelta(minutes=10)
+    record.save()
+    assert post(alice, {"amount": "5.00"}, "k-2").status_code == 201
+    assert OutboxEvent.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_create_exactly_one_thing() -> None:
+    user = User.objects.create_user(email="racer@example.com", password="x")
+    barrier = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            statuses.append(post(user, {"amount": "3.00"}, "race").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert OutboxEvent.objects.count() == 1
+    assert statuses.count(201) >= 1
+    assert set(statuses) <= {201, 409}
