@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
+from bankcore import events
+from bankcore.events.models import OutboxEvent
+from bankcore.events.tasks import outbox_relay
 from bankcore.observability.tasks import ping
 from config.celery import app
 
@@ -17,8 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.worker
 
 
+def database_url_of_test_db() -> str:
+    """The worker must see the database the test writes to: pytest-django's test database."""
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return os.environ.get("DATABASE_URL", "")
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture
 def worker() -> Iterator[subprocess.Popen[bytes]]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": database_url_of_test_db()}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -37,7 +50,7 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
             "WARNING",
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"},
+        env=env,
     )
     try:
         yield process
@@ -46,12 +59,24 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=30)
 
 
-def test_worker_runs_a_task_through_redis(worker: subprocess.Popen[bytes]) -> None:
+@pytest.fixture
+def not_eager() -> Iterator[None]:
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    try:
-        result = ping.apply_async(queue="default").get(timeout=60)
-    finally:
-        app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.mark.django_db
+def test_worker_runs_a_task_through_redis(worker: subprocess.Popen[bytes], not_eager: None) -> None:
+    result = ping.apply_async(queue="default").get(timeout=60)
     assert result["pong"] is True
     assert result["pid"] == worker.pid  # answered by the worker process, not run inline
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_relays_the_outbox_of_the_shared_database(worker: subprocess.Popen[bytes], not_eager: None) -> None:
+    events.publish("smoke.tested", {"n": 1})
+    assert outbox_relay.apply_async().get(timeout=60) == 1
+    assert OutboxEvent.objects.get().processed_at is not None
