@@ -71,15 +71,25 @@ def on_locked_out(
     sender: Any, request: HttpRequest | None, username: str | None, ip_address: str, **kwargs: Any
 ) -> None:
     email = (username or "").lower()
-    ip_address, user_agent = client_of(request)
+    _, user_agent = client_of(request)
     audit_record(
         kind=Kind.LOCKED_OUT,
         email=email,
         user_id=services.user_id_for_email(email=email),
         now=timezone.now(),
-        ip_address=ip_address,
+        ip_address=ip_address or None,
         user_agent=user_agent,
     )
+
+
+def on_post_migrate(sender: Any, **kwargs: Any) -> None:
+    # Sent once per installed app, after that app's permissions exist: sync after the last one.
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
+        from bankcore.users import roles
+
+        roles.roles_sync()
 
 
 def connect() -> None:

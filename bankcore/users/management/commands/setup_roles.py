@@ -1,0 +1,13 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from bankcore.users import roles
+
+
+class Command(BaseCommand):
+    help = "Create or update the staff role groups with exactly their permissions (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for role, count in roles.roles_sync().items():
+            self.stdout.write(f"{role}: {count} permissions")
