@@ -1,1 +1,168 @@
-"""fraud: interface (see DESIGN.md §2)."""
+"""What other apps (kyc, payments, wallets, reporting) may call in the fraud app.
+
+Keyword-only functions returning IDs or frozen dataclasses, never models. The fraud app is the
+lowest app layer and imports no other app: callers describe the party or the transaction, and
+react to the events listed in ``apps.fraud.events`` (hold / release / reject a payment).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from apps.fraud import matching, selectors, services, tasks
+from apps.fraud.models import Alert, ScreenedSubject
+from apps.fraud.types import (
+    Decision,
+    FiredRule,
+    ImportReport,
+    ProposedTransaction,
+    SanctionsMatch,
+    ScreeningOutcome,
+)
+
+__all__ = [
+    "Decision",
+    "FiredRule",
+    "ImportReport",
+    "ProposedTransaction",
+    "SanctionsMatch",
+    "ScreeningOutcome",
+    "alert_open",
+    "beneficiary_screen",
+    "counterparty_screen",
+    "customer_screen",
+    "name_similarity",
+    "screen_name",
+    "transaction_decide",
+]
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two names are, 0..1 and symmetric (see ``apps.fraud.matching``)."""
+    return matching.name_similarity(a, b)
+
+
+def screen_name(
+    name: str, *, kind: str | None = None, birth_year: int | None = None, country: str | None = None
+) -> list[SanctionsMatch]:
+    """Listed entries matching ``name`` above SANCTIONS_MATCH_THRESHOLD, best first.
+
+    ``kind``: "individual" or "entity" to keep only those; ``birth_year`` and ``country`` (ISO
+    alpha-2 or a name) lower the score of entries they contradict. Nothing is recorded.
+    """
+    return selectors.sanctions_screen(name=name, kind=kind, birth_year=birth_year, country=country)
+
+
+def _screen_later(subject_id: int, payment_ref: str = "") -> None:
+    transaction.on_commit(lambda: tasks.subject_screen.delay(subject_id=subject_id, payment_ref=payment_ref))
+
+
+def customer_screen(
+    *,
+    customer_id: int,
+    name: str,
+    now: datetime,
+    kind: str = "individual",
+    birth_year: int | None = None,
+    country: str = "",
+) -> int:
+    """Keep a customer screened (KYC onboarding); screens now on the ``screening`` queue.
+
+    Returns the subject id. The customer is re-screened after every list change. A hit opens an
+    alert (``fraud.alert.opened``).
+    """
+    subject_id = services.subject_register(
+        kind=ScreenedSubject.Kind.CUSTOMER,
+        ref=str(customer_id),
+        customer_id=customer_id,
+        name=name,
+        party_kind=kind,
+        birth_year=birth_year,
+        country=country,
+        now=now,
+    )
+    _screen_later(subject_id)
+    return subject_id
+
+
+def beneficiary_screen(
+    *, beneficiary_id: int, customer_id: int, name: str, now: datetime, kind: str = "", country: str = ""
+) -> int:
+    """Keep a new beneficiary screened (re-screened after list changes); returns the subject id."""
+    subject_id = services.subject_register(
+        kind=ScreenedSubject.Kind.BENEFICIARY,
+        ref=str(beneficiary_id),
+        customer_id=customer_id,
+        name=name,
+        party_kind=kind,
+        country=country,
+        now=now,
+    )
+    _screen_later(subject_id)
+    return subject_id
+
+
+def counterparty_screen(
+    *, payment_ref: str, customer_id: int, name: str, now: datetime, kind: str = "", country: str = ""
+) -> int:
+    """Screen the counterparty of an external payment; a hit opens an alert that holds the payment.
+
+    The alert's ``fraud.alert.opened`` event carries ``payment_ref`` and ``hold: true``; the case's
+    outcome later publishes ``fraud.case.released`` or ``fraud.case.rejected``.
+    """
+    subject_id = services.subject_register(
+        kind=ScreenedSubject.Kind.COUNTERPARTY,
+        ref=payment_ref,
+        customer_id=customer_id,
+        name=name,
+        party_kind=kind,
+        country=country,
+        now=now,
+    )
+    _screen_later(subject_id, payment_ref=payment_ref)
+    return subject_id
+
+
+def subject_screen_now(*, subject_id: int, now: datetime, payment_ref: str = "") -> ScreeningOutcome:
+    """Screen a registered party synchronously (when the caller cannot wait for the queue)."""
+    return services.subject_screen(subject_id=subject_id, payment_ref=payment_ref, now=now)
+
+
+def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
+    """Score ``txn`` before money moves: allow / review (hold) / block, with the rules that fired."""
+    return services.transaction_decide(txn=txn, now=now)
+
+
+def alert_open(
+    *,
+    summary: str,
+    score: float,
+    now: datetime,
+    dedupe_key: str,
+    customer_id: int | None = None,
+    payment_ref: str = "",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Open a case for the fraud analysts from another app (e.g. KYC); returns the alert id.
+
+    With ``payment_ref`` the payment is held until the case releases or rejects it. The same
+    ``dedupe_key`` never opens a second open alert.
+    """
+    return services.alert_open(
+        kind=Alert.Kind.TRANSACTION,
+        summary=summary,
+        score=score,
+        details=details or {},
+        dedupe_key=dedupe_key,
+        now=now,
+        customer_id=customer_id,
+        payment_ref=payment_ref,
+    )
+
+
+def sanctions_list_version() -> str:
+    """The version of the sanctions list in force ("" before the first import)."""
+    return selectors.sanctions_version_current()

@@ -1,1 +1,298 @@
-"""fraud: selectors (see DESIGN.md §2)."""
+"""Reads: the in-memory screening index, screening itself, velocity windows, rules, report drafts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from apps.fraud import conf
+from apps.fraud.expressions import Evaluator, compile_condition
+from apps.fraud.features import CATALOGUE, WINDOWS, Windows
+from apps.fraud.matching import ListedEntry, NameHit, NameIndex, name_tokens
+from apps.fraud.models import (
+    Alert,
+    CustomerCountry,
+    MonitoredTransaction,
+    RuleVersion,
+    SanctionsEntry,
+    SanctionsListVersion,
+    VelocityBucket,
+)
+from apps.fraud.ofac import country_code
+from apps.fraud.types import SanctionsMatch
+
+# --- the screening index ----------------------------------------------------------------------
+
+# How long a process trusts its index before asking the database whether the list changed. An
+# import also drops the index of the importing process at once (``sanctions_index_forget``).
+INDEX_RECHECK_SECONDS = 10.0
+
+_index_lock = threading.Lock()
+_index: NameIndex | None = None
+_index_checked_at = 0.0
+
+
+def sanctions_version_current(*, source: str = "ofac") -> str:
+    """The version of the latest import that changed the list ("" before any import)."""
+    latest = SanctionsListVersion.objects.filter(source=source).order_by("-imported_at", "-id").first()
+    return latest.version if latest else ""
+
+
+def _build_index(version: str) -> NameIndex:
+    rows = SanctionsEntry.objects.order_by("source", "source_id").values_list(
+        "source_id", "name", "sdn_type", "program", "aliases", "birth_years", "countries"
+    )
+
+    def entries() -> Iterator[tuple[ListedEntry, list[tuple[str, str]]]]:
+        for source_id, name, sdn_type, program, aliases, years, countries in rows.iterator(chunk_size=2000):
+            entry = ListedEntry(source_id, name, sdn_type, program, tuple(years), frozenset(countries))
+            yield entry, [(name, "")] + [(a["name"], a["type"]) for a in aliases]
+
+    return NameIndex.build(version=version, entries=entries())
+
+
+def sanctions_index() -> NameIndex:
+    """The index of every listed name, built once per process and rebuilt when the list changes."""
+    global _index, _index_checked_at
+    now = time.monotonic()
+    index = _index
+    if index is not None and now - _index_checked_at < INDEX_RECHECK_SECONDS:
+        return index
+    with _index_lock:
+        version = sanctions_version_current()
+        if _index is None or _index.version != version:
+            _index = _build_index(version)
+        _index_checked_at = time.monotonic()
+        return _index
+
+
+def sanctions_index_forget() -> None:
+    global _index
+    with _index_lock:
+        _index = None
+
+
+_KINDS = {"individual": {"individual"}, "person": {"individual"}, "entity": {""}, "organisation": {""}}
+
+
+def _why(hit: NameHit, index: NameIndex, adjustments: list[str]) -> str:
+    listed = index.names[hit.name_index]
+    label = "primary name" if not listed.alias_type else f"{listed.alias_type} alias"
+    pairs = ", ".join(q if q == t else f"{q}~{t} {s:.2f}" for q, t, s in hit.pairing.pairs)
+    parts = [f"{label} {listed.name!r}: {pairs}"]
+    if hit.pairing.unpaired_b:
+        parts.append(f"listed words not in the name: {' '.join(hit.pairing.unpaired_b)}")
+    if hit.pairing.unpaired_a:
+        parts.append(f"words not in the listed name: {' '.join(hit.pairing.unpaired_a)}")
+    return "; ".join(parts + adjustments)
+
+
+def sanctions_screen(
+    *,
+    name: str,
+    kind: str | None = None,
+    birth_year: int | None = None,
+    country: str | None = None,
+    threshold: float | None = None,
+    limit: int = 20,
+) -> list[SanctionsMatch]:
+    """Listed entries resembling ``name`` at or above the threshold, best first (one per entry).
+
+    ``kind`` ("individual" / "entity") keeps only entries of that type. A birth year or country
+    that contradicts the entry's lowers the score (by 0.10 / 0.05), one that agrees is noted in
+    ``why``: secondary identifiers tell homonyms apart but are often missing or wrong, so they
+    never hide a strong name match on their own.
+    """
+    cutoff = float(conf.get("SANCTIONS_MATCH_THRESHOLD") if threshold is None else threshold)
+    index = sanctions_index()
+    tokens = name_tokens(name)
+    wanted = _KINDS.get(kind.lower()) if kind else None
+    best: dict[int, SanctionsMatch] = {}
+    code = country_code(country) if country else None
+    for hit in index.search(tokens, cutoff=cutoff):
+        listed = index.names[hit.name_index]
+        entry = index.entries[listed.entry]
+        if wanted is not None and entry.sdn_type not in wanted:
+            continue
+        score = hit.pairing.score
+        notes: list[str] = []
+        if birth_year and entry.birth_years:
+            if any(abs(birth_year - y) <= 1 for y in entry.birth_years):
+                notes.append(f"birth year {birth_year} agrees")
+            else:
+                score -= 0.10
+                notes.append(f"birth year {birth_year} differs from {', '.join(map(str, entry.birth_years))} (-0.10)")
+        if code and entry.countries:
+            if code in entry.countries:
+                notes.append(f"country {code} agrees")
+            else:
+                score -= 0.05
+                notes.append(f"country {code} not among {', '.join(sorted(entry.countries))} (-0.05)")
+        if score < cutoff:
+            continue
+        previous = best.get(entry.source_id)
+        if previous is not None and previous.score >= score:
+            continue
+        best[entry.source_id] = SanctionsMatch(
+            source="ofac",
+            source_id=entry.source_id,
+            listed_name=entry.name,
+            matched_name=listed.name,
+            alias_type=listed.alias_type,
+            program=entry.program,
+            sdn_type=entry.sdn_type,
+            score=round(score, 4),
+            why=_why(hit, index, notes),
+        )
+    return sorted(best.values(), key=lambda m: (-m.score, m.source_id))[:limit]
+
+
+# --- velocity windows ---------------------------------------------------------------------------
+
+_WINDOW_GRAIN = {"1h": ("m5", timedelta(hours=1)), "24h": ("h", timedelta(hours=24)), "30d": ("d", timedelta(days=30))}
+
+
+def velocity_windows(*, scope: str, key: str, currency: str, at: datetime) -> Windows:
+    """Counts and sums over the 1 h / 24 h / 30 d windows ending at ``at``, from the buckets.
+
+    One indexed query over at most 66 rows (12 + 24 + 30 buckets), whatever the history. Windows
+    are bucket-aligned: "1 h" is the last twelve 5-minute buckets, the current one included.
+    """
+    if not key:
+        return Windows.empty()
+    agg: dict[str, Any] = {}
+    window_filter = Q()
+    for window, (grain, span) in _WINDOW_GRAIN.items():
+        condition = Q(grain=grain, start_at__gt=at - span, start_at__lte=at)
+        window_filter |= condition
+        agg[f"count_{window}"] = Sum("count", filter=condition)
+        agg[f"sum_{window}"] = Sum("sum_minor", filter=condition)
+    agg["near_24h"] = Sum("near_limit_count", filter=Q(grain="h", start_at__gt=at - timedelta(hours=24)))
+    row = VelocityBucket.objects.filter(window_filter, scope=scope, key=key, currency=currency).aggregate(**agg)
+    return Windows(
+        count={w: int(row[f"count_{w}"] or 0) for w in WINDOWS},
+        sum_minor={w: int(row[f"sum_{w}"] or 0) for w in WINDOWS},
+        near_limit_24h=int(row["near_24h"] or 0),
+    )
+
+
+def customer_has_paid_country(*, customer_id: int, country: str) -> bool:
+    return CustomerCountry.objects.filter(customer_id=customer_id, country=country).exists()
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    version_id: int
+    code: str
+    number: int
+    score: int
+    description: str
+    shadow: bool
+    evaluate: Evaluator
+
+
+_rules_lock = threading.Lock()
+_rules_cache: tuple[tuple[Any, ...], list[CompiledRule]] | None = None
+
+
+def compiled_rules(*, version_ids: list[int] | None = None) -> list[CompiledRule]:
+    """Active and shadow rule versions, compiled; or exactly ``version_ids`` (for back-tests).
+
+    The live set is cached per process and recompiled when any version's status changes (the
+    key is read with one small query, so activation takes effect on the next decision).
+    """
+    global _rules_cache
+    if version_ids is not None:
+        qs = RuleVersion.objects.filter(pk__in=version_ids).select_related("rule")
+        return [_compile(v, shadow=False) for v in qs]
+    live = RuleVersion.objects.filter(status__in=[RuleVersion.Status.ACTIVE, RuleVersion.Status.SHADOW])
+    key = tuple(live.order_by("pk").values_list("pk", "status"))
+    cached = _rules_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with _rules_lock:
+        rules = [
+            _compile(v, shadow=v.status == RuleVersion.Status.SHADOW)
+            for v in live.select_related("rule").order_by("rule__code")
+        ]
+        _rules_cache = (key, rules)
+    return rules
+
+
+def _compile(version: RuleVersion, *, shadow: bool) -> CompiledRule:
+    return CompiledRule(
+        version_id=version.pk,
+        code=version.rule.code,
+        number=version.number,
+        score=version.score,
+        description=version.description,
+        shadow=shadow,
+        evaluate=compile_condition(version.condition, features=CATALOGUE),
+    )
+
+
+def transactions_between(*, since: datetime, until: datetime) -> Iterator[MonitoredTransaction]:
+    return (
+        MonitoredTransaction.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .order_by("occurred_at", "id")
+        .iterator(chunk_size=2000)
+    )
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def alert_queue() -> list[Alert]:
+    return list(Alert.objects.exclude(status=Alert.Status.CLOSED).order_by("-score", "opened_at"))
+
+
+def alert_sar_draft(*, alert_id: int) -> str:
+    """A suspicious-activity report draft for the analyst to complete and file (plain text)."""
+    alert = Alert.objects.select_related("subject", "transaction", "assignee").get(pk=alert_id)
+    lines = [
+        "SUSPICIOUS ACTIVITY REPORT - DRAFT (not filed)",
+        "",
+        f"Alert: {alert.pk} ({alert.get_kind_display()}), opened {alert.opened_at:%Y-%m-%d %H:%M %Z}",
+        f"Status: {alert.get_status_display()}; outcome: {alert.get_outcome_display()}",
+        f"Analyst: {alert.assignee.get_username() if alert.assignee else 'unassigned'}",
+        f"Customer id: {alert.customer_id if alert.customer_id is not None else 'unknown'}",
+        "",
+        "Subject",
+    ]
+    if alert.subject is not None:
+        s = alert.subject
+        lines.append(f"  {s.get_kind_display()} {s.ref}: {s.name}")
+        if s.birth_year or s.country:
+            lines.append(f"  birth year: {s.birth_year or '-'}; country: {s.country or '-'}")
+    if alert.transaction is not None:
+        t = alert.transaction
+        lines.append(
+            f"  transaction {t.reference}: {t.amount_minor} minor units {t.currency} "
+            f"to {t.counterparty_key or '-'} at {t.occurred_at:%Y-%m-%d %H:%M %Z}"
+        )
+    if alert.payment_ref:
+        lines.append(f"  payment {alert.payment_ref}: {alert.get_hold_display()}")
+    lines += ["", "Grounds for suspicion", f"  {alert.summary} (score {alert.score:g})"]
+    for match in alert.details.get("matches", []):
+        lines.append(
+            f"  - sanctions list {match['source'].upper()} entry {match['source_id']} {match['listed_name']} "
+            f"[{match['program']}], score {match['score']}: {match['why']}"
+        )
+    for rule in alert.details.get("fired", []):
+        lines.append(f"  - rule {rule['code']} v{rule['version']} (+{rule['score']}): {rule['description']}")
+    lines += ["", "Analyst notes"]
+    notes = list(alert.notes.select_related("author").order_by("created_at", "id"))
+    lines += [
+        f"  {n.created_at:%Y-%m-%d %H:%M} {n.author.get_username() if n.author else 'system'}: {n.body}" for n in notes
+    ] or ["  (none)"]
+    lines += ["", "Narrative (to be completed by the analyst)", "  ..."]
+    return "\n".join(lines) + "\n"

@@ -1,1 +1,665 @@
-"""fraud: services (see DESIGN.md §2)."""
+"""Writes: list import, screening and re-screening, alerts and cases, rules, decisions, back-tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from apps.fraud import conf, selectors
+from apps.fraud import events as fraud_events
+from apps.fraud.expressions import ConditionInvalid, compile_condition
+from apps.fraud.features import CATALOGUE, build, is_near_limit
+from apps.fraud.models import (
+    Alert,
+    AlertNote,
+    BacktestRun,
+    CustomerCountry,
+    MonitoredTransaction,
+    RescreenRun,
+    Rule,
+    RuleVersion,
+    SanctionsEntry,
+    SanctionsListVersion,
+    ScreenedSubject,
+    VelocityBucket,
+)
+from apps.fraud.ofac import SanctionsFileInvalid, files_version, read_ofac
+from apps.fraud.types import Decision, FiredRule, ImportReport, ProposedTransaction, SanctionsMatch, ScreeningOutcome
+from bankcore.errors import DomainError
+from bankcore.events import publish
+
+
+class FraudRefused(DomainError):
+    """The fraud back office refused the action; ``code`` says why."""
+
+    code = "fraud_refused"
+
+
+# --- sanctions list import --------------------------------------------------------------------
+
+Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]  # (iterable, total, label) -> iterable
+
+
+def _no_progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
+    return items
+
+
+def sanctions_import(*, source: str, directory: Path, now: datetime, progress: Progress = _no_progress) -> ImportReport:
+    """Load a list from ``directory``; all or nothing, idempotent. Raises SanctionsFileInvalid.
+
+    The files are read and checked whole before anything is written. Importing the same files
+    again changes nothing and reports ``already_current``. A changed list gets a new version row
+    with the added / changed / removed counts and publishes ``fraud.sanctions.list_updated``, whose
+    handler starts the re-screen of every customer and beneficiary once the import has committed.
+    """
+    if source != "ofac":
+        raise SanctionsFileInvalid(f"unknown list {source!r} (known: ofac)", code="unknown_list")
+    parsed = read_ofac(directory)
+    with transaction.atomic():
+        current = selectors.sanctions_version_current(source=source)
+        existing = dict(SanctionsEntry.objects.filter(source=source).values_list("source_id", "content_hash"))
+        records: dict[int, tuple[dict[str, Any], str]] = {}
+        for source_id, entry in progress(parsed.entries.items(), len(parsed.entries), "checking"):
+            record = entry.as_record()
+            digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+            records[source_id] = (record, digest)
+        added = [sid for sid in records if sid not in existing]
+        changed = [sid for sid in records if sid in existing and existing[sid] != records[sid][1]]
+        removed = [sid for sid in existing if sid not in records]
+        if current == parsed.version or (not (added or changed or removed) and current):
+            return ImportReport(source, current, str(parsed.list_date), len(records), 0, 0, 0, already_current=True)
+        version = SanctionsListVersion.objects.create(
+            source=source,
+            version=parsed.version,
+            list_date=parsed.list_date,
+            imported_at=now,
+            entry_count=len(records),
+            added=len(added),
+            changed=len(changed),
+            removed=len(removed),
+        )
+        SanctionsEntry.objects.filter(source=source, source_id__in=removed).delete()
+        new_rows = [
+            SanctionsEntry(
+                source=source, source_id=sid, content_hash=records[sid][1], updated_in=version, **records[sid][0]
+            )
+            for sid in added
+        ]
+        for start in progress(range(0, len(new_rows), 1000), (len(new_rows) + 999) // 1000, "adding"):
+            SanctionsEntry.objects.bulk_create(new_rows[start : start + 1000])
+        if changed:
+            rows = list(SanctionsEntry.objects.filter(source=source, source_id__in=changed))
+            for row in rows:
+                record, digest = records[row.source_id]
+                for name, value in record.items():
+                    setattr(row, name, value)
+                row.content_hash = digest
+                row.updated_in = version
+            SanctionsEntry.objects.bulk_update(rows, [*record.keys(), "content_hash", "updated_in"], batch_size=500)
+        publish(fraud_events.SANCTIONS_LIST_UPDATED, {"source": source, "version": parsed.version})
+        transaction.on_commit(selectors.sanctions_index_forget)
+    return ImportReport(
+        source, parsed.version, str(parsed.list_date), len(records), len(added), len(changed), len(removed), False
+    )
+
+
+def sanctions_demo_ensure(*, directory: Path, now: datetime) -> ImportReport:
+    """Import ``directory`` unless its files are the version in force already (cheap re-run)."""
+    version = files_version(directory)
+    current = SanctionsListVersion.objects.filter(source="ofac").order_by("-imported_at", "-id").first()
+    if current is not None and current.version == version:
+        return ImportReport("ofac", version, str(current.list_date), current.entry_count, 0, 0, 0, already_current=True)
+    return sanctions_import(source="ofac", directory=directory, now=now)
+
+
+# --- screening ----------------------------------------------------------------------------------
+
+
+def _match_payload(match: SanctionsMatch) -> dict[str, Any]:
+    return asdict(match)
+
+
+def subject_register(
+    *,
+    kind: str,
+    ref: str,
+    name: str,
+    now: datetime,
+    customer_id: int | None = None,
+    party_kind: str = "",
+    birth_year: int | None = None,
+    country: str = "",
+) -> int:
+    """Record (or update) a party to keep screened; returns the subject id."""
+    if kind not in ScreenedSubject.Kind.values:
+        raise FraudRefused(f"unknown subject kind {kind!r}", code="unknown_subject_kind")
+    if not name.strip():
+        raise FraudRefused("a name is required to screen a party", code="name_required")
+    subject, _ = ScreenedSubject.objects.update_or_create(
+        kind=kind,
+        ref=ref,
+        defaults={
+            "name": name.strip()[:500],
+            "customer_id": customer_id,
+            "party_kind": party_kind,
+            "birth_year": birth_year,
+            "country": country.upper()[:2],
+        },
+        create_defaults={
+            "name": name.strip()[:500],
+            "customer_id": customer_id,
+            "party_kind": party_kind,
+            "birth_year": birth_year,
+            "country": country.upper()[:2],
+            "created_at": now,
+        },
+    )
+    return subject.pk
+
+
+@transaction.atomic
+def subject_screen(*, subject_id: int, now: datetime, payment_ref: str = "") -> ScreeningOutcome:
+    """Screen one registered party; a hit opens an alert (and holds ``payment_ref`` if given).
+
+    Safe to run twice: an open alert for the same subject and entries is reused, not duplicated.
+    """
+    subject = ScreenedSubject.objects.select_for_update().get(pk=subject_id)
+    matches = selectors.sanctions_screen(
+        name=subject.name,
+        kind=subject.party_kind or None,
+        birth_year=subject.birth_year,
+        country=subject.country or None,
+    )
+    subject.screened_at = now
+    subject.screened_version = selectors.sanctions_index().version
+    subject.best_score = matches[0].score if matches else None
+    subject.save(update_fields=["screened_at", "screened_version", "best_score"])
+    alert_id = None
+    if matches:
+        ids = ",".join(str(m.source_id) for m in sorted(matches, key=lambda m: m.source_id))
+        alert_id = alert_open(
+            kind=Alert.Kind.SANCTIONS,
+            summary=f"{subject.get_kind_display()} {subject.name!r} resembles {matches[0].listed_name!r}",
+            score=matches[0].score,
+            details={"matches": [_match_payload(m) for m in matches]},
+            dedupe_key=f"sanctions:{subject.kind}:{subject.ref}:{ids}",
+            now=now,
+            customer_id=subject.customer_id,
+            subject_id=subject.pk,
+            payment_ref=payment_ref,
+        )
+    return ScreeningOutcome(subject_id=subject.pk, matches=tuple(matches), alert_id=alert_id)
+
+
+def rescreen_start(*, list_version: str, now: datetime) -> int:
+    """Start (or return the running) re-screen of every customer and beneficiary."""
+    with transaction.atomic():
+        running = RescreenRun.objects.filter(list_version=list_version, status=RescreenRun.Status.RUNNING).first()
+        if running is not None:
+            return running.pk
+        total = ScreenedSubject.objects.filter(kind__in=_RESCREENED).count()
+        run = RescreenRun.objects.create(list_version=list_version, total=total, started_at=now, updated_at=now)
+        return run.pk
+
+
+_RESCREENED = (ScreenedSubject.Kind.CUSTOMER, ScreenedSubject.Kind.BENEFICIARY)
+
+
+def rescreen_continue(*, run_id: int, now: datetime, chunk: int | None = None) -> bool:
+    """Screen the next chunk of a re-screen; returns True when more remain.
+
+    The cursor (last subject id) is saved with the chunk's results in one transaction, so a
+    crash repeats at most one chunk and alerts are deduplicated anyway.
+    """
+    size = int(chunk or conf.get("FRAUD_RESCREEN_CHUNK"))
+    with transaction.atomic():
+        run = RescreenRun.objects.select_for_update().get(pk=run_id)
+        if run.status == RescreenRun.Status.DONE:
+            return False
+        ids = list(
+            ScreenedSubject.objects.filter(kind__in=_RESCREENED, pk__gt=run.last_subject_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        hits = sum(1 for sid in ids if subject_screen(subject_id=sid, now=now).matches)
+        run.processed += len(ids)
+        run.hits += hits
+        run.updated_at = now
+        if ids:
+            run.last_subject_id = ids[-1]
+        if len(ids) < size:
+            run.status = RescreenRun.Status.DONE
+            run.finished_at = now
+            run.total = max(run.total, run.processed)
+        run.save()
+        return run.status == RescreenRun.Status.RUNNING
+
+
+def rescreen_stalled(*, now: datetime, after: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Running re-screens that made no progress for ``after`` (their task chain was lost)."""
+    return list(
+        RescreenRun.objects.filter(status=RescreenRun.Status.RUNNING, updated_at__lt=now - after).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+# --- alerts and cases ---------------------------------------------------------------------------
+
+
+def alert_open(
+    *,
+    kind: str,
+    summary: str,
+    score: float,
+    details: dict[str, Any],
+    dedupe_key: str,
+    now: datetime,
+    customer_id: int | None = None,
+    subject_id: int | None = None,
+    transaction_id: int | None = None,
+    payment_ref: str = "",
+) -> int:
+    """Open an alert (or return the open one for the same finding); holds ``payment_ref`` if given.
+
+    Publishes ``fraud.alert.opened``; with a payment it says ``hold: true`` and payments holds it.
+    """
+    existing = Alert.objects.filter(dedupe_key=dedupe_key).exclude(status=Alert.Status.CLOSED).first()
+    if existing is not None:
+        return existing.pk
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                kind=kind,
+                summary=summary[:300],
+                score=score,
+                details=details,
+                dedupe_key=dedupe_key[:200],
+                opened_at=now,
+                customer_id=customer_id,
+                subject_id=subject_id,
+                transaction_id=transaction_id,
+                payment_ref=payment_ref,
+                hold=Alert.Hold.HELD if payment_ref else Alert.Hold.NONE,
+            )
+    except IntegrityError:  # a concurrent worker opened it first
+        return Alert.objects.filter(dedupe_key=dedupe_key).exclude(status=Alert.Status.CLOSED).get().pk
+    publish(
+        fraud_events.ALERT_OPENED,
+        {
+            "alert_id": alert.pk,
+            "kind": kind,
+            "customer_id": customer_id,
+            "payment_ref": payment_ref or None,
+            "hold": bool(payment_ref),
+        },
+    )
+    return alert.pk
+
+
+def _alert_lock(alert_id: int) -> Alert:
+    try:
+        return Alert.objects.select_for_update().get(pk=alert_id)
+    except Alert.DoesNotExist:
+        raise FraudRefused("No such alert.", code="alert_not_found") from None
+
+
+@transaction.atomic
+def alert_assign(*, alert_id: int, assignee_id: int | None, now: datetime) -> None:
+    """Give the case to an analyst (None puts it back in the queue)."""
+    alert = _alert_lock(alert_id)
+    if alert.status == Alert.Status.CLOSED:
+        raise FraudRefused("The case is closed.", code="alert_closed")
+    alert.assignee_id = assignee_id
+    if assignee_id is not None and alert.status == Alert.Status.OPEN:
+        alert.status = Alert.Status.IN_REVIEW
+    alert.save(update_fields=["assignee", "status"])
+
+
+@transaction.atomic
+def alert_note_add(*, alert_id: int, author_id: int | None, body: str, now: datetime) -> int:
+    if not body.strip():
+        raise FraudRefused("A note cannot be empty.", code="note_empty")
+    _alert_lock(alert_id)
+    return AlertNote.objects.create(alert_id=alert_id, author_id=author_id, body=body.strip(), created_at=now).pk
+
+
+@transaction.atomic
+def alert_close(*, alert_id: int, outcome: str, closed_by_id: int | None, now: datetime, note: str = "") -> None:
+    """Record the outcome. "escalated" keeps the case open for compliance; the others close it.
+
+    A payment still held is released on a false positive and rejected on confirmed fraud.
+    """
+    alert = _alert_lock(alert_id)
+    if outcome not in (Alert.Outcome.CONFIRMED_FRAUD, Alert.Outcome.FALSE_POSITIVE, Alert.Outcome.ESCALATED):
+        raise FraudRefused(f"unknown outcome {outcome!r}", code="unknown_outcome")
+    if alert.status == Alert.Status.CLOSED:
+        raise FraudRefused("The case is already closed.", code="alert_closed")
+    if note.strip():
+        AlertNote.objects.create(alert=alert, author_id=closed_by_id, body=note.strip(), created_at=now)
+    alert.outcome = outcome
+    if outcome == Alert.Outcome.ESCALATED:
+        alert.status = Alert.Status.ESCALATED
+        alert.save(update_fields=["outcome", "status"])
+        publish(fraud_events.ALERT_ESCALATED, {"alert_id": alert.pk, "customer_id": alert.customer_id})
+        return
+    if alert.hold == Alert.Hold.HELD:
+        _settle_hold(alert, release=outcome == Alert.Outcome.FALSE_POSITIVE, by_id=closed_by_id)
+    alert.status = Alert.Status.CLOSED
+    alert.closed_at = now
+    alert.save(update_fields=["outcome", "status", "closed_at", "hold"])
+    publish(fraud_events.ALERT_CLOSED, {"alert_id": alert.pk, "outcome": outcome, "customer_id": alert.customer_id})
+
+
+def _settle_hold(alert: Alert, *, release: bool, by_id: int | None) -> None:
+    alert.hold = Alert.Hold.RELEASED if release else Alert.Hold.REJECTED
+    publish(
+        fraud_events.CASE_RELEASED if release else fraud_events.CASE_REJECTED,
+        {"alert_id": alert.pk, "payment_ref": alert.payment_ref, "customer_id": alert.customer_id, "by_id": by_id},
+    )
+
+
+@transaction.atomic
+def alert_payment_decide(*, alert_id: int, release: bool, by_id: int | None, now: datetime) -> None:
+    """Release or reject the payment the alert holds (payments acts on the published event)."""
+    alert = _alert_lock(alert_id)
+    if alert.hold != Alert.Hold.HELD:
+        raise FraudRefused("This case holds no payment.", code="nothing_held")
+    _settle_hold(alert, release=release, by_id=by_id)
+    alert.save(update_fields=["hold"])
+    verb = "released" if release else "rejected"
+    AlertNote.objects.create(alert=alert, author_id=by_id, body=f"Payment {alert.payment_ref} {verb}.", created_at=now)
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+ACTIVATE_ACTION = "fraud.rule.activate"
+
+
+def rule_condition_check(*, condition: str) -> None:
+    """Raise ConditionInvalid unless ``condition`` parses over the feature catalogue."""
+    compile_condition(condition, features=CATALOGUE)
+
+
+@transaction.atomic
+def rule_version_create(
+    *, code: str, condition: str, score: int, description: str, now: datetime, created_by_id: int | None = None
+) -> int:
+    """Add a draft version of rule ``code`` (creating the rule if new); returns the version id."""
+    rule_condition_check(condition=condition)
+    if not description.strip():
+        raise ConditionInvalid("Describe what the rule means.", code="rule_description_required")
+    rule, _ = Rule.objects.get_or_create(code=code, defaults={"created_at": now})
+    last = rule.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return RuleVersion.objects.create(
+        rule=rule,
+        number=last + 1,
+        condition=condition.strip(),
+        score=score,
+        description=description.strip(),
+        created_by_id=created_by_id,
+        created_at=now,
+    ).pk
+
+
+def rule_activation_request(*, version_id: int, maker_id: int, reason: str, now: datetime) -> int:
+    """Ask a second person to activate a draft (or shadow) version; returns the approval request id."""
+    from bankcore.approvals import services as approvals
+
+    with transaction.atomic():
+        version = RuleVersion.objects.select_for_update().get(pk=version_id)
+        if version.status not in (RuleVersion.Status.DRAFT, RuleVersion.Status.SHADOW):
+            raise FraudRefused(f"Version is {version.status}; only drafts are activated.", code="not_draft")
+        rule_condition_check(condition=version.condition)
+        request_id = approvals.approval_request(
+            action=ACTIVATE_ACTION,
+            payload={"rule_version_id": version.pk, "condition": version.condition, "score": version.score},
+            maker_id=maker_id,
+            reason=reason,
+            now=now,
+        )
+        version.status = RuleVersion.Status.PENDING
+        version.save(update_fields=["status"])
+    return request_id
+
+
+@transaction.atomic
+def rules_defaults_ensure(*, now: datetime) -> list[int]:
+    """Bootstrap the starter rules as active versions where a rule does not exist yet.
+
+    Only for an empty bank (demo data, benchmark): every later change goes through drafts and
+    maker-checker activation.
+    """
+    from apps.fraud.default_rules import DEFAULT_RULES
+
+    created = []
+    for code, condition, score, description in DEFAULT_RULES:
+        if Rule.objects.filter(code=code).exists():
+            continue
+        version_id = rule_version_create(code=code, condition=condition, score=score, description=description, now=now)
+        RuleVersion.objects.filter(pk=version_id).update(status=RuleVersion.Status.ACTIVE, activated_at=now)
+        created.append(version_id)
+    return created
+
+
+def rule_version_activate_approved(payload: dict[str, Any]) -> None:
+    """Approval handler: activate exactly the version (and content) the checker saw."""
+    from django.utils import timezone
+
+    version = RuleVersion.objects.select_for_update().select_related("rule").get(pk=payload["rule_version_id"])
+    if (version.condition, version.score) != (payload["condition"], payload["score"]):
+        raise FraudRefused("The version changed after the request.", code="version_changed")
+    RuleVersion.objects.filter(rule=version.rule, status=RuleVersion.Status.ACTIVE).update(
+        status=RuleVersion.Status.RETIRED
+    )
+    version.status = RuleVersion.Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.save(update_fields=["status", "activated_at"])
+
+
+@transaction.atomic
+def rule_version_set_status(*, version_id: int, status: str) -> None:
+    """Move a version between draft, shadow and retired (activation goes through approval)."""
+    if status not in (RuleVersion.Status.DRAFT, RuleVersion.Status.SHADOW, RuleVersion.Status.RETIRED):
+        raise FraudRefused("Activation needs a second person.", code="activation_needs_approval")
+    version = RuleVersion.objects.select_for_update().get(pk=version_id)
+    if version.status == RuleVersion.Status.PENDING and status != RuleVersion.Status.RETIRED:
+        raise FraudRefused("The version awaits approval.", code="pending_approval")
+    version.status = status
+    version.save(update_fields=["status"])
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def _evaluate(rules: list[selectors.CompiledRule], features: dict[str, Any]) -> list[FiredRule]:
+    fired = []
+    for rule in rules:
+        try:
+            hit = bool(rule.evaluate(features))
+        except Exception:
+            hit = False
+        if hit:
+            fired.append(FiredRule(rule.code, rule.number, rule.score, rule.description))
+    return fired
+
+
+def _outcome(score: int) -> str:
+    if score >= int(conf.get("FRAUD_BLOCK_SCORE")):
+        return MonitoredTransaction.Outcome.BLOCK
+    if score >= int(conf.get("FRAUD_REVIEW_SCORE")):
+        return MonitoredTransaction.Outcome.REVIEW
+    return MonitoredTransaction.Outcome.ALLOW
+
+
+def _decision_from(txn: MonitoredTransaction, alert_id: int | None) -> Decision:
+    fired = tuple(FiredRule(f["code"], f["version"], f["score"], f["description"]) for f in txn.fired)
+    return Decision(txn.pk, txn.outcome, txn.score, fired, alert_id)
+
+
+@transaction.atomic
+def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
+    """Score a proposed transaction with every active rule: allow, review (hold) or block.
+
+    Features come from the incremental aggregates (no history scan). The decision, the features
+    as they were and the rules that fired are stored; a review or block opens an alert. Deciding
+    the same reference twice returns the first decision. Allowed and held transactions count in
+    the velocity aggregates (a held payment is still an attempt to move money); blocked ones do not.
+    """
+    previous = MonitoredTransaction.objects.filter(reference=txn.reference).first()
+    if previous is not None:
+        alert = Alert.objects.filter(transaction=previous).values_list("pk", flat=True).first()
+        return _decision_from(previous, alert)
+    if txn.amount.minor <= 0:
+        raise FraudRefused("The amount must be positive.", code="amount_not_positive")
+    at = txn.occurred_at or now
+    currency = txn.amount.currency
+    customer_key = str(txn.customer_id)
+    country = txn.counterparty_country.upper()
+    features = build(
+        txn=txn,
+        at=at,
+        customer=selectors.velocity_windows(scope="c", key=customer_key, currency=currency, at=at),
+        counterparty=selectors.velocity_windows(scope="p", key=txn.counterparty_key, currency=currency, at=at),
+        first_to_country=bool(country)
+        and not selectors.customer_has_paid_country(customer_id=txn.customer_id, country=country),
+    )
+    rules = selectors.compiled_rules()
+    fired = _evaluate([r for r in rules if not r.shadow], features)
+    shadow = _evaluate([r for r in rules if r.shadow], features)
+    score = sum(r.score for r in fired)
+    outcome = _outcome(score)
+    record = MonitoredTransaction.objects.create(
+        reference=txn.reference,
+        customer_id=txn.customer_id,
+        counterparty_key=txn.counterparty_key,
+        amount_minor=txn.amount.minor,
+        currency=currency,
+        occurred_at=at,
+        features=features,
+        outcome=outcome,
+        score=score,
+        fired=[asdict(r) for r in fired],
+        shadow_fired=[asdict(r) for r in shadow],
+    )
+    if outcome != MonitoredTransaction.Outcome.BLOCK:
+        velocity_record(
+            customer_id=txn.customer_id,
+            counterparty_key=txn.counterparty_key,
+            country=country,
+            amount_minor=txn.amount.minor,
+            currency=currency,
+            at=at,
+        )
+    alert_id = None
+    if outcome != MonitoredTransaction.Outcome.ALLOW:
+        alert_id = alert_open(
+            kind=Alert.Kind.TRANSACTION,
+            summary=f"{outcome}: {txn.reference} scored {score}",
+            score=score,
+            details={"fired": record.fired, "features": features},
+            dedupe_key=f"txn:{txn.reference}",
+            now=now,
+            customer_id=txn.customer_id,
+            transaction_id=record.pk,
+            payment_ref=txn.reference if outcome == MonitoredTransaction.Outcome.REVIEW else "",
+        )
+    return Decision(record.pk, outcome, score, tuple(fired), alert_id)
+
+
+def _bucket_start(at: datetime, grain: str) -> datetime:
+    if grain == "m5":
+        return at.replace(minute=at.minute - at.minute % 5, second=0, microsecond=0)
+    if grain == "h":
+        return at.replace(minute=0, second=0, microsecond=0)
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def velocity_record(
+    *, customer_id: int, counterparty_key: str, country: str, amount_minor: int, currency: str, at: datetime
+) -> None:
+    """Add one transaction to its customer's and counterparty's buckets (increments, no scan)."""
+    near = int(is_near_limit(amount_minor))
+    keys = [("c", str(customer_id))] + ([("p", counterparty_key)] if counterparty_key else [])
+    for scope, key in keys:
+        for grain in ("m5", "h", "d"):
+            start = _bucket_start(at, grain)
+            match = {"scope": scope, "key": key, "currency": currency, "grain": grain, "start_at": start}
+            increment = {
+                "count": F("count") + 1,
+                "sum_minor": F("sum_minor") + amount_minor,
+                "near_limit_count": F("near_limit_count") + near,
+            }
+            if VelocityBucket.objects.filter(**match).update(**increment):
+                continue
+            try:
+                with transaction.atomic():
+                    VelocityBucket.objects.create(**match, count=1, sum_minor=amount_minor, near_limit_count=near)
+            except IntegrityError:  # another transaction created the bucket first: add to it
+                VelocityBucket.objects.filter(**match).update(**increment)
+    if country:
+        CustomerCountry.objects.get_or_create(customer_id=customer_id, country=country, defaults={"first_at": at})
+
+
+def buckets_prune(*, now: datetime) -> int:
+    """Delete buckets older than any window reads (keeps the aggregate table small)."""
+    deleted, _ = VelocityBucket.objects.filter(grain__in=["m5", "h"], start_at__lt=now - timedelta(days=2)).delete()
+    old, _ = VelocityBucket.objects.filter(grain="d", start_at__lt=now - timedelta(days=31)).delete()
+    return deleted + old
+
+
+# --- back-testing and shadow mode ------------------------------------------------------------
+
+
+def backtest_run(
+    *, rule_version_ids: list[int], since: datetime, until: datetime, now: datetime, created_by_id: int | None = None
+) -> int:
+    """Replay ``rule_version_ids`` over the stored transactions of [since, until); never affects decisions.
+
+    Each transaction is evaluated on the features stored with it, i.e. as they were when it was
+    decided. The report counts what the set would have allowed / reviewed / blocked, per rule, and
+    how that differs from the live decisions.
+    """
+    if not rule_version_ids:
+        raise FraudRefused("Choose at least one rule version.", code="no_rules")
+    rules = selectors.compiled_rules(version_ids=rule_version_ids)
+    outcomes: Counter[str] = Counter()
+    per_rule: Counter[str] = Counter()
+    changed: Counter[str] = Counter()
+    flagged: list[str] = []
+    evaluated = 0
+    for txn in selectors.transactions_between(since=since, until=until):
+        evaluated += 1
+        fired = _evaluate(rules, txn.features)
+        outcome = _outcome(sum(r.score for r in fired))
+        outcomes[outcome] += 1
+        for rule in fired:
+            per_rule[f"{rule.code} v{rule.version}"] += 1
+        if outcome != txn.outcome:
+            changed[f"{txn.outcome}->{outcome}"] += 1
+        if outcome != MonitoredTransaction.Outcome.ALLOW and len(flagged) < 100:
+            flagged.append(txn.reference)
+    result = {
+        "evaluated": evaluated,
+        "outcomes": dict(outcomes),
+        "fired_per_rule": dict(per_rule),
+        "changed_vs_live": dict(changed),
+        "flagged_sample": flagged,
+    }
+    return BacktestRun.objects.create(
+        rule_version_ids=rule_version_ids,
+        since=since,
+        until=until,
+        created_at=now,
+        created_by_id=created_by_id,
+        result=result,
+    ).pk

@@ -1,0 +1,90 @@
+"""The frozen values that cross the fraud app's boundary (re-exported by ``apps.fraud.interface``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bankcore.money import Money
+
+
+@dataclass(frozen=True)
+class SanctionsMatch:
+    """One listed entry that resembles the screened name."""
+
+    source: str  # "ofac"
+    source_id: int  # the list's own entry id (OFAC ent_num)
+    listed_name: str  # the entry's primary name
+    matched_name: str  # the name or alias that matched best
+    alias_type: str  # "" when the primary name matched, else "aka" / "fka" / "nka"
+    program: str
+    sdn_type: str  # individual / vessel / aircraft / "" (entity)
+    score: float  # 0..1
+    why: str  # which tokens paired, how close, and what the secondary identifiers said
+
+
+@dataclass(frozen=True)
+class ScreeningOutcome:
+    subject_id: int
+    matches: tuple[SanctionsMatch, ...]
+    alert_id: int | None  # set when a hit opened (or joined) an alert
+
+
+@dataclass(frozen=True)
+class ProposedTransaction:
+    """What monitoring needs to know about a payment or transfer before money moves.
+
+    The caller (payments, wallets) fills in what only it knows: the fraud app imports no other app.
+    """
+
+    reference: str  # unique per transaction, e.g. "payment:42"; deciding twice returns the first decision
+    customer_id: int
+    amount: Money
+    counterparty_key: str = ""  # IBAN, wallet id...: the velocity key of the other party
+    counterparty_name: str = ""
+    counterparty_country: str = ""  # ISO 3166 alpha-2
+    channel: str = "payment"  # payment / wallet / card
+    direction: str = "out"  # out / in
+    occurred_at: datetime | None = None  # defaults to the decision's `now`
+    account_opened_at: datetime | None = None
+    beneficiary_created_at: datetime | None = None
+    kyc_tier: str = ""
+    risk_rating: str = ""  # low / medium / high
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    code: str
+    version: int
+    score: int  # this rule's contribution to the total
+    description: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """allow / review (hold the payment) / block, with the score and each rule's part in it."""
+
+    transaction_id: int
+    outcome: str
+    score: int
+    fired: tuple[FiredRule, ...]
+    alert_id: int | None = None
+
+    def explain(self) -> str:
+        """The reasons in plain words, for an analyst or a customer-support agent."""
+        if not self.fired:
+            return f"{self.outcome}: no rule fired (score 0)"
+        parts = "; ".join(f"{r.description} (+{r.score})" for r in self.fired)
+        return f"{self.outcome}: score {self.score}: {parts}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str
+    version: str
+    list_date: str
+    entries: int
+    added: int
+    changed: int
+    removed: int
+    already_current: bool

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.fraud.models import SanctionsEntry
+from tests.apps.fraud.conftest import write_list
+
+SDN = '1,"DOE, John",individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.usefixtures("no_list")
+class TestImportSanctions:
+    def test_reports_counts_then_already_current(self, tmp_path: Path) -> None:
+        folder = write_list(tmp_path, sdn=SDN)
+        assert "added 1, changed 0, removed 0" in run("import_sanctions", "ofac", "--dir", str(folder))
+        assert "already current" in run("import_sanctions", "ofac", "--dir", str(folder))
+
+    def test_bad_file_is_one_line_and_loads_nothing(self, tmp_path: Path) -> None:
+        folder = write_list(tmp_path, sdn=SDN + '2,"ROE"\n')
+        with pytest.raises(CommandError) as failed:
+            run("import_sanctions", "ofac", "--dir", str(folder))
+        assert str(failed.value) == "refused, nothing loaded: sdn.csv: line 2: 2 columns, expected 12"
+        assert not SanctionsEntry.objects.exists()
+
+
+@pytest.mark.django_db
+class TestScreen:
+    def test_json(self, ofac: None) -> None:
+        matches = json.loads(run("screen", "Usama bin Ladin", "--json"))
+        assert matches[0]["source_id"] == 6365
+        assert set(matches[0]) >= {"source_id", "matched_name", "program", "score", "why"}
+
+    def test_text_and_no_match(self, ofac: None) -> None:
+        assert "ofac:6365" in run("screen", "Usama bin Ladin")
+        assert run("screen", "Emma Thompson").strip() == "no match"
+
+    def test_without_a_list_it_says_so(self, no_list: None) -> None:
+        with pytest.raises(CommandError, match="no sanctions list loaded"):
+            run("screen", "Anyone")

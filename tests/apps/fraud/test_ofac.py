@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apps.fraud.ofac import SanctionsFileInvalid, read_ofac
+from tests.apps.fraud.conftest import OFAC_DIR, write_list
+
+SDN = '10,"DOE, John",individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 12 Mar 1961; nationality Egypt."\n'
+ALT = '10,1,"aka","DOE, Johnny",-0- \n'
+ADD = '10,1,-0- ,"Cairo","Egypt",-0- \n'
+
+
+class TestReadOfac:
+    def test_the_real_snapshot_reads_whole(self) -> None:
+        parsed = read_ofac(OFAC_DIR)
+        assert len(parsed.entries) == 7379
+        assert sum(len(e.aliases) for e in parsed.entries.values()) == 9682
+
+    def test_comments_continue_the_remarks_and_the_dos_eof_is_ignored(self, tmp_path: Path) -> None:
+        folder = write_list(tmp_path, sdn=SDN, alt=ALT, add=ADD, comments='10," Linked To: ACME."\n\x1a')
+        assert read_ofac(folder).entries[10].remarks.endswith("nationality Egypt. Linked To: ACME.")
+
+    def test_fields_aliases_and_identifiers(self, tmp_path: Path) -> None:
+        parsed = read_ofac(write_list(tmp_path, sdn=SDN, alt=ALT, add=ADD))
+        entry = parsed.entries[10]
+        assert (entry.name, entry.sdn_type, entry.program, entry.title) == ("DOE, John", "individual", "SDGT", "")
+        assert entry.aliases == [{"type": "aka", "name": "DOE, Johnny", "remarks": ""}]
+        assert entry.birth_years() == [1961]
+        assert entry.countries() == ["EG"]
+
+    @pytest.mark.parametrize(
+        ("files", "message"),
+        [
+            ({"sdn": SDN + '11,"X",-0- ,"P"\n'}, "sdn.csv: line 2: 4 columns, expected 12"),
+            (
+                {"sdn": SDN + '11,"BROKEN,individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'},
+                "sdn.csv: line 2",
+            ),
+            ({"sdn": SDN, "alt": '10,1,"aka","A"B",-0- \n'}, "alt.csv: line 1: broken quoting"),
+            ({"sdn": ""}, "sdn.csv: line 1: the file is empty"),
+            ({"sdn": SDN, "alt": '99,1,"aka","Ghost",-0- \n'}, "alt.csv: line 1: entry 99 is not in sdn.csv"),
+            ({"sdn": SDN + SDN}, "sdn.csv: line 2: entry 10 appears twice"),
+            (
+                {"sdn": 'x,"A",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'},
+                "sdn.csv: line 1: 'x' is not an entry",
+            ),
+        ],
+    )
+    def test_bad_files_are_refused_with_the_line(self, tmp_path: Path, files: dict[str, str], message: str) -> None:
+        with pytest.raises(SanctionsFileInvalid) as refused:
+            read_ofac(write_list(tmp_path, **{"alt": ALT, "add": ADD, **files}))
+        assert message in str(refused.value)
+        assert refused.value.code == "sanctions_file_invalid"
+
+    def test_a_missing_file_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "sdn.csv").write_text(SDN)
+        with pytest.raises(SanctionsFileInvalid, match=r"alt\.csv"):
+            read_ofac(tmp_path)
