@@ -1,0 +1,127 @@
+"""Real threads against PostgreSQL: row locks, not luck, keep the books straight."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connection
+
+from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
+from bankcore.ledger.models import Entry, LedgerAccount, Posting
+from bankcore.money import Money
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+TRANSFERS_PER_THREAD = 500
+ACCOUNTS = 20
+OPENING_BALANCE = 20_000
+
+
+@dataclass
+class Outcomes:
+    posted: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # key, entry, from, to, amount
+    refused: list[tuple[str, str]] = field(default_factory=list)  # key, code
+    crashed: list[BaseException] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def run_threads(pick: Callable[[random.Random], tuple[int, int, int]]) -> Outcomes:
+    outcomes = Outcomes()
+    start = threading.Barrier(THREADS)
+
+    def worker(number: int) -> None:
+        rng = random.Random(number)
+        try:
+            start.wait()
+            for n in range(TRANSFERS_PER_THREAD):
+                source, target, amount = pick(rng)
+                key = f"c-{number}-{n}"
+                try:
+                    entry_id = ledger.transfer(
+                        from_account_id=source, to_account_id=target, amount=Money(amount, "EUR"), idempotency_key=key
+                    )
+                except ledger.LedgerError as refused:
+                    with outcomes.lock:
+                        outcomes.refused.append((key, refused.code))
+                else:
+                    with outcomes.lock:
+                        outcomes.posted.append((key, entry_id, source, target, amount))
+        except BaseException as exc:  # surfaced by the assertion below, with its traceback
+            outcomes.crashed.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if outcomes.crashed:
+        raise outcomes.crashed[0]
+    return outcomes
+
+
+def open_funded_accounts(bank: int) -> list[int]:
+    accounts = [ledger.account_open(name=f"Customer {n}", currency="EUR") for n in range(ACCOUNTS)]
+    for account in accounts:
+        ledger.transfer(
+            from_account_id=bank,
+            to_account_id=account,
+            amount=Money(OPENING_BALANCE, "EUR"),
+            idempotency_key=f"open-{account}",
+        )
+    return accounts
+
+
+def assert_books_straight(bank: int, accounts: list[int], outcomes: Outcomes) -> None:
+    assert len(outcomes.posted) + len(outcomes.refused) == THREADS * TRANSFERS_PER_THREAD
+    # No lost update: each balance is the opening balance plus exactly the posted transfers.
+    expected = dict.fromkeys(accounts, OPENING_BALANCE)
+    for _, _, source, target, amount in outcomes.posted:
+        expected[source] -= amount
+        expected[target] += amount
+    stored = dict(LedgerAccount.objects.filter(pk__in=accounts).values_list("id", "balance_minor"))
+    assert stored == expected
+    assert min(stored.values()) >= 0
+    # Totals conserved: the customers still hold exactly what the bank paid in.
+    assert sum(stored.values()) == OPENING_BALANCE * ACCOUNTS == -ledger_read.balance(account_id=bank).minor
+    # Every refused transfer left no trace; every posted one left exactly one entry.
+    refused_keys = [key for key, _ in outcomes.refused]
+    assert not Entry.objects.filter(idempotency_key__in=refused_keys).exists()
+    assert Entry.objects.filter(idempotency_key__startswith="c-").count() == len(outcomes.posted)
+    assert Posting.objects.filter(entry__idempotency_key__startswith="c-").count() == 2 * len(outcomes.posted)
+    assert {code for _, code in outcomes.refused} <= {"insufficient_funds"}
+    report = ledger_read.reconcile()
+    assert report.clean, report.drifts
+
+
+def test_random_transfers_among_twenty_accounts() -> None:
+    bank = ledger.account_open(name="Bank", currency="EUR", allow_negative=True, kind="internal")
+    accounts = open_funded_accounts(bank)
+
+    def pick(rng: random.Random) -> tuple[int, int, int]:
+        source, target = rng.sample(accounts, 2)
+        return source, target, rng.randint(1, 15_000)
+
+    outcomes = run_threads(pick)
+    assert outcomes.refused, "amounts are drawn large enough that some transfers must be refused"
+    assert_books_straight(bank, accounts, outcomes)
+
+
+def test_every_transfer_credits_one_hot_account() -> None:
+    bank = ledger.account_open(name="Bank", currency="EUR", allow_negative=True, kind="internal")
+    accounts = open_funded_accounts(bank)
+    hot, others = accounts[0], accounts[1:]
+
+    def pick(rng: random.Random) -> tuple[int, int, int]:
+        return rng.choice(others), hot, rng.randint(1, 300)
+
+    outcomes = run_threads(pick)
+    assert outcomes.refused
+    assert_books_straight(bank, accounts, outcomes)
