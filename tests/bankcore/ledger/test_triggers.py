@@ -1,0 +1,133 @@
+"""PostgreSQL itself refuses to corrupt the books, whatever code talks to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
+from bankcore.ledger.models import Posting
+from bankcore.ledger.values import TransferRequest
+from bankcore.money import Money
+from tests.bankcore.ledger.conftest import eur, key
+
+pytestmark = pytest.mark.postgres
+
+
+def check_now() -> None:
+    """Run the deferred checks at this point, as COMMIT would (keeps most tests in one transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def sql(statement: str, params: list[object] | None = None) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def insert_entry(entry_key: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            " VALUES (%s, 'journal', '', '{}', '', now()) RETURNING id",
+            [entry_key],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def insert_posting(entry_id: int, account_id: int, amount: int, currency: str = "EUR") -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+            " VALUES (%s, %s, %s, %s, 0, now())",
+            [entry_id, account_id, amount, currency],
+        )
+
+
+@pytest.fixture
+def paid(alice: int, bob: int) -> int:
+    return ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(100), idempotency_key="paid")
+
+
+@pytest.mark.django_db
+class TestImmutable:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE ledger_posting SET amount_minor = amount_minor * 2 WHERE entry_id = %s",
+            "DELETE FROM ledger_posting WHERE entry_id = %s",
+            "UPDATE ledger_entry SET description = 'edited' WHERE id = %s",
+            "DELETE FROM ledger_entry WHERE id = %s",
+        ],
+    )
+    def test_postings_and_entries_cannot_be_changed(self, paid: int, statement: str) -> None:
+        with pytest.raises(IntegrityError, match="immutable"):
+            sql(statement, [paid])
+        assert Posting.objects.filter(entry_id=paid).count() == 2
+        assert ledger_read.entry_get(entry_id=paid).description == ""
+
+
+def write_raw(entry: str | int, postings: list[tuple[int, int, str]], *, check: bool = True) -> int:
+    """Write an entry (a new key, or an existing id) and postings behind the services' back."""
+    with transaction.atomic():
+        entry_id = insert_entry(entry) if isinstance(entry, str) else entry
+        for account_id, amount, currency in postings:
+            insert_posting(entry_id, account_id, amount, currency)
+        if check:
+            check_now()
+    return entry_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unbalanced_insert_is_refused_at_commit(alice: int, bob: int) -> None:
+    with pytest.raises(IntegrityError, match="does not balance"):
+        write_raw("raw-unbalanced", [(alice, 100, "EUR"), (bob, -99, "EUR")], check=False)
+    assert ledger_read.entry_id_by_key(idempotency_key="raw-unbalanced") is None
+
+
+@pytest.mark.django_db
+class TestBalanced:
+    def test_an_unbalanced_insert_is_refused(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="does not balance"):
+            write_raw("raw-unbalanced", [(alice, 100, "EUR"), (bob, -99, "EUR")])
+
+    def test_a_posting_added_to_a_committed_entry_is_refused(self, paid: int, alice: int) -> None:
+        with pytest.raises(IntegrityError, match="does not balance"):
+            write_raw(paid, [(alice, 1, "EUR")])
+
+    def test_a_posting_in_another_currency_than_its_account_is_refused(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="holds EUR"):
+            write_raw("raw-usd", [(alice, 100, "USD"), (bob, -100, "USD")])
+
+    def test_an_entry_without_postings_is_refused(self) -> None:
+        with pytest.raises(IntegrityError, match="no postings"):
+            write_raw("raw-empty", [])
+
+    def test_a_balanced_insert_passes(self, alice: int, bob: int) -> None:
+        entry_id = write_raw("raw-balanced", [(alice, 100, "EUR"), (bob, -100, "EUR")])
+        assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_service_commits_through_the_triggers(
+    alice: int, bob: int, fund: Callable[[int, int], int], now: object
+) -> None:
+    """The ORM paths (holds, batches, reversals) satisfy the commit-time checks too."""
+    from datetime import datetime
+
+    assert isinstance(now, datetime)
+    hold_id = ledger.hold_create(
+        account_id=alice, amount=eur(500), idempotency_key=key(), expires_at=now + timedelta(hours=1), now=now
+    )
+    ledger.hold_capture(hold_id=hold_id, to_account_id=bob, idempotency_key=key(), now=now, amount=eur(300))
+    results = ledger.post_batch(
+        transfers=[TransferRequest(alice, bob, eur(10), key()), TransferRequest(bob, alice, Money(5, "EUR"), key())]
+    )
+    assert all(result.posted for result in results)
+    assert results[0].entry_id is not None
+    ledger.entry_reverse(entry_id=results[0].entry_id, reason="test")
+    assert ledger_read.reconcile().clean
