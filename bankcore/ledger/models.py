@@ -79,6 +79,7 @@ class Entry(models.Model):
 
     class Meta:
         verbose_name_plural = "entries"
+        permissions = [("reverse_entry", "Can reverse entries (with a reason)")]
         constraints = [
             # An entry is reversed at most once.
             models.UniqueConstraint(fields=["reverses"], name="ledger_entry_reversed_once"),

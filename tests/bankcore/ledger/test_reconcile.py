@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from bankcore.ledger import services as ledger
+from tests.bankcore.ledger.conftest import eur, key
+
+pytestmark = pytest.mark.django_db
+
+
+def reconcile() -> str:
+    out = io.StringIO()
+    call_command("reconcile", stdout=out)
+    return out.getvalue()
+
+
+def raw(statement: str, params: list[object]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_clean_books_give_a_summary(alice: int, bob: int) -> None:
+    ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(10), idempotency_key=key())
+    assert reconcile() == "reconcile: clean: 3 accounts, 2 entries, 4 postings\n"
+
+
+def test_a_balance_corrupted_by_raw_sql_is_named_and_exits_1(alice: int, bob: int) -> None:
+    raw("UPDATE ledger_ledgeraccount SET balance_minor = balance_minor + 1 WHERE id = %s", [bob])
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("reconcile", stdout=out)
+    assert failed.value.returncode == 1
+    assert "1 drift(s)" in str(failed.value)
+    assert out.getvalue() == (f"DRIFT account {bob} 'Bob': stored balance 0.01 EUR but its postings sum to 0.00 EUR\n")
+
+
+def test_a_held_total_out_of_step_with_the_holds_is_named(alice: int) -> None:
+    raw("UPDATE ledger_ledgeraccount SET held_minor = 700 WHERE id = %s", [alice])
+    with pytest.raises(CommandError):
+        reconcile()
+
+
+def test_an_unbalanced_entry_is_named(alice: int, bob: int) -> None:
+    # On PostgreSQL the commit-time trigger would refuse this; the test never commits, and on
+    # SQLite nothing refuses it: reconcile is the check that works everywhere.
+    entry_id = ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(10), idempotency_key=key())
+    out = io.StringIO()
+    # A savepoint rolled back afterwards, so the end-of-test constraint check does not see it.
+    with transaction.atomic():
+        raw(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+            " VALUES (%s, %s, 5, 'EUR', 0, CURRENT_TIMESTAMP)",
+            [entry_id, alice],
+        )
+        with pytest.raises(CommandError):
+            call_command("reconcile", stdout=out)
+        transaction.set_rollback(True)
+    assert f"DRIFT entry {entry_id}: postings in EUR sum to 5, not zero" in out.getvalue()
+    assert f"DRIFT account {alice} 'Alice'" in out.getvalue()
