@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "ledger"]
+GROUPS = ["money", "fraud", "ledger"]
 
 
 def main(argv: list[str]) -> int:

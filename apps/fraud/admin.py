@@ -43,7 +43,7 @@ def _each(request: HttpRequest, queryset: QuerySet[Any], action: Any, done: str)
         messages.success(request, f"{done}: {ok}")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -57,7 +57,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # --- alerts and cases ---------------------------------------------------------------------------
 
 
-class AlertNoteInline(admin.TabularInline):
+class AlertNoteInline(admin.TabularInline[AlertNote, Alert]):
     model = AlertNote
     extra = 1
     fields = ("created_at", "author", "body")
@@ -71,7 +71,7 @@ class AlertNoteInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(SimpleHistoryAdmin):
+class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
     """The queue: open cases, highest score first; actions assign, decide the payment, close, export."""
 
     list_display = (
@@ -194,7 +194,7 @@ class AlertAdmin(SimpleHistoryAdmin):
 # --- rules --------------------------------------------------------------------------------------
 
 
-class RuleVersionInline(admin.TabularInline):
+class RuleVersionInline(admin.TabularInline[RuleVersion, Rule]):
     model = RuleVersion
     extra = 0
     fields = ("number", "status", "score", "condition", "description", "activated_at")
@@ -207,7 +207,7 @@ class RuleVersionInline(admin.TabularInline):
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(admin.ModelAdmin[Rule]):
     list_display = ("code", "created_at")
     search_fields = ("code",)
     inlines = [RuleVersionInline]
@@ -218,7 +218,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RuleVersion)
-class RuleVersionAdmin(SimpleHistoryAdmin):
+class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
     """Analysts write drafts here; activation needs a second person (Approvals)."""
 
     list_display = ("rule", "number", "status", "score", "description", "activated_at")
@@ -242,7 +242,7 @@ class RuleVersionAdmin(SimpleHistoryAdmin):
         if obj is not None:
             return super().get_form(request, obj, change, **kwargs)
 
-        class NewVersionForm(forms.ModelForm):
+        class NewVersionForm(forms.ModelForm[RuleVersion]):
             code = forms.SlugField(help_text="Existing code: a new version of that rule. New code: a new rule.")
 
             class Meta:
@@ -282,7 +282,7 @@ class RuleVersionAdmin(SimpleHistoryAdmin):
             request,
             queryset,
             lambda v: services.rule_activation_request(
-                version_id=v.pk, maker_id=request.user.pk, reason=f"activate {v}", now=timezone.now()
+                version_id=v.pk, maker_id=request.user.pk or 0, reason=f"activate {v}", now=timezone.now()
             ),
             "Activation requested",
         )

@@ -41,7 +41,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 TOKEN_FLOOR = 0.80
-EXTRA_TOKEN_PENALTY = 0.15
+EXTRA_TOKEN_PENALTY = 0.05
 
 # Company forms and honorifics: they say nothing about who the party is, and a customer typing
 # "Acme Ltd" must match "ACME LIMITED". Multi-word forms are removed first (after dots are

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from apps.fraud import conf, selectors
 from apps.fraud import events as fraud_events
@@ -173,6 +172,13 @@ def subject_screen(*, subject_id: int, now: datetime, payment_ref: str = "") -> 
     Safe to run twice: an open alert for the same subject and entries is reused, not duplicated.
     """
     subject = ScreenedSubject.objects.select_for_update().get(pk=subject_id)
+    outcome = _screen(subject, now=now, version=selectors.sanctions_index().version, payment_ref=payment_ref)
+    subject.save(update_fields=["screened_at", "screened_version", "best_score"])
+    return outcome
+
+
+def _screen(subject: ScreenedSubject, *, now: datetime, version: str, payment_ref: str = "") -> ScreeningOutcome:
+    """Screen ``subject`` (fields updated in memory, the caller saves) and open an alert on a hit."""
     matches = selectors.sanctions_screen(
         name=subject.name,
         kind=subject.party_kind or None,
@@ -180,9 +186,8 @@ def subject_screen(*, subject_id: int, now: datetime, payment_ref: str = "") -> 
         country=subject.country or None,
     )
     subject.screened_at = now
-    subject.screened_version = selectors.sanctions_index().version
+    subject.screened_version = version
     subject.best_score = matches[0].score if matches else None
-    subject.save(update_fields=["screened_at", "screened_version", "best_score"])
     alert_id = None
     if matches:
         ids = ",".join(str(m.source_id) for m in sorted(matches, key=lambda m: m.source_id))
@@ -225,18 +230,23 @@ def rescreen_continue(*, run_id: int, now: datetime, chunk: int | None = None) -
         run = RescreenRun.objects.select_for_update().get(pk=run_id)
         if run.status == RescreenRun.Status.DONE:
             return False
-        ids = list(
-            ScreenedSubject.objects.filter(kind__in=_RESCREENED, pk__gt=run.last_subject_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
+        subjects = list(
+            ScreenedSubject.objects.filter(kind__in=_RESCREENED, pk__gt=run.last_subject_id).order_by("pk")[:size]
         )
-        hits = sum(1 for sid in ids if subject_screen(subject_id=sid, now=now).matches)
-        run.processed += len(ids)
+        version = selectors.sanctions_index().version
+        hit_subjects = [subject for subject in subjects if _screen(subject, now=now, version=version).matches]
+        hits = len(hit_subjects)
+        # Nearly every subject is clean: one UPDATE for all of them, one per (rare) hit.
+        clean = [subject.pk for subject in subjects if subject.best_score is None]
+        ScreenedSubject.objects.filter(pk__in=clean).update(screened_at=now, screened_version=version, best_score=None)
+        for subject in hit_subjects:
+            subject.save(update_fields=["screened_at", "screened_version", "best_score"])
+        run.processed += len(subjects)
         run.hits += hits
         run.updated_at = now
-        if ids:
-            run.last_subject_id = ids[-1]
-        if len(ids) < size:
+        if subjects:
+            run.last_subject_id = subjects[-1].pk
+        if len(subjects) < size:
             run.status = RescreenRun.Status.DONE
             run.finished_at = now
             run.total = max(run.total, run.processed)
@@ -587,27 +597,34 @@ def _bucket_start(at: datetime, grain: str) -> datetime:
 def velocity_record(
     *, customer_id: int, counterparty_key: str, country: str, amount_minor: int, currency: str, at: datetime
 ) -> None:
-    """Add one transaction to its customer's and counterparty's buckets (increments, no scan)."""
+    """Add one transaction to its customer's and counterparty's buckets (increments, no scan).
+
+    One upsert statement (INSERT ... ON CONFLICT DO UPDATE, on SQLite and Postgres alike): safe
+    under concurrency without a read first, and cheap enough for the payment path.
+    """
     near = int(is_near_limit(amount_minor))
+    adapt = connection.ops.adapt_datetimefield_value
     keys = [("c", str(customer_id))] + ([("p", counterparty_key)] if counterparty_key else [])
+    rows: list[Any] = []
     for scope, key in keys:
         for grain in ("m5", "h", "d"):
-            start = _bucket_start(at, grain)
-            match = {"scope": scope, "key": key, "currency": currency, "grain": grain, "start_at": start}
-            increment = {
-                "count": F("count") + 1,
-                "sum_minor": F("sum_minor") + amount_minor,
-                "near_limit_count": F("near_limit_count") + near,
-            }
-            if VelocityBucket.objects.filter(**match).update(**increment):
-                continue
-            try:
-                with transaction.atomic():
-                    VelocityBucket.objects.create(**match, count=1, sum_minor=amount_minor, near_limit_count=near)
-            except IntegrityError:  # another transaction created the bucket first: add to it
-                VelocityBucket.objects.filter(**match).update(**increment)
-    if country:
-        CustomerCountry.objects.get_or_create(customer_id=customer_id, country=country, defaults={"first_at": at})
+            rows += [scope, key, currency, grain, adapt(_bucket_start(at, grain)), 1, amount_minor, near]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * (len(rows) // 8))
+    table = VelocityBucket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key, currency, grain, start_at, count, sum_minor, near_limit_count) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (scope, key, currency, grain, start_at) DO UPDATE SET "
+            f"count = {table}.count + excluded.count, sum_minor = {table}.sum_minor + excluded.sum_minor, "
+            f"near_limit_count = {table}.near_limit_count + excluded.near_limit_count",
+            rows,
+        )
+        if country:
+            cursor.execute(
+                f"INSERT INTO {CustomerCountry._meta.db_table} (customer_id, country, first_at) "  # noqa: S608
+                "VALUES (%s, %s, %s) ON CONFLICT (customer_id, country) DO NOTHING",
+                [customer_id, country, adapt(at)],
+            )
 
 
 def buckets_prune(*, now: datetime) -> int:

@@ -47,3 +47,9 @@ def rescreen_resume(**_: object) -> None:
 def on_list_updated(event_id: str, payload: dict[str, Any]) -> None:
     """Event handler (fraud.sanctions.list_updated): start the re-screen of the new version."""
     rescreen_start.delay(list_version=payload["version"])
+
+
+@shared_task(queue="screening", acks_late=True)
+def buckets_prune(**_: object) -> None:
+    """Beat: drop velocity buckets older than any window reads."""
+    services.buckets_prune(now=timezone.now())

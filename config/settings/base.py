@@ -153,8 +153,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "bankcore.events.tasks.outbox_relay", "schedule": 5.0},
     "expire-holds": {"task": "bankcore.ledger.tasks.holds_expire", "schedule": crontab(minute="*")},
+    "fraud-rescreen-resume": {"task": "apps.fraud.tasks.rescreen_resume", "schedule": crontab(minute="*/5")},
+    "fraud-buckets-prune": {"task": "apps.fraud.tasks.buckets_prune", "schedule": crontab(minute=17, hour=3)},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- fraud and AML (apps/fraud/conf.py lists every setting and its default) ---------------------
+# A name alerts from this similarity (0..1): chosen from measured recall and false positives,
+# see docs/BENCHMARKS.md "Fraud and AML".
+SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.90)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

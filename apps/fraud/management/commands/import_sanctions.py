@@ -24,7 +24,8 @@ class Command(BaseCommand):
         quiet = options["no_progress"] or options["verbosity"] == 0
 
         def progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
-            return tqdm(items, total=total, desc=label, unit="entry", disable=quiet, file=self.stderr._out, leave=False)
+            bar: Iterable[Any] = tqdm(items, total=total, desc=label, unit="entry", disable=quiet, leave=False)
+            return bar
 
         try:
             report = services.sanctions_import(
