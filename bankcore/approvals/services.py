@@ -13,6 +13,7 @@ from bankcore.approvals import registry, selectors
 from bankcore.approvals.models import ApprovalRequest
 from bankcore.errors import DomainError
 from bankcore.users.audit import Kind, audit_record
+from bankcore.users.models import User
 
 
 class ApprovalRefused(DomainError):
@@ -78,6 +79,10 @@ def _decide(
         raise ApprovalRefused(f"This request is already {request.status}.", code="not_pending")
     if request.maker_id == checker_id:
         raise ApprovalRefused("The maker of a request cannot decide it.", code="maker_cannot_approve")
+    # The service, not only the admin, enforces who may decide: every door gets the same rule.
+    checker = User.objects.filter(pk=checker_id, is_active=True).first()
+    if checker is None or not checker.has_perm("approvals.decide_approvalrequest"):
+        raise ApprovalRefused("You may not decide approval requests.", code="not_authorised")
     request.status = status
     request.checker_id = checker_id
     request.decided_at = now

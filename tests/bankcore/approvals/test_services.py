@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from bankcore.approvals import registry
 from bankcore.approvals.models import ApprovalRequest
@@ -30,9 +31,14 @@ def maker() -> User:
     return User.objects.create_user(email="maker@bank.test", password="x", is_staff=True)
 
 
+def with_decide_permission(user: User) -> User:
+    user.user_permissions.add(Permission.objects.get(codename="decide_approvalrequest"))
+    return User.objects.get(pk=user.pk)  # fresh instance: permissions are cached per object
+
+
 @pytest.fixture
 def checker() -> User:
-    return User.objects.create_user(email="checker@bank.test", password="x", is_staff=True)
+    return with_decide_permission(User.objects.create_user(email="checker@bank.test", password="x", is_staff=True))
 
 
 PAYLOAD = {"account_id": 7, "amount_minor": 1250, "currency": "EUR"}
@@ -166,3 +172,26 @@ class TestApprovalDecide:
         with pytest.raises(ApprovalRefused) as refused:
             approval_approve(request_id=999, checker_id=checker.pk, now=now)
         assert refused.value.code == "not_found"
+
+
+class TestWhoMayDecide:
+    @pytest.mark.parametrize("decide", [approval_approve, approval_reject])
+    def test_staff_without_the_decide_permission_is_refused(
+        self, performed: list[Any], maker: User, now: datetime, decide: Any
+    ) -> None:
+        bystander = User.objects.create_user(email="bystander@bank.test", password="x", is_staff=True)
+        request_id = ask(maker, now)
+        with pytest.raises(ApprovalRefused) as refused:
+            decide(request_id=request_id, checker_id=bystander.pk, now=now)
+        assert refused.value.code == "not_authorised"
+        assert ApprovalRequest.objects.get(pk=request_id).status == "pending"
+        assert performed == []
+
+    def test_a_deactivated_checker_is_refused(
+        self, performed: list[Any], maker: User, checker: User, now: datetime
+    ) -> None:
+        request_id = ask(maker, now)
+        User.objects.filter(pk=checker.pk).update(is_active=False)
+        with pytest.raises(ApprovalRefused) as refused:
+            approval_approve(request_id=request_id, checker_id=checker.pk, now=now)
+        assert refused.value.code == "not_authorised"

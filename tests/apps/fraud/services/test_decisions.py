@@ -103,7 +103,7 @@ class TestRulesMakerChecker:
         User = get_user_model()
         return (
             User.objects.create_user(email="maker@bank.test", password="x").pk,
-            User.objects.create_user(email="checker@bank.test", password="x").pk,
+            User.objects.create_user(email="checker@bank.test", password="x", is_superuser=True).pk,
         )
 
     def test_a_draft_goes_live_only_after_a_second_person_approves(self, analysts, now) -> None:
