@@ -142,3 +142,34 @@ class TestBadTransfers:
         assert refused.value.code == "amount_out_of_range"
         assert snapshot() == before
         assert LedgerAccount.objects.get(pk=bob).balance_minor == MAX_MINOR
+
+
+@pytest.mark.postgres
+class TestRoundTrips:
+    """On PostgreSQL the accounts stay locked for one statement: a post is a single call."""
+
+    def test_a_transfer_is_one_statement(self, alice: int, bob: int) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            entry_id = ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="one")
+        assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [
+            "SELECT out_entry_id, out_outcome, out_detail FROM ledger_post"
+        ]
+        assert ledger_read.balance(account_id=bob) == eur(1)
+        assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+    def test_a_batch_is_one_statement_in_its_transaction(self, alice: int, bob: int) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from bankcore.ledger.values import TransferRequest
+
+        requests = [TransferRequest(alice, bob, eur(n), f"batch-{n}") for n in range(1, 51)]
+        with CaptureQueriesContext(connection) as queries:
+            results = ledger.post_batch(transfers=requests)
+        statements = [query["sql"] for query in queries.captured_queries if "ledger_post_batch" in query["sql"]]
+        assert len(statements) == 1
+        assert all(result.posted for result in results)
+        assert ledger_read.balance(account_id=bob) == eur(sum(range(1, 51)))
