@@ -23,7 +23,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
-
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -638,7 +637,7 @@ def _post_batch_sql(
 ) -> list[BatchResult]:
     """The whole batch in one call of ``ledger_post_batch`` (migration 0006): one round trip."""
     sendable = []
-    for index, request, legs, fingerprint in prepared:
+    for index, request, _legs, fingerprint in prepared:
         # Ids the database cannot hold name no account; descriptions are text (as in ``_post``).
         for account_id in (request.from_account_id, request.to_account_id):
             if type(account_id) is not int or not -MAX_MINOR - 1 <= account_id <= MAX_MINOR:
