@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,6 +16,15 @@ def username_from(request: HttpRequest | None, credentials: dict[str, Any] | Non
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("login") or request.POST.get("username")
     return str(value).strip().lower() if value else None
+
+
+def login_allowed(request: HttpRequest, *, email: str) -> bool:
+    """False while the account or the client's IP address is locked out.
+
+    The password step asks axes through the authentication backend; later steps of the same login
+    (the one-time code) ask here, so a step begun before a lockout cannot go on after it.
+    """
+    return bool(AxesProxyHandler.is_allowed(request, credentials={"username": email}))
 
 
 def lockout_response(

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from bankcore.users import services
+from bankcore.users import lockout, services
 from bankcore.users.audit import Kind, audit_record
 from bankcore.users.forms import OTPTokenForm
 from bankcore.users.stages import SecondFactorStage
@@ -31,6 +31,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if stage is None:
         return HttpResponseRedirect(reverse("account_login"))
     user = stage.login.user
+    if not lockout.login_allowed(request, email=user.email):
+        stage.abort()
+        return lockout.lockout_response(request)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.token_verify(user_id=user.pk, token=form.cleaned_data["token"])
@@ -49,8 +52,6 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         user_login_failed.send(sender=__name__, credentials={"username": user.email, "stage": "otp"}, request=request)
         if getattr(request, "axes_locked_out", False):
             stage.abort()
-            from bankcore.users.lockout import lockout_response
-
-            return lockout_response(request)
+            return lockout.lockout_response(request)
         form.add_error("token", "That code is not right. Check your app, or use a backup code.")
     return render(request, "account/otp_verify.html", {"form": form})

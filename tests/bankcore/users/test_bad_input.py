@@ -92,6 +92,23 @@ class TestLockout:
         assert client.get("/app/").status_code == 302
         assert AuditEvent.objects.filter(kind="login_failed", details__stage="otp").count() >= 1
 
+    def test_a_code_step_begun_before_the_lockout_cannot_finish_after_it(self, client: Client) -> None:
+        # Someone with the password opens the code step, then the account is locked (from elsewhere):
+        # the waiting step must not go on taking codes, or each one opened beforehand is a free guess.
+        user = customer()
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        assert login(client, "dana@example.com", PASSWORD)["Location"] == "/accounts/2fa/verify/"
+        elsewhere = Client(REMOTE_ADDR="10.1.1.1")
+        for _ in range(LIMIT):
+            login(elsewhere, "dana@example.com", "wrong-password-1")
+        response = client.post("/accounts/2fa/verify/", {"token": totp_code(device)})
+        assert response.status_code == 429
+        assert client.get("/app/").status_code == 302
+        # The lockout stands: the right code did not reset the counter.
+        assert login(Client(REMOTE_ADDR="10.2.2.2"), "dana@example.com", PASSWORD).status_code == 429
+        # And the step is gone: nothing more can be tried in it.
+        assert client.post("/accounts/2fa/verify/", {"token": "123456"})["Location"] == "/accounts/login/"
+
     def test_a_used_code_cannot_log_in_again(self, client: Client) -> None:
         user = customer()
         device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
