@@ -234,6 +234,9 @@ AXES_USERNAME_CALLABLE = "bankcore.users.lockout.username_from"
 AXES_LOCKOUT_CALLABLE = "bankcore.users.lockout.lockout_response"
 AXES_VERBOSE = False
 
+# `seed_demo` and `demo_otp_code`: demo logins have a public password and a computable TOTP key.
+DEMO_DATA_ALLOWED = boolean("DEMO_DATA_ALLOWED", True)
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bank@bankcore.localhost")
 

@@ -17,6 +17,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     fail("ALLOWED_HOSTS", "list the host names the bank is served on")
 
+# Never in production, whatever the environment says: the demo logins are public knowledge.
+DEMO_DATA_ALLOWED = False
+
 SECURE_SSL_REDIRECT = True
 # Load balancers and Prometheus probe these over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]

@@ -81,3 +81,18 @@ def test_production_settings_pass_the_deploy_check() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_demo_data_even_when_asked() -> None:
+    result = manage(
+        "seed_demo",
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bankcore_never_touched",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="bank.example.com",
+        DEMO_DATA_ALLOWED="true",
+    )
+    assert result.returncode != 0
+    assert "DEMO_DATA_ALLOWED" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,5 +1,7 @@
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
 
 from bankcore.users.models import User
 
@@ -21,3 +23,13 @@ def test_email_is_the_login_and_is_case_insensitive_on_create() -> None:
     user = User.objects.create_user(email="Carol@Example.COM", password="pw-long-enough-1")
     assert user.email == "carol@example.com"
     assert User.USERNAME_FIELD == "email"
+
+
+@pytest.mark.parametrize("command", [("seed_demo",), ("demo_otp_code", "admin@bankcore.localhost")])
+@override_settings(DEMO_DATA_ALLOWED=False)
+def test_production_refuses_the_demo_commands(command: tuple[str, ...]) -> None:
+    # The demo administrator's password is public and its TOTP key is derived from its address:
+    # in production these would be a back-office login anyone can compute.
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        call_command(*command)
+    assert not User.objects.exists()

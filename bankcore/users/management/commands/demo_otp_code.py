@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bankcore import demo
 from bankcore.users.demo import DEMO_DOMAIN
 
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, email: str, **options: Any) -> None:
+        if not demo.allowed():
+            raise CommandError(demo.REFUSED)
         email = email.strip().lower()
         if not email.endswith(DEMO_DOMAIN):
             raise CommandError(f"only demo users ({DEMO_DOMAIN}) have a printable code")

@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bankcore import demo
@@ -10,6 +10,8 @@ class Command(BaseCommand):
     help = "Create the demo data (idempotent: running it again changes nothing) and print the logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not demo.allowed():
+            raise CommandError(demo.REFUSED)
         lines: list[str] = []
         with transaction.atomic():
             for _name, seeder in demo.seeders():
