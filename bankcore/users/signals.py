@@ -1,9 +1,10 @@
-"""Login, logout, failed-login and lockout events go to the audit log; new sessions are indexed."""
+"""Login, logout, failed-login, lockout, password and e-mail events go to the audit log; new sessions are indexed."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import signals as account_signals
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
@@ -18,6 +19,19 @@ def client_of(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
     return request.META.get("REMOTE_ADDR") or None, str(request.META.get("HTTP_USER_AGENT", ""))[:300]
+
+
+def _audit_user_event(kind: str, request: HttpRequest | None, user: Any, details: dict[str, Any]) -> None:
+    ip_address, user_agent = client_of(request)
+    audit_record(
+        kind=kind,
+        user_id=user.pk,
+        email=user.email,
+        now=timezone.now(),
+        ip_address=ip_address,
+        user_agent=user_agent,
+        details=details,
+    )
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
@@ -40,15 +54,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 
 def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        ip_address, user_agent = client_of(request)
-        audit_record(
-            kind=Kind.LOGOUT,
-            user_id=user.pk,
-            email=user.email,
-            now=timezone.now(),
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
+        _audit_user_event(Kind.LOGOUT, request, user, {})
 
 
 def on_login_failed(
@@ -82,6 +88,25 @@ def on_locked_out(
     )
 
 
+def on_password_changed(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    _audit_user_event(Kind.PASSWORD_CHANGED, request, user, {"how": "changed"})
+
+
+def on_password_reset(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    _audit_user_event(Kind.PASSWORD_CHANGED, request, user, {"how": "reset"})
+
+
+def on_password_set(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    _audit_user_event(Kind.PASSWORD_CHANGED, request, user, {"how": "set"})
+
+
+def on_email_changed(
+    sender: Any, request: HttpRequest | None, user: Any, from_email_address: Any, to_email_address: Any, **kwargs: Any
+) -> None:
+    previous = from_email_address.email if from_email_address is not None else ""
+    _audit_user_event(Kind.EMAIL_CHANGED, request, user, {"from": previous, "to": to_email_address.email})
+
+
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:
     # Sent once per installed app, after that app's permissions exist: sync after the last one.
     from django.apps import apps
@@ -97,3 +122,7 @@ def connect() -> None:
     user_logged_out.connect(on_logged_out, dispatch_uid="bankcore.audit.logout")
     user_login_failed.connect(on_login_failed, dispatch_uid="bankcore.audit.login_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="bankcore.audit.locked_out")
+    account_signals.password_changed.connect(on_password_changed, dispatch_uid="bankcore.audit.password_changed")
+    account_signals.password_reset.connect(on_password_reset, dispatch_uid="bankcore.audit.password_reset")
+    account_signals.password_set.connect(on_password_set, dispatch_uid="bankcore.audit.password_set")
+    account_signals.email_changed.connect(on_email_changed, dispatch_uid="bankcore.audit.email_changed")
