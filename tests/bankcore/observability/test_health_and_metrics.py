@@ -35,6 +35,16 @@ def test_unreachable_broker_fails_health(client: Client) -> None:
     assert "broker" in json.loads(response.content)["failed"]
 
 
+@override_settings(REDIS_URL="redis://bank:s3cret-pass@127.0.0.1:1/0")
+def test_health_names_the_error_type_but_shows_no_internals(client: Client) -> None:
+    # /health/ is public (load balancers): host names, ports and credentials stay in the log.
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert json.loads(response.content)["checks"]["broker"] == "error: ConnectionError"
+    assert b"127.0.0.1" not in response.content
+    assert b"s3cret" not in response.content
+
+
 def test_request_id_is_made_or_echoed(client: Client) -> None:
     made = client.get("/health/")["X-Request-ID"]
     assert len(made) == 32
