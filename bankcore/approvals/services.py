@@ -113,6 +113,9 @@ def approval_approve(*, request_id: int, checker_id: int, now: datetime, note: s
     request = _decide(
         request_id=request_id, checker_id=checker_id, now=now, note=note, status=ApprovalRequest.Status.APPROVED
     )
+    if selectors.payload_hash(payload=request.payload) != request.payload_hash:
+        # What would run is not what was asked for and shown: refuse (the transaction rolls back).
+        raise ApprovalRefused("The request was changed after it was made.", code="payload_tampered")
     handler = registry.handler_for(request.action)
     if handler is None:
         raise ApprovalRefused(f"No approvable action named {request.action!r}.", code="unknown_action")

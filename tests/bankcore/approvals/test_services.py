@@ -168,6 +168,19 @@ class TestApprovalDecide:
         assert ApprovalRequest.objects.get().status == "pending"
         assert not AuditEvent.objects.filter(kind="approval_approved").exists()
 
+    def test_a_payload_edited_after_the_request_is_never_run(
+        self, performed: list[Any], maker: User, checker: User, now: datetime
+    ) -> None:
+        # The checker approves the hash that was recorded; rows changed behind the service's back
+        # (a console, a migration gone wrong) must not run with someone else's numbers.
+        request_id = ask(maker, now)
+        ApprovalRequest.objects.filter(pk=request_id).update(payload={**PAYLOAD, "amount_minor": 999999})
+        with pytest.raises(ApprovalRefused) as refused:
+            approval_approve(request_id=request_id, checker_id=checker.pk, now=now)
+        assert refused.value.code == "payload_tampered"
+        assert performed == []
+        assert ApprovalRequest.objects.get(pk=request_id).status == "pending"
+
     def test_unknown_request(self, checker: User, now: datetime) -> None:
         with pytest.raises(ApprovalRefused) as refused:
             approval_approve(request_id=999, checker_id=checker.pk, now=now)
