@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-
 from bankcore.approvals.models import ApprovalRequest
+from bankcore.canonical import sha256_of
 
 
 def payload_hash(*, payload: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON form (sorted keys, no spaces): equal payloads, equal hashes."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_of(payload)
 
 
 def approval_get(*, request_id: int) -> ApprovalRequest:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 
 from bankcore.approvals import registry, selectors
 from bankcore.approvals.models import ApprovalRequest
+from bankcore.canonical import json_round_trip
 from bankcore.errors import DomainError
 from bankcore.users.audit import Kind, audit_record
 from bankcore.users.models import User
@@ -41,7 +40,7 @@ def approval_request(*, action: str, payload: dict[str, Any], maker_id: int, rea
         raise ApprovalRefused("Say why the action is needed.", code="reason_required")
     try:
         # Round-trip through JSON so what is stored (and later handed to the handler) is exactly what was hashed.
-        stored = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        stored = json_round_trip(payload)
     except (TypeError, ValueError):
         raise ApprovalRefused("The payload must be JSON.", code="invalid_payload") from None
     digest = selectors.payload_hash(payload=stored)

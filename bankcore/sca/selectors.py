@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-
+from bankcore.canonical import sha256_of
 from bankcore.sca.models import Challenge
 
 
 def details_hash(*, action: str, details: dict[str, Any]) -> str:
     """SHA-256 of canonical JSON (sorted keys, no spaces) of the action and its details."""
-    canonical = json.dumps(
-        {"action": action, "details": details}, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_of({"action": action, "details": details})
 
 
 def challenge_get(*, challenge_id: int, user_id: int) -> Challenge | None:

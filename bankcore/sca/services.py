@@ -20,13 +20,12 @@ a refusal records its effect (a failed attempt, an invalidation) before it is ra
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from bankcore.canonical import json_round_trip
 from bankcore.errors import DomainError
 from bankcore.sca import selectors
 from bankcore.sca.models import Challenge
@@ -46,10 +45,9 @@ class ChallengeRefused(DomainError):
 
 def _canonical(details: dict[str, Any]) -> dict[str, Any]:
     try:
-        loaded: dict[str, Any] = json.loads(json.dumps(details, cls=DjangoJSONEncoder))
+        return json_round_trip(details)
     except (TypeError, ValueError):
         raise ChallengeRefused("The details must be JSON.", code="invalid_details") from None
-    return loaded
 
 
 def sca_require_enrolment(*, user_id: int) -> None:
