@@ -131,3 +131,47 @@ def test_every_service_commits_through_the_triggers(
     assert results[0].entry_id is not None
     ledger.entry_reverse(entry_id=results[0].entry_id, reason="test")
     assert ledger_read.reconcile().clean
+
+
+@pytest.mark.django_db
+class TestClosedOnceBalanced:
+    """One deferred check per entry: an entry that balances takes no more postings."""
+
+    def test_postings_may_arrive_over_several_statements_until_the_entry_balances(
+        self, alice: int, bob: int, bank: int
+    ) -> None:
+        entry_id = write_raw("raw-three-legs", [(alice, 100, "EUR"), (bob, -60, "EUR"), (bank, -40, "EUR")])
+        assert Posting.objects.filter(entry_id=entry_id).count() == 3
+
+    def test_a_posting_added_after_an_early_check_is_refused(self, alice: int, bob: int) -> None:
+        entry_id = write_raw("raw-early", [(alice, 100, "EUR"), (bob, -100, "EUR")])  # checked here
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        with pytest.raises(IntegrityError, match="already balances"), transaction.atomic():
+            insert_posting(entry_id, alice, 1)
+
+    def test_a_posting_in_another_currency_added_to_a_committed_entry_is_refused(self, paid: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="already balances"):
+            write_raw(paid, [(bob, 5, "USD"), (bob, -5, "USD")], check=False)
+
+    def test_a_posting_naming_no_entry_is_refused_at_once(self, alice: int) -> None:
+        with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+            insert_posting(987_654_321, alice, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_undone_by_a_savepoint_runs_again_at_commit(alice: int, bob: int) -> None:
+    """Checks fired inside a rolled-back savepoint count for nothing: the commit checks again."""
+
+    def write_then_undo() -> None:
+        with transaction.atomic():
+            entry_id = insert_entry("raw-undone")
+            with transaction.atomic():
+                insert_posting(entry_id, alice, 100)
+                insert_posting(entry_id, bob, -100)
+                check_now()  # passes: the entry balances here
+                transaction.set_rollback(True)
+
+    with pytest.raises(IntegrityError, match="no postings"):
+        write_then_undo()
+    assert ledger_read.entry_id_by_key(idempotency_key="raw-undone") is None
