@@ -6,6 +6,8 @@ across any number of web and worker processes.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Callable, Iterable, Iterator
 
 from django.apps import apps
@@ -61,3 +63,21 @@ def register_business_collector() -> None:
     if not _registered:
         REGISTRY.register(BusinessCollector())
         _registered = True
+
+
+def scrape_allowed(*, token: str, authorization: str, remote_addr: str, open_to_all: bool) -> bool:
+    """May this request read /metrics?
+
+    With ``METRICS_TOKEN`` set, only ``Authorization: Bearer <token>`` may. Without one, only
+    scrapers on a loopback or private address may, unless ``METRICS_PUBLIC`` opens it (dev).
+    """
+    if token:
+        scheme, _, given = authorization.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    if open_to_all:
+        return True
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bankcore.observability.health import run_checks
+from bankcore.observability.metrics import scrape_allowed
 
 
 @never_cache
@@ -23,4 +25,11 @@ def health(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    if not scrape_allowed(
+        token=settings.METRICS_TOKEN,
+        authorization=request.headers.get("Authorization", ""),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        open_to_all=settings.METRICS_PUBLIC,
+    ):
+        raise Http404  # business figures are not for the public; say nothing about why
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

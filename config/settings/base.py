@@ -237,6 +237,11 @@ AXES_VERBOSE = False
 # `seed_demo` and `demo_otp_code`: demo logins have a public password and a computable TOTP key.
 DEMO_DATA_ALLOWED = boolean("DEMO_DATA_ALLOWED", True)
 
+# /metrics: with a token only bearers of it may scrape; without one, loopback and private
+# addresses may (and everyone when METRICS_PUBLIC is true, never in production).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_PUBLIC = boolean("METRICS_PUBLIC", False)
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bank@bankcore.localhost")
 

@@ -19,6 +19,7 @@ if not ALLOWED_HOSTS:
 
 # Never in production, whatever the environment says: the demo logins are public knowledge.
 DEMO_DATA_ALLOWED = False
+METRICS_PUBLIC = False
 
 SECURE_SSL_REDIRECT = True
 # Load balancers and Prometheus probe these over plain HTTP inside the network.

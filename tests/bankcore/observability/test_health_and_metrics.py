@@ -80,3 +80,23 @@ def test_api_schema_and_docs_are_served(client: Client) -> None:
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"<script>" not in docs.content.replace(b' nonce="', b"")
+
+
+class TestWhoMayScrapeMetrics:
+    def test_public_address_without_token_gets_404(self, client: Client) -> None:
+        assert client.get("/metrics", REMOTE_ADDR="93.184.216.34").status_code == 404
+
+    @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.7", "::1"])
+    def test_loopback_and_private_scrapers_are_served(self, client: Client, address: str) -> None:
+        assert client.get("/metrics", REMOTE_ADDR=address).status_code == 200
+
+    @override_settings(METRICS_TOKEN="s3cret-token")
+    def test_with_a_token_only_its_bearer_is_served(self, client: Client) -> None:
+        assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+        assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+        ok = client.get("/metrics", REMOTE_ADDR="93.184.216.34", HTTP_AUTHORIZATION="Bearer s3cret-token")
+        assert ok.status_code == 200
+
+    @override_settings(METRICS_PUBLIC=True)
+    def test_metrics_public_opens_it_to_all(self, client: Client) -> None:
+        assert client.get("/metrics", REMOTE_ADDR="93.184.216.34").status_code == 200
