@@ -153,9 +153,49 @@ def sanctions_screen(
     return sorted(best.values(), key=lambda m: (-m.score, m.source_id))[:limit]
 
 
-# --- velocity windows ---------------------------------------------------------------------------
+# --- velocity windows and everything else a decision reads ---------------------------------------
 
 _WINDOW_GRAIN = {"1h": ("m5", timedelta(hours=1)), "24h": ("h", timedelta(hours=24)), "30d": ("d", timedelta(days=30))}
+
+
+def _window_sql(scopes: list[str], currency: str, at: datetime) -> tuple[str, str, dict[str, Any]]:
+    """Select-list and WHERE of the windows of each scope ("c", "p"), summed in one pass over the buckets.
+
+    Seven columns per scope: count and sum for 1 h / 24 h / 30 d, then the near-limit count of
+    24 h. Named parameters, each sent once: the window starts are shared by every column, and on
+    Postgres converting sixty positional parameters cost more than the query. The party keys are
+    the parameters ``c`` and ``p``; scopes and grains are our own constants, written inline.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    params: dict[str, Any] = {"currency": currency, "at": adapt(at)}
+    columns: list[str] = []
+    ranges: list[str] = []
+    for window, (grain, span) in _WINDOW_GRAIN.items():
+        params[f"since_{window}"] = adapt(at - span)
+        ranges.append(f"(grain = '{grain}' AND start_at > %(since_{window})s)")
+    for scope in scopes:
+        for window, (grain, _span) in _WINDOW_GRAIN.items():
+            for column in ("count", "sum_minor"):
+                columns.append(
+                    f"SUM(CASE WHEN scope = '{scope}' AND grain = '{grain}' AND start_at > %(since_{window})s "
+                    f"THEN {column} ELSE 0 END)"
+                )
+        columns.append(
+            f"SUM(CASE WHEN scope = '{scope}' AND grain = 'h' AND start_at > %(since_24h)s "
+            "THEN near_limit_count ELSE 0 END)"
+        )
+    parties = " OR ".join(f"(scope = '{scope}' AND key = %({scope})s)" for scope in scopes)
+    where = f"currency = %(currency)s AND start_at <= %(at)s AND ({parties}) AND ({' OR '.join(ranges)})"
+    return ", ".join(columns), where, params
+
+
+def _windows_from(values: list[Any]) -> Windows:
+    ints = [int(v or 0) for v in values]
+    return Windows(
+        count={w: ints[2 * i] for i, w in enumerate(WINDOWS)},
+        sum_minor={w: ints[2 * i + 1] for i, w in enumerate(WINDOWS)},
+        near_limit_24h=ints[6],
+    )
 
 
 def velocity_windows(*, scope: str, key: str, currency: str, at: datetime) -> Windows:
@@ -167,34 +207,16 @@ def velocity_windows(*, scope: str, key: str, currency: str, at: datetime) -> Wi
     """
     if not key:
         return Windows.empty()
-    adapt = connection.ops.adapt_datetimefield_value
-    columns: list[str] = []
-    params: list[Any] = []
-    ranges: list[str] = []
-    range_params: list[Any] = []
-    for _window, (grain, span) in _WINDOW_GRAIN.items():
-        since = adapt(at - span)
-        columns.append("SUM(CASE WHEN grain = %s AND start_at > %s THEN count ELSE 0 END)")
-        columns.append("SUM(CASE WHEN grain = %s AND start_at > %s THEN sum_minor ELSE 0 END)")
-        params += [grain, since, grain, since]
-        ranges.append("(grain = %s AND start_at > %s)")
-        range_params += [grain, since]
-    columns.append("SUM(CASE WHEN grain = 'h' AND start_at > %s THEN near_limit_count ELSE 0 END)")
-    params.append(adapt(at - timedelta(hours=24)))
-    table = VelocityBucket._meta.db_table
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - only our own column and table names
-        f"WHERE scope = %s AND key = %s AND currency = %s AND start_at <= %s AND ({' OR '.join(ranges)})"
-    )
+    if scope not in VelocityBucket.Scope.values:
+        raise ValueError(f"unknown scope {scope!r}")
+    columns, where, params = _window_sql([scope], currency, at)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, scope, key, currency, adapt(at), *range_params])
+        cursor.execute(
+            f"SELECT {columns} FROM {VelocityBucket._meta.db_table} WHERE {where}",  # noqa: S608 - our own names
+            {**params, scope: key},
+        )
         row = cursor.fetchone()
-    values = [int(v or 0) for v in row]
-    return Windows(
-        count={w: values[2 * i] for i, w in enumerate(WINDOWS)},
-        sum_minor={w: values[2 * i + 1] for i, w in enumerate(WINDOWS)},
-        near_limit_24h=values[6],
-    )
+    return _windows_from(list(row))
 
 
 def customer_has_paid_country(*, customer_id: int, country: str) -> bool:
@@ -204,6 +226,45 @@ def customer_has_paid_country(*, customer_id: int, country: str) -> bool:
             [customer_id, country],
         )
         return cursor.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Everything a decision reads from the database, fetched in one statement."""
+
+    previous_id: int | None  # the decision already stored for this reference
+    paid_country_before: bool
+    rules_key: str  # which rule versions are live (see ``compiled_rules``)
+    customer: Windows
+    counterparty: Windows
+
+
+def decision_inputs(
+    *, reference: str, customer_id: int, counterparty_key: str, country: str, currency: str, at: datetime
+) -> DecisionInputs:
+    """The stored decision for ``reference`` (if any), both parties' windows, the country and the rule set.
+
+    One round trip: the payment path pays per statement (parsing, a lock, a network hop on Postgres),
+    so the four reads are scalar subqueries and conditional sums of a single SELECT.
+    """
+    scopes = ["c", "p"] if counterparty_key else ["c"]
+    columns, where, params = _window_sql(scopes, currency, at)
+    sql = (
+        f"SELECT (SELECT id FROM {MonitoredTransaction._meta.db_table} WHERE reference = %(reference)s), "  # noqa: S608
+        f"(SELECT 1 FROM {CustomerCountry._meta.db_table} WHERE customer_id = %(customer)s AND country = %(country)s), "
+        f"({_rules_key_sql()}), {columns} FROM {VelocityBucket._meta.db_table} WHERE {where}"
+    )
+    params.update(reference=reference, customer=customer_id, country=country, c=str(customer_id), p=counterparty_key)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = list(cursor.fetchone())
+    return DecisionInputs(
+        previous_id=row[0],
+        paid_country_before=row[1] is not None,
+        rules_key=row[2] or "",
+        customer=_windows_from(row[3:10]),
+        counterparty=_windows_from(row[10:17]) if counterparty_key else Windows.empty(),
+    )
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -220,37 +281,72 @@ class CompiledRule:
     evaluate: Evaluator
 
 
+@dataclass(frozen=True)
+class RuleSet:
+    """The live rule versions, compiled: those that decide and those that only run in shadow."""
+
+    key: str
+    live: tuple[CompiledRule, ...]
+    shadow: tuple[CompiledRule, ...]
+
+
 _rules_lock = threading.Lock()
-_rules_cache: tuple[tuple[Any, ...], list[CompiledRule]] | None = None
+_rules_cache: RuleSet | None = None
 
 
-def compiled_rules(*, version_ids: list[int] | None = None) -> list[CompiledRule]:
-    """Active and shadow rule versions, compiled; or exactly ``version_ids`` (for back-tests).
+def _rules_key_sql() -> str:
+    """The rule set's version: the ids and statuses of the live versions, as one string.
 
-    The live set is cached per process and recompiled when any version's status changes (the
-    key is read with one small query, so activation takes effect on the next decision).
+    Exact (any activation, retirement or move to shadow changes it, however it was written, and a
+    rolled-back change never leaves a stale key behind) and a single scan of a small table.
+    """
+    table = RuleVersion._meta.db_table
+    live = "status IN ('active', 'shadow')"
+    if connection.vendor == "postgresql":
+        return f"SELECT string_agg(id::text || status, ',' ORDER BY id) FROM {table} WHERE {live}"  # noqa: S608
+    return f"SELECT group_concat(id || status, ',') FROM (SELECT id, status FROM {table} WHERE {live} ORDER BY id)"  # noqa: S608
+
+
+def rule_set(*, key: str | None = None) -> RuleSet:
+    """The live rule set, compiled once per process and recompiled when its version ``key`` changes.
+
+    Pass the key when it was read already (``decision_inputs`` reads it with everything else);
+    otherwise it is read here with one small query. Activation takes effect on the next decision.
     """
     global _rules_cache
-    if version_ids is not None:
-        qs = RuleVersion.objects.filter(pk__in=version_ids).select_related("rule")
-        return [_compile(v, shadow=False) for v in qs]
-    live = RuleVersion.objects.filter(status__in=[RuleVersion.Status.ACTIVE, RuleVersion.Status.SHADOW])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, status FROM {RuleVersion._meta.db_table} "  # noqa: S608 - our own table name
-            "WHERE status IN ('active', 'shadow') ORDER BY id"
-        )
-        key = tuple(map(tuple, cursor.fetchall()))
+    if key is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_rules_key_sql())
+            key = cursor.fetchone()[0] or ""
     cached = _rules_cache
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    if cached is not None and cached.key == key:
+        return cached
     with _rules_lock:
+        live = RuleVersion.objects.filter(status__in=[RuleVersion.Status.ACTIVE, RuleVersion.Status.SHADOW])
         rules = [
             _compile(v, shadow=v.status == RuleVersion.Status.SHADOW)
             for v in live.select_related("rule").order_by("rule__code")
         ]
-        _rules_cache = (key, rules)
-    return rules
+        # The key is of the rows just compiled: a change committed in between only costs a recompile.
+        current = ",".join(
+            f"{r.version_id}{'shadow' if r.shadow else 'active'}" for r in sorted(rules, key=lambda r: r.version_id)
+        )
+        built = RuleSet(
+            key=current,
+            live=tuple(r for r in rules if not r.shadow),
+            shadow=tuple(r for r in rules if r.shadow),
+        )
+        _rules_cache = built
+    return built
+
+
+def compiled_rules(*, version_ids: list[int] | None = None) -> list[CompiledRule]:
+    """Active and shadow rule versions, compiled; or exactly ``version_ids`` (for back-tests)."""
+    if version_ids is not None:
+        qs = RuleVersion.objects.filter(pk__in=version_ids).select_related("rule")
+        return [_compile(v, shadow=False) for v in qs]
+    rules = rule_set()
+    return sorted([*rules.live, *rules.shadow], key=lambda r: r.code)
 
 
 def _compile(version: RuleVersion, *, shadow: bool) -> CompiledRule:

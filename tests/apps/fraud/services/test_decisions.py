@@ -57,6 +57,38 @@ class TestDecide:
         assert again == first
         assert MonitoredTransaction.objects.filter(reference="p4").count() == 1
 
+    def test_an_ordinary_decision_is_one_read_and_two_writes(self, rules, now, django_assert_num_queries) -> None:
+        interface.transaction_decide(txn=txn("warm"), now=now)  # compiles and caches the rule set
+        # Savepoint, the one read (stored decision, windows, countries, rule-set version), the
+        # decision row, the bucket upsert, release: no history scan, no rule reload.
+        with django_assert_num_queries(5):
+            interface.transaction_decide(txn=txn("q1", counterparty_key="other"), now=now)
+
+    def test_a_rule_change_reaches_the_cached_rule_set_at_once(self, rules, now) -> None:
+        assert interface.transaction_decide(txn=txn("rc1", "42.42"), now=now).outcome == "allow"
+        version_id = services.rule_version_create(
+            code="shadowed", condition="amount_minor == 4242", score=60, description="Test amount", now=now
+        )
+        services.rule_version_set_status(version_id=version_id, status="shadow")
+        decision = interface.transaction_decide(txn=txn("rc2", "42.42"), now=now)
+        assert decision.outcome == "allow"
+        shadow = MonitoredTransaction.objects.get(reference="rc2").shadow_fired
+        assert [r["code"] for r in shadow] == ["shadowed"]
+        services.rule_version_set_status(version_id=version_id, status="retired")
+        interface.transaction_decide(txn=txn("rc3", "42.42"), now=now)
+        assert MonitoredTransaction.objects.get(reference="rc3").shadow_fired == []
+
+    def test_alert_history_starts_with_the_opened_alert(self, rules, now) -> None:
+        decision = interface.transaction_decide(txn=txn("h1", "6000.00", counterparty_country="IR"), now=now)
+        alert = Alert.objects.get(pk=decision.alert_id)
+        (created,) = alert.history.all()
+        assert (created.history_type, created.status, created.hold, created.history_user_id) == (
+            "+",
+            "open",
+            "held",
+            None,
+        )
+
     def test_zero_amount_is_refused(self, now) -> None:
         with pytest.raises(services.FraudRefused) as refused:
             interface.transaction_decide(txn=txn("p5", "0.00"), now=now)
