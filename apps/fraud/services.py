@@ -565,7 +565,7 @@ def _row_insert(model: type[models.Model], values: dict[str, Any], *, skip_confl
         params.append(field.get_db_prep_save(value, connection))
     conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) "  # noqa: S608 - our own names
+        f"INSERT INTO {model._meta.db_table} ({', '.join(str(f.column) for f in fields)}) "  # noqa: S608 - our own names
         f"VALUES ({', '.join(['%s'] * len(fields))}){conflicts} RETURNING {model._meta.pk.column}"
     )
     with connection.cursor() as cursor:
