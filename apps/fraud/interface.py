@@ -34,6 +34,8 @@ __all__ = [
     "beneficiary_screen",
     "counterparty_screen",
     "customer_screen",
+    "ledger_account_monitor",
+    "ledger_entry_monitor",
     "name_similarity",
     "screen_name",
     "transaction_decide",
@@ -134,6 +136,44 @@ def subject_screen_now(*, subject_id: int, now: datetime, payment_ref: str = "")
 def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     """Score ``txn`` before money moves: allow / review (hold) / block, with the rules that fired."""
     return services.transaction_decide(txn=txn, now=now)
+
+
+def ledger_entry_monitor(
+    *,
+    entry_id: int,
+    account_id: int,
+    customer_id: int,
+    now: datetime,
+    counterparty_country: str = "",
+    account_opened_at: datetime | None = None,
+    kyc_tier: str = "",
+    risk_rating: str = "",
+) -> Decision:
+    """Score the money ledger account ``account_id`` (the customer's) paid out in posted entry ``entry_id``.
+
+    Post-event monitoring: the decision is stored and explained like any other, feeds the velocity
+    aggregates, and a finding opens an alert that holds nothing (the money has moved). Refused with
+    ``not_outgoing`` when the entry took no money out of the account. Idempotent per entry.
+    """
+    return services.ledger_entry_monitor(
+        entry_id=entry_id,
+        account_id=account_id,
+        customer_id=customer_id,
+        now=now,
+        counterparty_country=counterparty_country,
+        account_opened_at=account_opened_at,
+        kyc_tier=kyc_tier,
+        risk_rating=risk_rating,
+    )
+
+
+def ledger_account_monitor(
+    *, account_id: int, customer_id: int, now: datetime, kyc_tier: str = "", risk_rating: str = ""
+) -> list[Decision]:
+    """Monitor every payment out of ``account_id`` posted since the last sweep, oldest first."""
+    return services.ledger_account_monitor(
+        account_id=account_id, customer_id=customer_id, now=now, kyc_tier=kyc_tier, risk_rating=risk_rating
+    )
 
 
 def alert_open(

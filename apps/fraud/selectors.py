@@ -361,6 +361,11 @@ def _compile(version: RuleVersion, *, shadow: bool) -> CompiledRule:
     )
 
 
+def transaction_known(*, reference: str) -> bool:
+    """Whether a decision is stored for ``reference``."""
+    return MonitoredTransaction.objects.filter(reference=reference).exists()
+
+
 def transactions_between(*, since: datetime, until: datetime) -> Iterator[MonitoredTransaction]:
     return (
         MonitoredTransaction.objects.filter(occurred_at__gte=since, occurred_at__lt=until)

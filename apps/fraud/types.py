@@ -50,6 +50,10 @@ class ProposedTransaction:
     beneficiary_created_at: datetime | None = None
     kyc_tier: str = ""
     risk_rating: str = ""  # low / medium / high
+    # True when the money has moved already (post-event monitoring of a posted ledger entry): a
+    # finding opens an alert for the analysts but holds nothing, and the transaction counts in
+    # the velocity aggregates whatever the outcome.
+    posted: bool = False
 
 
 @dataclass(frozen=True)
