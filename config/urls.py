@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider import views as oauth2_views
 
+from bankcore.api.views import PartnerMeApi
 from bankcore.observability import views as ops
 from bankcore.portal import views as portal
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
+    path("me/", PartnerMeApi.as_view(), name="partner-me"),
     path("accounts/", include("apps.accounts.api.urls")),
     path("wallets/", include("apps.wallets.api.urls")),
     path("payments/", include("apps.payments.api.urls")),
@@ -33,6 +36,9 @@ urlpatterns = [
     path("app/", include("bankcore.portal.urls")),
     path("app/", include(app_pages)),
     path("api/v1/", include(api_v1)),
+    # Only the token endpoints of OAuth2: partners are registered by staff, never self-served.
+    path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),
+    path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth2-revoke"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

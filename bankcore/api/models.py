@@ -27,3 +27,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key} ({self.state})"
+
+
+class PartnerGrant(models.Model):
+    """What a partner (an OAuth2 client-credentials application) may ever ask for."""
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="partner_grant"
+    )
+    scopes = models.CharField(max_length=500, help_text="Space-separated scopes this partner may request.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.application.name}: {self.scopes}"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()

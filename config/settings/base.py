@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "oauth2_provider",
     # shared kernel
     "bankcore.users",
     "bankcore.approvals",
@@ -168,9 +169,30 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bankcore.api.errors.problem_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Partners authenticate with OAuth2 client credentials at /o/token/. A partner may ask only for
+# the scopes granted to it (bankcore.api.models.PartnerGrant); secrets are stored hashed.
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "accounts:read": "Read the accounts, balances and statements the customer consented to",
+        "payments:read": "Read payments",
+        "payments:write": "Initiate payments",
+        "wallets:read": "Read wallets",
+        "wallets:write": "Top up wallets and transfer between them",
+        "kyc:write": "Submit onboarding data and documents",
+        "webhooks:manage": "Register and rotate webhook endpoints",
+    },
+    "DEFAULT_SCOPES": [],
+    "SCOPES_BACKEND_CLASS": "bankcore.api.scopes.PartnerScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": integer("OAUTH2_ACCESS_TOKEN_SECONDS", 3600),
+}
+# Named so that our own migrations can depend on the (default) application model.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 SPECTACULAR_SETTINGS = {
     "TITLE": "bankcore partner API",
     "DESCRIPTION": (
