@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from oauth2_provider import views as oauth2_views
 
@@ -28,6 +30,7 @@ app_pages = [
 
 urlpatterns = [
     path("", portal.landing, name="landing"),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("health/", ops.health, name="health"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -100,3 +100,9 @@ class TestWhoMayScrapeMetrics:
     @override_settings(METRICS_PUBLIC=True)
     def test_metrics_public_opens_it_to_all(self, client: Client) -> None:
         assert client.get("/metrics", REMOTE_ADDR="93.184.216.34").status_code == 200
+
+
+def test_favicon_points_browsers_at_the_vendored_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
