@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from apps.fraud import selectors, services
 from apps.fraud.models import SanctionsEntry, SanctionsListVersion
+from bankcore.events.models import OutboxEvent
 
 OFAC_DIR = Path(__file__).resolve().parents[3] / "apps" / "fraud" / "data" / "ofac"
 LOADED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -17,8 +19,16 @@ LOADED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def _ofac_session(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    """Commit the list once for the whole session, and nothing else.
+
+    The import also writes its ``fraud.sanctions.list_updated`` event, whose relay would start a
+    re-screen: in a later test (of any app) that relays the outbox or counts its rows, it would
+    be a row nobody made. It is deleted in the import's own transaction, so it is never committed.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
+        before = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         services.sanctions_import(source="ofac", directory=OFAC_DIR, now=LOADED_AT)
+        OutboxEvent.objects.filter(id__gt=before).delete()
 
 
 @pytest.fixture

@@ -89,3 +89,13 @@ class TestScreenNameOnTheRealList:
 
     def test_ordinary_name_does_not_match(self, ofac: None) -> None:
         assert interface.screen_name("Emma Thompson") == []
+
+
+@pytest.mark.django_db
+def test_the_session_list_leaves_only_the_list_behind(ofac: None) -> None:
+    """Later tests (of any app) see the sanctions list the session committed, and no event of it."""
+    from apps.fraud import events as fraud_events
+    from bankcore.events.models import OutboxEvent
+
+    assert SanctionsEntry.objects.count() == 7379
+    assert not OutboxEvent.objects.filter(name__in=fraud_events.ALL).exists()
