@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from oauth2_provider import views as oauth2_views
 
@@ -30,7 +28,7 @@ app_pages = [
 
 urlpatterns = [
     path("", portal.landing, name="landing"),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", portal.favicon),
     path("health/", ops.health, name="health"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
