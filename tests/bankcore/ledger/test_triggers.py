@@ -175,3 +175,42 @@ def test_a_check_undone_by_a_savepoint_runs_again_at_commit(alice: int, bob: int
     with pytest.raises(IntegrityError, match="no postings"):
         write_then_undo()
     assert ledger_read.entry_id_by_key(idempotency_key="raw-undone") is None
+
+
+def insert_transfer(entry_key: str, postings: list[tuple[int, int, str]]) -> int:
+    """A transfer entry and its postings in one statement, as the ledger's functions write them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "WITH e AS (INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            "  VALUES (%s, 'transfer', '', '{}', '', now()) RETURNING id),"
+            " p AS (INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor,"
+            "  created_at) SELECT e.id, l.account, l.amount, l.currency, 0, now() FROM e,"
+            "  unnest(%s::bigint[], %s::bigint[], %s::text[]) AS l(account, amount, currency))"
+            " SELECT id FROM e",
+            [entry_key, [p[0] for p in postings], [p[1] for p in postings], [p[2] for p in postings]],
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+class TestTransfersCheckedPerStatement:
+    """Transfer entries are judged at the end of the statement that inserts them."""
+
+    def test_a_balanced_transfer_written_in_one_statement_passes(self, alice: int, bob: int) -> None:
+        entry_id = insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -100, "EUR")])
+        assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+    def test_an_unbalanced_transfer_is_refused_at_once(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="does not balance"):
+            insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -99, "EUR")])
+
+    def test_a_transfer_in_another_currency_than_its_accounts_is_refused(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="holds EUR"):
+            insert_transfer("raw-transfer", [(alice, 100, "USD"), (bob, -100, "USD")])
+
+    def test_a_transfer_entry_whose_postings_come_later_is_refused(self) -> None:
+        with pytest.raises(IntegrityError, match="no postings"), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+                " VALUES ('raw-transfer', 'transfer', '', '{}', '', now())"
+            )
