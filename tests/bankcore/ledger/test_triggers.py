@@ -181,7 +181,8 @@ def insert_transfer(entry_key: str, postings: list[tuple[int, int, str]]) -> int
     """A transfer entry and its postings in one statement, as the ledger's functions write them."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "WITH e AS (INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            "WITH e AS (INSERT INTO ledger_entry"
+            "  (idempotency_key, kind, description, metadata, fingerprint, created_at)"
             "  VALUES (%s, 'transfer', '', '{}', '', now()) RETURNING id),"
             " p AS (INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor,"
             "  created_at) SELECT e.id, l.account, l.amount, l.currency, 0, now() FROM e,"
