@@ -96,9 +96,6 @@ def _run_in(scratch: str, server: Any, pgbench: str, seconds: float) -> int:
     settings.DEBUG = False  # no query log: it would measure itself
     connections.close_all()
     connections.settings["default"]["NAME"] = scratch
-    # Client tuning: prepared statements for the ledger's own calls (Django leaves them off for
-    # connection poolers; the ledger binds its calls on the server so a deployment can opt in).
-    connections.settings["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
     call_command("migrate", "ledger", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('synchronous_commit')")
