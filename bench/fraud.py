@@ -1,6 +1,6 @@
 """Fraud and AML: screening speed and quality, re-screen throughput, decision latency.
 
-Runs on the configured database (SQLite by default) in a throw-away transaction: nothing stays.
+Runs in a scratch database of its own (PostgreSQL when DATABASE_URL names one, else SQLite).
 Figures and the threshold reasoning are in docs/BENCHMARKS.md ("Fraud and AML").
 """
 
@@ -23,6 +23,7 @@ from apps.fraud.ofac import read_ofac
 from apps.fraud.types import ProposedTransaction
 from bankcore.money import Money
 from bench.result import emit
+from bench.scratch import scratch_database
 
 OFAC_DIR = Path(__file__).resolve().parent.parent / "apps" / "fraud" / "data" / "ofac"
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL", "ru_RU", "tr_TR", "ar_AA", "zh_CN", "hi_IN"]
@@ -185,6 +186,11 @@ def _decisions(now: datetime) -> float:
 
 
 def run() -> None:
+    with scratch_database("fraud"):
+        _run()
+
+
+def _run() -> None:
     now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     threshold = float(conf.get("SANCTIONS_MATCH_THRESHOLD"))
     try:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from bench.result import emit
+from bench.scratch import admin_sql
 
 WORKERS = 8
 ACCOUNTS = 10_000
@@ -53,7 +54,7 @@ def run() -> int:
     server = urlparse(url)
     scratch = f"bankcore_bench_{os.getpid()}"
     try:
-        _admin_sql(server, f'CREATE DATABASE "{scratch}"')
+        admin_sql(server, f'CREATE DATABASE "{scratch}"')
     except Exception as exc:
         return _fail(f"cannot create the scratch database on {server.hostname}: {exc}")
     try:
@@ -62,30 +63,7 @@ def run() -> int:
         from django.db import connections
 
         connections.close_all()
-        _admin_sql(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-
-
-def _admin_sql(server: Any, statement: str) -> None:
-    """Run CREATE/DROP DATABASE from the maintenance database (the URL's own may not exist yet)."""
-    import psycopg
-
-    last: Exception | None = None
-    for dbname in dict.fromkeys(["postgres", (server.path or "").lstrip("/") or "postgres"]):
-        try:
-            with psycopg.connect(
-                host=server.hostname or "127.0.0.1",
-                port=server.port or 5432,
-                user=unquote(server.username or "postgres"),
-                password=unquote(server.password or "") or None,
-                dbname=dbname,
-                autocommit=True,
-            ) as conn:
-                conn.execute(statement)
-                return
-        except psycopg.OperationalError as exc:
-            last = exc
-    assert last is not None
-    raise last
+        admin_sql(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 def _run_in(scratch: str, server: Any, pgbench: str, seconds: float) -> int:
