@@ -791,7 +791,7 @@ def hold_capture(
 
     def capture_once() -> int:
         with transaction.atomic():
-            replayed = _replay(idempotency_key, fingerprint)
+            replayed = _capture_replay(idempotency_key, fingerprint, hold_id)
             if replayed is not None:
                 return replayed
             accounts = _lock_accounts([source_id, to_account_id])
@@ -819,10 +819,25 @@ def hold_capture(
     try:
         return _retrying(capture_once)
     except IntegrityError:
-        replayed = _replay(idempotency_key, fingerprint)
+        replayed = _capture_replay(idempotency_key, fingerprint, hold_id)
         if replayed is None:
             raise
         return replayed
+
+
+def _capture_replay(key: str, fingerprint: str, hold_id: int) -> int | None:
+    """The capture first posted with ``key``, if it captured this very hold.
+
+    The fingerprint covers accounts, amount and description but not the hold: two alike holds
+    share it, and replaying one's capture for the other would leave the other's money reserved.
+    """
+    replayed = _replay(key, fingerprint)
+    if replayed is None:
+        return None
+    captured = Entry.objects.filter(pk=replayed).values_list("metadata", flat=True).first()
+    if not isinstance(captured, dict) or captured.get("hold_id") != hold_id:
+        raise IdempotencyConflict(f"idempotency key {key!r} was used to capture another hold")
+    return replayed
 
 
 def _hold_end(*, hold_id: int, now: datetime, status: str) -> bool:

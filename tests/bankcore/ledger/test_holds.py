@@ -116,6 +116,18 @@ class TestCaptureAndRelease:
         assert refused.value.code == "hold_not_active"
         assert snapshot() == before
 
+    def test_a_capture_key_cannot_be_reused_for_another_hold(self, alice: int, merchant: int, now: datetime) -> None:
+        # Two holds alike in every way but their id: replaying the first capture for the second
+        # would report it captured while its money stays reserved and never moves.
+        first = hold(alice, 1_000, now)
+        second = hold(alice, 1_000, now)
+        ledger.hold_capture(hold_id=first, to_account_id=merchant, idempotency_key="cap", now=now)
+        before = snapshot()
+        with pytest.raises(ledger.IdempotencyConflict) as refused:
+            ledger.hold_capture(hold_id=second, to_account_id=merchant, idempotency_key="cap", now=now)
+        assert refused.value.code == "idempotency_conflict"
+        assert snapshot() == before
+
     def test_release_gives_the_money_back_and_is_safe_twice(self, alice: int, merchant: int, now: datetime) -> None:
         hold_id = hold(alice, 3_000, now)
         ledger.hold_release(hold_id=hold_id, now=now)
