@@ -255,9 +255,21 @@ def _check_positive(amount: object) -> Money:
 
 
 def _check_key(key: object) -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+    # NUL: PostgreSQL text cannot hold it (a database error there, silently kept by SQLite).
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH or "\x00" in key:
         raise InvalidRequest(f"an idempotency key is 1 to {MAX_KEY_LENGTH} characters", code="invalid_idempotency_key")
     return key
+
+
+def _check_description(description: object) -> str:
+    if not isinstance(description, str) or "\x00" in description:
+        raise InvalidRequest("the description is text without NUL characters", code="invalid_description")
+    return description
+
+
+def _storable_id(account_id: int) -> bool:
+    """Whether a BIGINT column can hold ``account_id`` (any other id names no account)."""
+    return -MAX_MINOR - 1 <= account_id <= MAX_MINOR
 
 
 def _check_legs(legs: Sequence[Leg]) -> None:
@@ -267,8 +279,8 @@ def _check_legs(legs: Sequence[Leg]) -> None:
     for leg in legs:
         if not isinstance(leg, Leg) or not isinstance(leg.amount, Money):
             raise InvalidAmount("every leg is a Leg with a Money amount")
-        if type(leg.account_id) is not int:
-            raise UnknownAccount(f"{leg.account_id!r} is not an account id")
+        if type(leg.account_id) is not int or not _storable_id(leg.account_id):
+            raise UnknownAccount(f"no ledger account {leg.account_id!r}")
         if leg.amount.minor == 0:
             raise InvalidAmount("a leg cannot be zero")
         totals[leg.amount.currency] += leg.amount.minor
@@ -294,8 +306,7 @@ def _post(
 ) -> int:
     _check_key(key)
     _check_legs(legs)
-    if not isinstance(description, str):
-        raise InvalidRequest("the description is text")
+    _check_description(description)
     fingerprint = _fingerprint(legs=legs, kind=kind, description=description, reverses_id=reverses_id)
     meta = metadata or {}
     if connection.vendor == "postgresql":
@@ -407,9 +418,11 @@ def _replay(key: str, fingerprint: str) -> int | None:
 def _lock_accounts(ids: Iterable[int], *, strict: bool = True) -> dict[int, LedgerAccount]:
     """Lock the accounts FOR UPDATE in ascending id order (one statement; no deadlocks)."""
     wanted = sorted(set(ids))
+    # Ids beyond BIGINT cannot be queried (SQLite raises OverflowError): they match no row.
+    storable = [account_id for account_id in wanted if _storable_id(account_id)]
     locked = {
         account.pk: account
-        for account in LedgerAccount.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        for account in LedgerAccount.objects.select_for_update().filter(pk__in=storable).order_by("pk")
     }
     if strict:
         missing = [account_id for account_id in wanted if account_id not in locked]
@@ -536,6 +549,7 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
             if not isinstance(request, TransferRequest):
                 raise InvalidRequest("every item is a TransferRequest")
             _check_key(request.idempotency_key)
+            _check_description(request.description)
             legs = _transfer_legs(
                 from_account_id=request.from_account_id, to_account_id=request.to_account_id, amount=request.amount
             )
@@ -640,7 +654,7 @@ def _post_batch_sql(
     for index, request, _legs, fingerprint in prepared:
         # Ids the database cannot hold name no account; descriptions are text (as in ``_post``).
         for account_id in (request.from_account_id, request.to_account_id):
-            if type(account_id) is not int or not -MAX_MINOR - 1 <= account_id <= MAX_MINOR:
+            if type(account_id) is not int or not _storable_id(account_id):
                 results[index] = _refused(request.idempotency_key, UnknownAccount(f"no ledger account {account_id}"))
                 break
         else:
@@ -702,6 +716,7 @@ def hold_create(
     """
     _check_positive(amount)
     _check_key(idempotency_key)
+    _check_description(description)
     if expires_at <= now:
         raise InvalidRequest("a hold must expire in the future", code="invalid_expiry")
 
@@ -780,6 +795,7 @@ def hold_capture(
     the first entry.
     """
     _check_key(idempotency_key)
+    _check_description(description)
     source_id, held_minor, currency = _hold_account(hold_id)
     capture = Money(held_minor, currency) if amount is None else _check_positive(amount)
     if capture.currency != currency:

@@ -7,6 +7,7 @@ import pytest
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Entry, LedgerAccount, Posting
+from bankcore.ledger.values import TransferRequest
 from bankcore.money import MAX_MINOR, Money, MoneyError
 from tests.bankcore.ledger.conftest import eur, key, snapshot
 
@@ -107,6 +108,33 @@ class TestBadTransfers:
             ledger.transfer(from_account_id=alice, to_account_id=987_654, amount=eur(1), idempotency_key=key())
         assert refused.value.code == "unknown_account"
         assert "987654" in str(refused.value)
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("account_id", [2**63, -(2**63) - 1, 2**70])
+    def test_an_id_no_database_row_can_have_is_an_unknown_account(self, alice: int, account_id: int) -> None:
+        before = snapshot()
+        with pytest.raises(ledger.UnknownAccount) as refused:
+            ledger.transfer(from_account_id=alice, to_account_id=account_id, amount=eur(1), idempotency_key=key())
+        assert refused.value.code == "unknown_account"
+        [result] = ledger.post_batch(transfers=[TransferRequest(account_id, alice, eur(1), key())])
+        assert (result.posted, result.code) == (False, "unknown_account")
+        with pytest.raises(ledger.UnknownAccount):
+            ledger.account_freeze(account_id=account_id)
+        assert snapshot() == before
+
+    def test_text_postgres_cannot_store_is_refused(self, alice: int, bob: int) -> None:
+        # A NUL character: SQLite would keep it, PostgreSQL fails with a database error.
+        before = snapshot()
+        with pytest.raises(ledger.InvalidRequest) as refused:
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="k\x00")
+        assert refused.value.code == "invalid_idempotency_key"
+        with pytest.raises(ledger.InvalidRequest) as refused:
+            ledger.transfer(
+                from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key=key(), description="a\x00b"
+            )
+        assert refused.value.code == "invalid_description"
+        [result] = ledger.post_batch(transfers=[TransferRequest(alice, bob, eur(1), key(), "a\x00b")])
+        assert (result.posted, result.code) == (False, "invalid_description")
         assert snapshot() == before
 
     def test_same_account(self, alice: int) -> None:
