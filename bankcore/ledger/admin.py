@@ -39,6 +39,13 @@ def amount_candidates(term: str) -> list[int]:
     return sorted(found)
 
 
+def id_candidate(term: str) -> int | None:
+    """The row id a typed term may mean: ASCII digits within BIGINT (``"²".isdigit()`` is true)."""
+    if term.isascii() and term.isdigit() and int(term) < 2**63:
+        return int(term)
+    return None
+
+
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -84,8 +91,9 @@ class EntryAdmin(ReadOnlyAdmin):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         extra = Q()
-        if term.isdigit():
-            extra |= Q(postings__account_id=int(term)) | Q(pk=int(term))
+        row_id = id_candidate(term)
+        if row_id is not None:
+            extra |= Q(postings__account_id=row_id) | Q(pk=row_id)
         candidates = amount_candidates(term)
         if candidates:
             extra |= Q(postings__amount_minor__in=candidates)
@@ -141,8 +149,9 @@ class PostingAdmin(ReadOnlyAdmin):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         extra = Q()
-        if term.isdigit():
-            extra |= Q(account_id=int(term)) | Q(entry_id=int(term))
+        row_id = id_candidate(term)
+        if row_id is not None:
+            extra |= Q(account_id=row_id) | Q(entry_id=row_id)
         candidates = amount_candidates(term)
         if candidates:
             extra |= Q(amount_minor__in=candidates)

@@ -43,6 +43,17 @@ class TestSearch:
     def test_an_unrelated_term_finds_nothing(self, client: Client, staff: Any, paid: int) -> None:
         assert "rent-nov" not in client.get(ENTRIES, {"q": "99.99"}).content.decode()
 
+    @pytest.mark.parametrize("term", ["\u00b2", "\u0663", "9" * 30, "-" + "9" * 30])
+    @pytest.mark.parametrize("page", [ENTRIES, "/admin/ledger/posting/"])
+    def test_odd_digits_and_huge_numbers_find_nothing(
+        self, client: Client, staff: Any, paid: int, page: str, term: str
+    ) -> None:
+        # Superscripts and other scripts' digits pass str.isdigit() but not int(); ids beyond
+        # BIGINT match nothing. Neither is a server error.
+        found = client.get(page, {"q": term})
+        assert found.status_code == 200
+        assert "rent-nov" not in found.content.decode()
+
     def test_postings_are_found_by_account(self, client: Client, staff: Any, paid: int, bob: int) -> None:
         page = client.get("/admin/ledger/posting/", {"q": str(bob)})
         assert page.status_code == 200
