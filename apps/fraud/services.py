@@ -603,6 +603,13 @@ def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     )
     if inputs.previous_id is not None:
         previous = MonitoredTransaction.objects.get(pk=inputs.previous_id)
+        # A replay is the same transaction again; another one under a used reference would
+        # otherwise pass on the first one's decision without being scored.
+        asked = (txn.customer_id, txn.counterparty_key, txn.amount.minor, currency)
+        if (previous.customer_id, previous.counterparty_key, previous.amount_minor, previous.currency) != asked:
+            raise FraudRefused(
+                f"Reference {txn.reference!r} was decided for another transaction.", code="reference_conflict"
+            )
         alert = Alert.objects.filter(transaction=previous).values_list("pk", flat=True).first()
         return _decision_from(previous, alert)
     first_to_country = bool(country) and not inputs.paid_country_before

@@ -57,6 +57,18 @@ class TestDecide:
         assert again == first
         assert MonitoredTransaction.objects.filter(reference="p4").count() == 1
 
+    @pytest.mark.parametrize(
+        "other", [{"amount": "6000.00"}, {"customer_id": 2}, {"counterparty_key": "GB29NWBK60161331926819"}]
+    )
+    def test_a_reference_reused_for_another_transaction_is_refused(self, rules, now, other) -> None:
+        # Replaying the first decision would let a large payment through on the allow of a small one.
+        interface.transaction_decide(txn=txn("p5"), now=now)
+        amount = other.pop("amount", "100.00")
+        with pytest.raises(services.FraudRefused) as refused:
+            interface.transaction_decide(txn=txn("p5", amount, **other), now=now)
+        assert refused.value.code == "reference_conflict"
+        assert MonitoredTransaction.objects.filter(reference="p5").count() == 1
+
     def test_an_ordinary_decision_is_one_read_and_two_writes(self, rules, now, django_assert_num_queries) -> None:
         interface.transaction_decide(txn=txn("warm"), now=now)  # compiles and caches the rule set
         # Savepoint, the one read (stored decision, windows, countries, rule-set version), the
