@@ -46,6 +46,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+# Parentheses, "not" and unary minus recurse: 2000 characters of them would exhaust Python's stack
+# while parsing (and evaluating). No real rule comes near this depth.
+MAX_NESTING = 50
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
@@ -112,6 +115,12 @@ class _Parser:
         self.pos = 0
         self.features = features
         self.used: set[str] = set()
+        self.depth = 0
+
+    def nest(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionInvalid(f"the condition is nested too deeply at column {col} (at most {MAX_NESTING} levels)")
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.pos]
@@ -158,7 +167,9 @@ class _Parser:
 
     def parse_not(self) -> Evaluator:
         if self.accept("not"):
+            self.nest(self.peek()[2])
             inner = self.parse_not()
+            self.depth -= 1
             return lambda f: not bool(inner(f))
         return self.parse_compare()
 
@@ -209,21 +220,33 @@ class _Parser:
 
     def parse_sum(self) -> Evaluator:
         node = self.parse_product()
+        chained = 0
         while self.peek()[0] == "op" and self.peek()[1] in ("+", "-"):
+            # Each operator wraps the chain so far: evaluation recurses once per operator.
+            self.nest(self.peek()[2])
+            chained += 1
             compute = _arith(self.take()[1])
             node = (lambda left, right, op: lambda f: op(left(f), right(f)))(node, self.parse_product(), compute)
+        self.depth -= chained
         return node
 
     def parse_product(self) -> Evaluator:
         node = self.parse_unary()
+        chained = 0
         while self.peek()[0] == "op" and self.peek()[1] in ("*", "/"):
+            # Each operator wraps the chain so far: evaluation recurses once per operator.
+            self.nest(self.peek()[2])
+            chained += 1
             compute = _arith(self.take()[1])
             node = (lambda left, right, op: lambda f: op(left(f), right(f)))(node, self.parse_unary(), compute)
+        self.depth -= chained
         return node
 
     def parse_unary(self) -> Evaluator:
         if self.accept("-"):
+            self.nest(self.peek()[2])
             inner = self.parse_unary()
+            self.depth -= 1
             negate = _arith("-")
             return lambda f: negate(0, inner(f))
         return self.parse_atom()
@@ -232,8 +255,10 @@ class _Parser:
         kind, text, col = self.peek()
         if kind == "op" and text == "(":
             self.take()
+            self.nest(col)
             node = self.parse_or()
             self.expect(")")
+            self.depth -= 1
             return node
         if kind == "name":
             self.take()

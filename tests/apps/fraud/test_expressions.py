@@ -40,6 +40,11 @@ def test_evaluates(condition: str, features: dict, expected: bool) -> None:
         ("__import__('os')", "unknown feature '__import__'"),
         ("amount_minor ; 1", "unexpected character ';'"),
         ("", "the condition is empty"),
+        # Within the 2000 characters, nesting deep enough to exhaust Python's stack.
+        ("(" * 600 + "amount_minor" + ")" * 600, "nested too deeply"),
+        ("-" * 1999 + "1", "nested too deeply"),
+        ("not " * 499 + "true", "nested too deeply"),
+        ("amount_minor" + "+1" * 900 + " > 0", "nested too deeply"),
     ],
 )
 def test_refuses_with_position(condition: str, message: str) -> None:
@@ -52,3 +57,8 @@ def test_refuses_with_position(condition: str, message: str) -> None:
 def test_decimals_stay_exact() -> None:
     assert compile_condition("0.1 + 0.2 == 0.3")({}) is True
     assert compile_condition("amount_minor / 3")({"amount_minor": 1}) == Decimal(1) / Decimal(3)
+
+
+def test_moderate_nesting_still_parses() -> None:
+    assert compile_condition("(" * 20 + "amount_minor > 1" + ")" * 20)({"amount_minor": 2}) is True
+    assert compile_condition("not " * 20 + "false")({}) is False
