@@ -23,6 +23,8 @@ EMPTY = "-0-"
 _COLUMNS = {"sdn.csv": 12, "alt.csv": 5, "add.csv": 6, "sdn_comments.csv": 2}
 _REQUIRED = ("sdn.csv", "alt.csv", "add.csv")
 _DOS_EOF = "\x1a"
+# Entry numbers are stored in a 32-bit integer column; OFAC's are positive and far below it.
+_MAX_ENTRY_NUMBER = 2**31 - 1
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _DOB = re.compile(r"\bDOB ([^;]*)")
 _NATIONALITY = re.compile(r"\b(?:nationality|citizen) ([^;.]*)")
@@ -98,10 +100,15 @@ def _value(raw: str) -> str:
 
 def _decode(path: Path, data: bytes) -> str:
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SanctionsFileInvalid(f"{path.name}: line {line}: not UTF-8 text") from None
+    # The csv module reads NUL as text, but PostgreSQL cannot store it (text nor jsonb).
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise SanctionsFileInvalid(f"{path.name}: line {text[:nul].count(chr(10)) + 1}: a NUL character")
+    return text
 
 
 def _rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
@@ -126,9 +133,18 @@ def _rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
 
 def _int(path: Path, line: int, raw: str) -> int:
     try:
-        return int(raw.strip())
+        number = int(raw.strip())
     except ValueError:
         raise SanctionsFileInvalid(f"{path.name}: line {line}: {raw.strip()!r} is not an entry number") from None
+    if not 1 <= number <= _MAX_ENTRY_NUMBER:
+        raise SanctionsFileInvalid(f"{path.name}: line {line}: entry number {number} is out of range")
+    return number
+
+
+def _fits(path: Path, line: int, what: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise SanctionsFileInvalid(f"{path.name}: line {line}: the {what} is longer than {limit} characters")
+    return value
 
 
 def files_version(directory: Path) -> str:
@@ -166,12 +182,14 @@ def read_ofac(directory: Path) -> OfacList:
         name = _value(row[1])
         if not name:
             raise SanctionsFileInvalid(f"sdn.csv: line {line}: entry {source_id} has no name")
+        # Several programs arrive as "SDGT] [SDT" (the list's own bracket quirk).
+        program = ", ".join(p.strip(" []") for p in _value(row[3]).split("] [") if p.strip(" []"))
         entries[source_id] = OfacEntry(
             source_id=source_id,
-            name=name,
-            sdn_type=_value(row[2]).lower(),
-            # Several programs arrive as "SDGT] [SDT" (the list's own bracket quirk).
-            program=", ".join(p.strip(" []") for p in _value(row[3]).split("] [") if p.strip(" []")),
+            # The lengths of the columns they are stored in (SanctionsEntry).
+            name=_fits(sdn, line, "name", name, 500),
+            sdn_type=_fits(sdn, line, "type", _value(row[2]).lower(), 20),
+            program=_fits(sdn, line, "program", program, 200),
             title=_value(row[4]),
             remarks=_value(row[11]),
         )

@@ -33,6 +33,27 @@ class TestImportSanctions:
         assert str(failed.value) == "refused, nothing loaded: sdn.csv: line 2: 2 columns, expected 12"
         assert not SanctionsEntry.objects.exists()
 
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ('3000000000,"DOE, Jane",individual,"SDGT"' + ",-0- " * 8 + "\n", "number 3000000000 is out of range"),
+            ('-5,"DOE, Jane",individual,"SDGT"' + ",-0- " * 8 + "\n", "entry number -5 is out of range"),
+            ('2,"DOE,\x00 Jane",individual,"SDGT"' + ",-0- " * 8 + "\n", "a NUL character"),
+            ('2,"' + "A" * 501 + '",individual,"SDGT"' + ",-0- " * 8 + "\n", "name is longer than 500"),
+            ('2,"DOE, Jane",' + "x" * 21 + ',"SDGT"' + ",-0- " * 8 + "\n", "type is longer than 20"),
+            ('2,"DOE, Jane",individual,"' + "P" * 201 + '"' + ",-0- " * 8 + "\n", "program is longer than 200"),
+        ],
+    )
+    def test_values_the_database_cannot_store_are_refused_with_the_line(
+        self, tmp_path: Path, line: str, message: str
+    ) -> None:
+        folder = write_list(tmp_path, sdn=SDN + line)
+        with pytest.raises(CommandError) as failed:
+            run("import_sanctions", "ofac", "--dir", str(folder))
+        assert "sdn.csv: line 2: " in str(failed.value)
+        assert message in str(failed.value)
+        assert not SanctionsEntry.objects.exists()
+
 
 @pytest.mark.django_db
 class TestScreen:
