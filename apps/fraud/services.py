@@ -146,6 +146,15 @@ def subject_register(
         raise FraudRefused(f"unknown subject kind {kind!r}", code="unknown_subject_kind")
     if not name.strip():
         raise FraudRefused("a name is required to screen a party", code="name_required")
+    # What the columns can hold: PostgreSQL refuses NUL in text and values beyond a column's size.
+    if "\x00" in name or "\x00" in country:
+        raise FraudRefused("the name or country contains a NUL character", code="invalid_name")
+    if not ref.strip() or len(ref) > 100 or "\x00" in ref:
+        raise FraudRefused("the reference is 1 to 100 characters", code="invalid_ref")
+    if len(party_kind) > 20 or "\x00" in party_kind:
+        raise FraudRefused(f"unknown party kind {party_kind[:20]!r}", code="invalid_party_kind")
+    if birth_year is not None and not 1000 <= birth_year <= 9999:
+        raise FraudRefused(f"{birth_year} is not a birth year", code="invalid_birth_year")
     subject, _ = ScreenedSubject.objects.update_or_create(
         kind=kind,
         ref=ref,

@@ -31,6 +31,23 @@ class TestCustomerScreening:
             events("fraud.alert.opened")
         )
 
+    @pytest.mark.parametrize(
+        ("values", "code"),
+        [
+            ({"name": "DOE\x00 John"}, "invalid_name"),
+            ({"ref": "p" * 101}, "invalid_ref"),
+            ({"ref": ""}, "invalid_ref"),
+            ({"party_kind": "x" * 21}, "invalid_party_kind"),
+            ({"birth_year": 70_000}, "invalid_birth_year"),
+            ({"birth_year": -1}, "invalid_birth_year"),
+        ],
+    )
+    def test_values_that_cannot_be_stored_are_refused_with_a_code(self, now: datetime, values: dict, code: str) -> None:
+        with pytest.raises(services.FraudRefused) as refused:
+            services.subject_register(**{"kind": "counterparty", "ref": "pay:1", "name": "John Doe", **values}, now=now)
+        assert refused.value.code == code
+        assert not ScreenedSubject.objects.exists()
+
     def test_screening_twice_keeps_one_open_alert(self, now: datetime) -> None:
         subject_id = services.subject_register(kind="customer", ref="8", name="Ayman al-Zawahiri", now=now)
         first = services.subject_screen(subject_id=subject_id, now=now)
