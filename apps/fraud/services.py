@@ -585,6 +585,19 @@ def _row_insert(model: type[models.Model], values: dict[str, Any], *, skip_confl
     return None if row is None else int(row[0])
 
 
+def _check_storable(txn: ProposedTransaction) -> None:
+    """Refuse what the decision's columns cannot hold (PostgreSQL: NUL, sizes, BIGINT)."""
+    if not txn.reference.strip() or len(txn.reference) > 100 or "\x00" in txn.reference:
+        raise FraudRefused("The reference is 1 to 100 characters.", code="invalid_reference")
+    if not -(2**63) <= txn.customer_id < 2**63:
+        raise FraudRefused(f"No customer {txn.customer_id}.", code="invalid_customer")
+    if len(txn.counterparty_key) > 100 or "\x00" in txn.counterparty_key:
+        raise FraudRefused("The counterparty key is at most 100 characters.", code="invalid_counterparty")
+    country = txn.counterparty_country
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise FraudRefused(f"{country[:10]!r} is not an ISO 3166 alpha-2 code.", code="invalid_country")
+
+
 @transaction.atomic
 def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     """Score a proposed transaction with every active rule: allow, review (hold) or block.
@@ -599,6 +612,7 @@ def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     """
     if txn.amount.minor <= 0:
         raise FraudRefused("The amount must be positive.", code="amount_not_positive")
+    _check_storable(txn)
     at = txn.occurred_at or now
     currency = txn.amount.currency
     country = txn.counterparty_country.upper()

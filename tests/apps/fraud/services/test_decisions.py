@@ -69,6 +69,26 @@ class TestDecide:
         assert refused.value.code == "reference_conflict"
         assert MonitoredTransaction.objects.filter(reference="p5").count() == 1
 
+    @pytest.mark.parametrize(
+        ("values", "code"),
+        [
+            ({"reference": "r" * 101}, "invalid_reference"),
+            ({"reference": "r\x00"}, "invalid_reference"),
+            ({"reference": ""}, "invalid_reference"),
+            ({"customer_id": 2**63}, "invalid_customer"),
+            ({"counterparty_key": "k" * 101}, "invalid_counterparty"),
+            ({"counterparty_key": "\x00"}, "invalid_counterparty"),
+            ({"counterparty_country": "DEU"}, "invalid_country"),
+            ({"counterparty_country": "\x00\x00"}, "invalid_country"),
+        ],
+    )
+    def test_values_that_cannot_be_stored_are_refused_with_a_code(self, rules, now, values, code) -> None:
+        ref = values.pop("reference", "odd")
+        with pytest.raises(services.FraudRefused) as refused:
+            interface.transaction_decide(txn=txn(ref, **values), now=now)
+        assert refused.value.code == code
+        assert not MonitoredTransaction.objects.exists()
+
     def test_an_ordinary_decision_is_one_read_and_two_writes(self, rules, now, django_assert_num_queries) -> None:
         interface.transaction_decide(txn=txn("warm"), now=now)  # compiles and caches the rule set
         # Savepoint, the one read (stored decision, windows, countries, rule-set version), the
