@@ -210,6 +210,8 @@ def entry_reverse(*, entry_id: int, reason: str, idempotency_key: str | None = N
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidRequest("a reversal needs a reason", code="reason_required")
     reason = reason.strip()
+    if type(entry_id) is not int:
+        raise UnknownEntry(f"no entry {entry_id!r}")
     original = Entry.objects.filter(pk=entry_id).values("kind").first()
     if original is None:
         raise UnknownEntry(f"no entry {entry_id}")
@@ -267,6 +269,18 @@ def _check_description(description: object) -> str:
     return description
 
 
+def _check_metadata(metadata: object) -> None:
+    """A JSON object PostgreSQL's jsonb accepts: no NaN or infinity, no NUL character."""
+    if metadata is None:
+        return
+    try:
+        text = json.dumps(metadata, allow_nan=False) if isinstance(metadata, dict) else ""
+    except (TypeError, ValueError):
+        text = ""
+    if not text or "\\u0000" in text:
+        raise InvalidRequest("metadata is a JSON object of text, numbers and lists", code="invalid_metadata")
+
+
 def _storable_id(account_id: int) -> bool:
     """Whether a BIGINT column can hold ``account_id`` (any other id names no account)."""
     return -MAX_MINOR - 1 <= account_id <= MAX_MINOR
@@ -307,6 +321,7 @@ def _post(
     _check_key(key)
     _check_legs(legs)
     _check_description(description)
+    _check_metadata(metadata)
     fingerprint = _fingerprint(legs=legs, kind=kind, description=description, reverses_id=reverses_id)
     meta = metadata or {}
     if connection.vendor == "postgresql":

@@ -90,6 +90,18 @@ class TestBadEntries:
         assert refused.value.code == code
         assert snapshot() == before
 
+    @pytest.mark.parametrize("metadata", [{"at": object()}, {"n": float("nan")}, ["not", "a", "mapping"]])
+    def test_metadata_that_is_not_a_json_object_is_refused(self, alice: int, bob: int, metadata: object) -> None:
+        before = snapshot()
+        with pytest.raises(ledger.InvalidRequest) as refused:
+            ledger.post_entry(
+                legs=[Leg.debit(alice, eur(1)), Leg.credit(bob, eur(1))],
+                idempotency_key=key(),
+                metadata=metadata,  # type: ignore[arg-type]
+            )
+        assert refused.value.code == "invalid_metadata"
+        assert snapshot() == before
+
     def test_reversals_are_made_only_by_entry_reverse(self, alice: int, bob: int) -> None:
         with pytest.raises(ledger.InvalidRequest):
             ledger.post_entry(

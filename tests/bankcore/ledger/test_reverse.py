@@ -51,9 +51,10 @@ class TestEntryReverse:
             ledger.entry_reverse(entry_id=paid, reason=reason)
         assert refused.value.code == "reason_required"
 
-    def test_unknown_entry(self) -> None:
+    @pytest.mark.parametrize("entry_id", [123_456, 2**70, "abc", None])
+    def test_unknown_entry(self, entry_id: object) -> None:
         with pytest.raises(ledger.UnknownEntry) as refused:
-            ledger.entry_reverse(entry_id=123_456, reason="x")
+            ledger.entry_reverse(entry_id=entry_id, reason="x")  # type: ignore[arg-type]
         assert refused.value.code == "unknown_entry"
 
     def test_a_reversal_respects_the_policy_of_the_account_it_takes_from(self, alice: int, bob: int, paid: int) -> None:
