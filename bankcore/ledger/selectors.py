@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from bankcore.ledger.errors import UnknownAccount, UnknownEntry, UnknownHold
 from bankcore.ledger.models import Entry, Hold, LedgerAccount, Posting
 from bankcore.ledger.values import AccountView, EntryView, HoldView, Leg, PostingLine, PostingPage, ReconcileReport
-from bankcore.money import Money
+from bankcore.money import Money, MoneyError
 
 MAX_PAGE = 500
 
@@ -151,6 +151,14 @@ def hold_get(*, hold_id: int) -> HoldView:
     )
 
 
+def _amount(minor: int, currency: str) -> str:
+    """An amount for a drift message; corrupted rows (unknown currency, out of range) in minor units."""
+    try:
+        return str(Money(int(minor), currency))
+    except MoneyError:
+        return f"{minor} {currency}"
+
+
 def reconcile() -> ReconcileReport:
     """Prove the stored figures from the postings; every mismatch is named in ``drifts``.
 
@@ -170,13 +178,13 @@ def reconcile() -> ReconcileReport:
         expected = -posted if side == LedgerAccount.NormalSide.CREDIT else posted
         if stored != expected:
             drifts.append(
-                f"account {account_id} {name!r}: stored balance {Money(stored, currency)}"
-                f" but its postings sum to {Money(expected, currency)}"
+                f"account {account_id} {name!r}: stored balance {_amount(stored, currency)}"
+                f" but its postings sum to {_amount(expected, currency)}"
             )
         elif last is not None and last != stored:
             drifts.append(
-                f"account {account_id} {name!r}: stored balance {Money(stored, currency)}"
-                f" but its last posting left {Money(last, currency)}"
+                f"account {account_id} {name!r}: stored balance {_amount(stored, currency)}"
+                f" but its last posting left {_amount(last, currency)}"
             )
     held = LedgerAccount.objects.annotate(
         active=Coalesce(Sum("holds__amount_minor", filter=Q(holds__status=Hold.Status.ACTIVE)), Value(0))
@@ -185,8 +193,8 @@ def reconcile() -> ReconcileReport:
         "id", "name", "currency", "held_minor", "active"
     ):
         drifts.append(
-            f"account {account_id} {name!r}: stored holds {Money(stored_held, currency)}"
-            f" but its active holds sum to {Money(active, currency)}"
+            f"account {account_id} {name!r}: stored holds {_amount(stored_held, currency)}"
+            f" but its active holds sum to {_amount(active, currency)}"
         )
     unbalanced = (
         Posting.objects.values("entry_id", "currency")

@@ -64,3 +64,17 @@ def test_an_unbalanced_entry_is_named(alice: int, bob: int) -> None:
         transaction.set_rollback(True)
     assert f"DRIFT entry {entry_id}: postings in EUR sum to 5, not zero" in out.getvalue()
     assert f"DRIFT account {alice} 'Alice'" in out.getvalue()
+
+
+def test_an_account_currency_corrupted_by_raw_sql_is_named_not_a_traceback(alice: int) -> None:
+    # The figures of an account whose currency is no longer a currency cannot be formatted as
+    # Money; reconcile must still name every drift and exit 1.
+    raw("UPDATE ledger_ledgeraccount SET currency = 'ZZZ', balance_minor = 1, held_minor = 5 WHERE id = %s", [alice])
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("reconcile", stdout=out)
+    assert failed.value.returncode == 1
+    report = out.getvalue()
+    assert f"DRIFT account {alice} 'Alice': stored balance 1 ZZZ but its postings sum to 10000 ZZZ" in report
+    assert f"DRIFT account {alice} 'Alice': stored holds 5 ZZZ but its active holds sum to 0 ZZZ" in report
+    assert "in EUR on a ZZZ account" in report
