@@ -476,6 +476,12 @@ def rule_activation_request(*, version_id: int, maker_id: int, reason: str, now:
         version = RuleVersion.objects.select_for_update().get(pk=version_id)
         if version.status not in (RuleVersion.Status.DRAFT, RuleVersion.Status.SHADOW):
             raise FraudRefused(f"Version is {version.status}; only drafts are activated.", code="not_draft")
+        # The author is the maker: otherwise the author could approve another's request for
+        # their own condition, and one person would have put a rule live.
+        if version.created_by_id is not None and version.created_by_id != maker_id:
+            raise FraudRefused(
+                "Only the author of a version requests its activation.", code="author_requests_activation"
+            )
         rule_condition_check(condition=version.condition)
         request_id = approvals.approval_request(
             action=ACTIVATE_ACTION,

@@ -185,6 +185,21 @@ class TestRulesMakerChecker:
         decision = interface.transaction_decide(txn=txn("m2", "42.42"), now=now)
         assert (decision.outcome, [r.code for r in decision.fired]) == ("review", ["tiny-test"])
 
+    def test_the_author_of_a_version_cannot_be_its_checker(self, analysts, now) -> None:
+        # Were another analyst to request the activation, the author would be free to approve
+        # their own condition: one person would have put a rule live.
+        author, other = analysts
+        version_id = services.rule_version_create(
+            code="own-rule", condition="amount_minor == 4242", score=60, description="d", now=now, created_by_id=author
+        )
+        with pytest.raises(services.FraudRefused) as refused:
+            services.rule_activation_request(version_id=version_id, maker_id=other, reason="r", now=now)
+        assert refused.value.code == "author_requests_activation"
+        assert RuleVersion.objects.get(pk=version_id).status == "draft"
+        request_id = services.rule_activation_request(version_id=version_id, maker_id=author, reason="r", now=now)
+        with pytest.raises(approvals.ApprovalRefused):
+            approvals.approval_approve(request_id=request_id, checker_id=author, now=now)
+
     def test_a_new_version_retires_the_old_one(self, analysts, now) -> None:
         maker, checker = analysts
         v1 = services.rule_version_create(code="r", condition="amount_minor > 1", score=1, description="d", now=now)
