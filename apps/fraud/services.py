@@ -519,6 +519,9 @@ def rule_version_activate_approved(payload: dict[str, Any]) -> None:
     version = RuleVersion.objects.select_for_update().select_related("rule").get(pk=payload["rule_version_id"])
     if (version.condition, version.score) != (payload["condition"], payload["score"]):
         raise FraudRefused("The version changed after the request.", code="version_changed")
+    if version.status != RuleVersion.Status.PENDING:
+        # Retired (or otherwise moved) since the request: the approval no longer applies.
+        raise FraudRefused(f"The version is {version.status}, no longer awaiting approval.", code="not_pending")
     RuleVersion.objects.filter(rule=version.rule, status=RuleVersion.Status.ACTIVE).update(
         status=RuleVersion.Status.RETIRED
     )

@@ -200,6 +200,18 @@ class TestRulesMakerChecker:
         with pytest.raises(approvals.ApprovalRefused):
             approvals.approval_approve(request_id=request_id, checker_id=author, now=now)
 
+    def test_a_version_retired_while_pending_does_not_go_live_on_the_old_request(self, analysts, now) -> None:
+        maker, checker = analysts
+        version_id = services.rule_version_create(
+            code="retired-rule", condition="amount_minor == 4242", score=60, description="d", now=now
+        )
+        request_id = services.rule_activation_request(version_id=version_id, maker_id=maker, reason="r", now=now)
+        services.rule_version_set_status(version_id=version_id, status="retired")
+        with pytest.raises(services.FraudRefused) as refused:
+            approvals.approval_approve(request_id=request_id, checker_id=checker, now=now)
+        assert refused.value.code == "not_pending"
+        assert RuleVersion.objects.get(pk=version_id).status == "retired"
+
     def test_a_new_version_retires_the_old_one(self, analysts, now) -> None:
         maker, checker = analysts
         v1 = services.rule_version_create(code="r", condition="amount_minor > 1", score=1, description="d", now=now)
