@@ -225,7 +225,9 @@ def entry_reverse(*, entry_id: int, reason: str, idempotency_key: str | None = N
         .values_list("account_id", "amount_minor", "currency")
     ]
     description = f"Reversal of entry {entry_id}: {reason}"
-    fingerprint = _fingerprint(legs=legs, kind=Kind.REVERSAL, description=description, reverses_id=entry_id)
+    fingerprint = _fingerprint(
+        legs=legs, kind=Kind.REVERSAL, description=description, reverses_id=entry_id, metadata={"reason": reason}
+    )
     earlier = Entry.objects.filter(reverses_id=entry_id).values_list("id", "idempotency_key", "fingerprint").first()
     if earlier is not None:
         if earlier[1] == key and earlier[2] == fingerprint:
@@ -303,9 +305,20 @@ def _check_legs(legs: Sequence[Leg]) -> None:
         raise Unbalanced(f"the legs do not sum to zero: {unbalanced}")
 
 
-def _fingerprint(*, legs: Sequence[Leg], kind: str, description: str, reverses_id: int | None = None) -> str:
+def _fingerprint(
+    *,
+    legs: Sequence[Leg],
+    kind: str,
+    description: str,
+    reverses_id: int | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> str:
     canonical = sorted((leg.account_id, leg.amount.minor, leg.amount.currency) for leg in legs)
-    text = json.dumps([kind, description, reverses_id, canonical], separators=(",", ":"))
+    parts: list[Any] = [kind, description, reverses_id, canonical]
+    if metadata:
+        # Only when present, so entries without metadata keep the fingerprint they always had.
+        parts.append(metadata)
+    text = json.dumps(parts, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -322,8 +335,8 @@ def _post(
     _check_legs(legs)
     _check_description(description)
     _check_metadata(metadata)
-    fingerprint = _fingerprint(legs=legs, kind=kind, description=description, reverses_id=reverses_id)
     meta = metadata or {}
+    fingerprint = _fingerprint(legs=legs, kind=kind, description=description, reverses_id=reverses_id, metadata=meta)
     if connection.vendor == "postgresql":
         return _retrying(lambda: _post_sql(legs, key, kind, description, meta, fingerprint, reverses_id))
     return _retrying(lambda: _post_orm(legs, key, kind, description, meta, fingerprint, reverses_id))

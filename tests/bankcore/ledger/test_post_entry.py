@@ -32,6 +32,15 @@ class TestPostEntry:
         assert entry.metadata == {"payment_id": 7}
         assert sum(leg.amount.minor for leg in entry.legs) == 0
 
+    def test_same_key_with_other_metadata_is_refused_and_same_metadata_replays(self, alice: int, bob: int) -> None:
+        legs = [Leg.debit(alice, eur(100)), Leg.credit(bob, eur(100))]
+        first = ledger.post_entry(legs=legs, idempotency_key="meta-1", metadata={"payment_id": 7, "batch": "a"})
+        again = ledger.post_entry(legs=legs, idempotency_key="meta-1", metadata={"batch": "a", "payment_id": 7})
+        assert again == first
+        with pytest.raises(ledger.IdempotencyConflict):
+            ledger.post_entry(legs=legs, idempotency_key="meta-1", metadata={"payment_id": 8, "batch": "a"})
+        assert ledger_read.balance(account_id=bob) == eur(100)
+
     def test_two_legs_on_one_account_record_each_balance_after(self, alice: int, bob: int) -> None:
         entry_id = ledger.post_entry(
             legs=[Leg.debit(alice, eur(100)), Leg.debit(alice, eur(200)), Leg.credit(bob, eur(300))],
