@@ -28,6 +28,7 @@ from apps.fraud.models import (
     SanctionsListVersion,
     ScreenedSubject,
 )
+from bankcore.admin_mixins import ReadOnlyAdmin
 from bankcore.errors import DomainError
 
 
@@ -41,17 +42,6 @@ def _each(request: HttpRequest, queryset: QuerySet[Any], action: Any, done: str)
             messages.error(request, f"{obj}: {exc}")
     if ok:
         messages.success(request, f"{done}: {ok}")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- alerts and cases ---------------------------------------------------------------------------

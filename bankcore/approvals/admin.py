@@ -8,26 +8,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from bankcore.admin_mixins import ReadOnlyMixin
 from bankcore.approvals import services
 from bankcore.approvals.models import ApprovalRequest
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
+class ApprovalRequestAdmin(ReadOnlyMixin, SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
+    """Requests are made by the feature that needs them, never typed in here; checkers decide."""
+
     list_display = ("id", "action", "status", "maker", "requested_at", "checker", "decided_at")
     list_filter = ("status", "action")
     search_fields = ("action", "payload_hash", "reason")
     readonly_fields = [f.name for f in ApprovalRequest._meta.fields]
     actions = ("approve_selected", "reject_selected")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # requests are made by the feature that needs them, never typed in here
-
-    def has_change_permission(self, request: HttpRequest, obj: ApprovalRequest | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ApprovalRequest | None = None) -> bool:
-        return False
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("approvals.decide_approvalrequest")

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from bankcore.admin_mixins import ReadOnlyAdmin
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Entry, Hold, LedgerAccount, Posting
 from bankcore.money import Money
@@ -44,17 +45,6 @@ def id_candidate(term: str) -> int | None:
     if term.isascii() and term.isdigit() and int(term) < 2**63:
         return int(term)
     return None
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PostingInline(admin.TabularInline[Posting, Entry]):

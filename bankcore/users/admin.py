@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
 
+from bankcore.admin_mixins import ReadOnlyAdmin
 from bankcore.users.models import AuditEvent, User
 
 
@@ -20,7 +20,7 @@ class UserAdmin(DjangoUserAdmin[User]):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The security audit log: read-only for everyone, the auditor role included."""
 
     list_display = ("at", "kind", "email", "user", "ip_address")
@@ -28,12 +28,3 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     search_fields = ("email", "ip_address")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
