@@ -155,24 +155,15 @@ def subject_register(
         raise FraudRefused(f"unknown party kind {party_kind[:20]!r}", code="invalid_party_kind")
     if birth_year is not None and not 1000 <= birth_year <= 9999:
         raise FraudRefused(f"{birth_year} is not a birth year", code="invalid_birth_year")
+    party = {
+        "name": name.strip()[:500],
+        "customer_id": customer_id,
+        "party_kind": party_kind,
+        "birth_year": birth_year,
+        "country": country.upper()[:2],
+    }
     subject, _ = ScreenedSubject.objects.update_or_create(
-        kind=kind,
-        ref=ref,
-        defaults={
-            "name": name.strip()[:500],
-            "customer_id": customer_id,
-            "party_kind": party_kind,
-            "birth_year": birth_year,
-            "country": country.upper()[:2],
-        },
-        create_defaults={
-            "name": name.strip()[:500],
-            "customer_id": customer_id,
-            "party_kind": party_kind,
-            "birth_year": birth_year,
-            "country": country.upper()[:2],
-            "created_at": now,
-        },
+        kind=kind, ref=ref, defaults=party, create_defaults={**party, "created_at": now}
     )
     return subject.pk
 
