@@ -15,7 +15,6 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bankcore.portal import panels
 from bankcore.portal.qr import qr_data_uri
@@ -100,9 +99,10 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
     if selectors.totp_confirmed(user_id=user.pk):
         messages.info(request, "Your authenticator app is already set up; remove it first to replace it.")
         return HttpResponseRedirect(reverse("portal:security"))
-    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).first()
+    device = selectors.totp_pending(user_id=user.pk)
     if request.method == "GET" or device is None:
-        device = TOTPDevice.objects.get(pk=services.totp_device_begin(user_id=user.pk))
+        device = selectors.totp_pending(user_id=user.pk, device_id=services.totp_device_begin(user_id=user.pk))
+        assert device is not None  # just created, in this request
     form = OTPTokenForm(request.POST or None)
     if (
         request.method == "POST"

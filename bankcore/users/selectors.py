@@ -34,6 +34,12 @@ def totp_confirmed(*, user_id: int) -> bool:
     return bool(TOTPDevice.objects.filter(user_id=user_id, confirmed=True).exists())
 
 
+def totp_pending(*, user_id: int, device_id: int | None = None) -> TOTPDevice | None:
+    """The user's authenticator app still waiting for its first code (``device_id`` to name one)."""
+    devices = TOTPDevice.objects.filter(user_id=user_id, confirmed=False)
+    return (devices.filter(pk=device_id) if device_id is not None else devices).first()
+
+
 def recent_logins(*, user_id: int, limit: int = 10) -> list[AuditEvent]:
     kinds = [AuditEvent.Kind.LOGIN, AuditEvent.Kind.LOGIN_FAILED, AuditEvent.Kind.LOCKED_OUT]
     return list(AuditEvent.objects.filter(user_id=user_id, kind__in=kinds).order_by("-at", "-id")[:limit])
