@@ -2,9 +2,10 @@
 
 Two implementations of posting share one set of rules:
 - on PostgreSQL the hot path (``post_entry``, ``transfer``, ``entry_reverse``) is one call of the
-  ``ledger_post`` database function (migration 0002): the accounts stay locked for a single
+  ``ledger_post`` database function (migration 0011): the accounts stay locked for a single
   statement, and outside a caller's transaction the statement commits on its own, so the locks
-  are held for one round trip;
+  are held for one round trip; a refusal comes back as an error (SQLSTATE ``LG001``) that undoes
+  the call;
 - everywhere else (SQLite, holds, batches) the same steps run through the ORM: lock the accounts
   in ascending id order, check every rule, then write.
 Both check, per touched account in id order: currency, closed, frozen, range, funds.
@@ -23,7 +24,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -98,6 +99,8 @@ T = TypeVar("T")
 # serialization failures appear under REPEATABLE READ callers. Both are worth a few retries.
 MAX_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}
+# ledger_post refuses by raising this, the refusal code in the hint and the message as the text.
+_REFUSED_SQLSTATE = "LG001"
 MAX_KEY_LENGTH = 200
 
 Kind = Entry.Kind
@@ -368,7 +371,18 @@ def _post_sql(
         [leg.amount.minor for leg in legs],
         [leg.amount.currency for leg in legs],
     ]
-    entry_id, outcome, detail = _call_one_row(_POST_SQL, params)
+    try:
+        if connection.in_atomic_block:
+            # A savepoint: the refusal undoes the call, and the caller's transaction stays usable.
+            with transaction.atomic():
+                entry_id, outcome, detail = _call_one_row(_POST_SQL, params)
+        else:
+            entry_id, outcome, detail = _call_one_row(_POST_SQL, params)
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if not isinstance(cause, psycopg.Error) or cause.sqlstate != _REFUSED_SQLSTATE:
+            raise
+        raise errors.from_code(cause.diag.message_hint or "", cause.diag.message_primary or "") from None
     if outcome in ("posted", "replayed"):
         return int(entry_id)
     raise errors.from_code(outcome, detail)
@@ -387,11 +401,13 @@ def _call_one_row(sql: str, params: Sequence[object]) -> tuple[Any, ...]:
     connection.validate_no_broken_transaction()
     logged = connection.queries_logged
     started = time.monotonic() if logged else 0.0
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    try:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    finally:
+        if logged:
+            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     assert row is not None
     return tuple(row)
 

@@ -66,6 +66,7 @@ def test_an_unbalanced_entry_is_named(alice: int, bob: int) -> None:
     assert f"DRIFT account {alice} 'Alice'" in out.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)  # committed books, corrupted afterwards (not before the commit checks)
 def test_an_account_currency_corrupted_by_raw_sql_is_named_not_a_traceback(alice: int) -> None:
     # The figures of an account whose currency is no longer a currency cannot be formatted as
     # Money; reconcile must still name every drift and exit 1.

@@ -182,11 +182,29 @@ class TestRoundTrips:
 
         with CaptureQueriesContext(connection) as queries:
             entry_id = ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="one")
-        assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [
-            "SELECT out_entry_id, out_outcome, out_detail FROM ledger_post"
+        # Inside a caller's transaction (as this test runs) a savepoint wraps the call, so a
+        # refusal leaves that transaction usable; on its own the call is the whole transaction.
+        assert [query["sql"].split("(")[0].split(" ")[0] for query in queries.captured_queries] == [
+            "SAVEPOINT",
+            "SELECT",
+            "RELEASE",
         ]
+        assert "FROM ledger_post(" in queries.captured_queries[1]["sql"]
         assert ledger_read.balance(account_id=bob) == eur(1)
         assert Posting.objects.filter(entry_id=entry_id).count() == 2
+
+    def test_a_refusal_inside_a_callers_transaction_leaves_it_usable(self, alice: int, bob: int) -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            account = ledger.account_open(name="Opened in the same transaction", currency="EUR")
+            with pytest.raises(ledger.InsufficientFunds):
+                ledger.transfer(from_account_id=bob, to_account_id=alice, amount=eur(1), idempotency_key="refused")
+            # The caller's transaction goes on: its own write is there, the refused key left nothing.
+            assert LedgerAccount.objects.filter(pk=account).exists()
+            assert not Entry.objects.filter(idempotency_key="refused").exists()
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="refused")
+        assert ledger_read.balance(account_id=bob) == eur(1)
 
     def test_a_batch_is_one_statement_in_its_transaction(self, alice: int, bob: int) -> None:
         from django.db import connection
@@ -201,3 +219,28 @@ class TestRoundTrips:
         assert len(statements) == 1
         assert all(result.posted for result in results)
         assert ledger_read.balance(account_id=bob) == eur(sum(range(1, 51)))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestOnItsOwn:
+    """Outside a caller's transaction a post is one statement that commits or leaves no trace."""
+
+    def test_a_transfer_is_one_statement_and_a_refusal_writes_nothing(self, alice: int, bob: int) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="alone")
+            with pytest.raises(ledger.InsufficientFunds) as refused:
+                ledger.transfer(from_account_id=bob, to_account_id=alice, amount=eur(2), idempotency_key="too-much")
+        assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [
+            "SELECT out_entry_id, out_outcome, out_detail FROM ledger_post"
+        ] * 2
+        assert str(refused.value) == f"account {bob} has not enough available funds"
+        assert not Entry.objects.filter(idempotency_key="too-much").exists()
+        assert ledger_read.balance(account_id=bob) == eur(1)
+        # The refused key is free: the same request succeeds once the money is there.
+        ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="top-up")
+        ledger.transfer(from_account_id=bob, to_account_id=alice, amount=eur(2), idempotency_key="too-much")
+        assert ledger_read.balance(account_id=bob) == eur(0)

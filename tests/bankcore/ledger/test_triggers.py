@@ -40,11 +40,17 @@ def insert_entry(entry_key: str) -> int:
 
 
 def insert_posting(entry_id: int, account_id: int, amount: int, currency: str = "EUR") -> None:
+    insert_postings(entry_id, [(account_id, amount, currency)])
+
+
+def insert_postings(entry_id: int, postings: list[tuple[int, int, str]]) -> None:
+    """All of an entry's postings in one INSERT statement, as every writer must."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
-            " VALUES (%s, %s, %s, %s, 0, now())",
-            [entry_id, account_id, amount, currency],
+            " SELECT %s, l.account, l.amount, l.currency, 0, now()"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS l(account, amount, currency)",
+            [entry_id, [p[0] for p in postings], [p[1] for p in postings], [p[2] for p in postings]],
         )
 
 
@@ -75,8 +81,8 @@ def write_raw(entry: str | int, postings: list[tuple[int, int, str]], *, check: 
     """Write an entry (a new key, or an existing id) and postings behind the services' back."""
     with transaction.atomic():
         entry_id = insert_entry(entry) if isinstance(entry, str) else entry
-        for account_id, amount, currency in postings:
-            insert_posting(entry_id, account_id, amount, currency)
+        if postings:
+            insert_postings(entry_id, postings)
         if check:
             check_now()
     return entry_id
@@ -96,7 +102,7 @@ class TestBalanced:
             write_raw("raw-unbalanced", [(alice, 100, "EUR"), (bob, -99, "EUR")])
 
     def test_a_posting_added_to_a_committed_entry_is_refused(self, paid: int, alice: int) -> None:
-        with pytest.raises(IntegrityError, match="does not balance"):
+        with pytest.raises(IntegrityError, match="already has postings"):
             write_raw(paid, [(alice, 1, "EUR")])
 
     def test_a_posting_in_another_currency_than_its_account_is_refused(self, alice: int, bob: int) -> None:
@@ -134,24 +140,32 @@ def test_every_service_commits_through_the_triggers(
 
 
 @pytest.mark.django_db
-class TestClosedOnceBalanced:
-    """One deferred check per entry: an entry that balances takes no more postings."""
+class TestOneStatementPerEntry:
+    """An entry's postings arrive in one statement; after it the entry takes no more."""
 
-    def test_postings_may_arrive_over_several_statements_until_the_entry_balances(
-        self, alice: int, bob: int, bank: int
-    ) -> None:
+    def test_an_entry_of_three_legs_in_one_statement_passes(self, alice: int, bob: int, bank: int) -> None:
         entry_id = write_raw("raw-three-legs", [(alice, 100, "EUR"), (bob, -60, "EUR"), (bank, -40, "EUR")])
         assert Posting.objects.filter(entry_id=entry_id).count() == 3
+
+    def test_postings_of_one_entry_in_a_second_statement_are_refused(self, alice: int, bob: int) -> None:
+        with transaction.atomic():
+            entry_id = insert_entry("raw-two-statements")
+            insert_posting(entry_id, alice, 100)
+            with pytest.raises(IntegrityError, match="already has postings"), transaction.atomic():
+                insert_posting(entry_id, bob, -100)
+            transaction.set_rollback(True)  # the half-written entry would fail the commit check
 
     def test_a_posting_added_after_an_early_check_is_refused(self, alice: int, bob: int) -> None:
         entry_id = write_raw("raw-early", [(alice, 100, "EUR"), (bob, -100, "EUR")])  # checked here
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        with pytest.raises(IntegrityError, match="already balances"), transaction.atomic():
+        with pytest.raises(IntegrityError, match="already has postings"), transaction.atomic():
             insert_posting(entry_id, alice, 1)
 
-    def test_a_posting_in_another_currency_added_to_a_committed_entry_is_refused(self, paid: int, bob: int) -> None:
-        with pytest.raises(IntegrityError, match="already balances"):
+    def test_balanced_postings_in_another_currency_added_to_a_committed_entry_are_refused(
+        self, paid: int, bob: int
+    ) -> None:
+        with pytest.raises(IntegrityError, match="already has postings"):
             write_raw(paid, [(bob, 5, "USD"), (bob, -5, "USD")], check=False)
 
     def test_a_posting_naming_no_entry_is_refused_at_once(self, alice: int) -> None:
@@ -167,8 +181,7 @@ def test_a_check_undone_by_a_savepoint_runs_again_at_commit(alice: int, bob: int
         with transaction.atomic():
             entry_id = insert_entry("raw-undone")
             with transaction.atomic():
-                insert_posting(entry_id, alice, 100)
-                insert_posting(entry_id, bob, -100)
+                insert_postings(entry_id, [(alice, 100, "EUR"), (bob, -100, "EUR")])
                 check_now()  # passes: the entry balances here
                 transaction.set_rollback(True)
 
@@ -194,24 +207,29 @@ def insert_transfer(entry_key: str, postings: list[tuple[int, int, str]]) -> int
 
 
 @pytest.mark.django_db
-class TestTransfersCheckedPerStatement:
-    """Transfer entries are judged at the end of the statement that inserts them."""
+class TestTransfersWrittenInOneStatement:
+    """A transfer entry written with its postings in one statement, as the batch function does."""
 
-    def test_a_balanced_transfer_written_in_one_statement_passes(self, alice: int, bob: int) -> None:
+    def test_a_balanced_transfer_passes(self, alice: int, bob: int) -> None:
         entry_id = insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -100, "EUR")])
+        check_now()
         assert Posting.objects.filter(entry_id=entry_id).count() == 2
 
-    def test_an_unbalanced_transfer_is_refused_at_once(self, alice: int, bob: int) -> None:
+    def test_an_unbalanced_transfer_is_refused(self, alice: int, bob: int) -> None:
+        insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -99, "EUR")])
         with pytest.raises(IntegrityError, match="does not balance"):
-            insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -99, "EUR")])
+            check_now()
 
     def test_a_transfer_in_another_currency_than_its_accounts_is_refused(self, alice: int, bob: int) -> None:
+        insert_transfer("raw-transfer", [(alice, 100, "USD"), (bob, -100, "USD")])
         with pytest.raises(IntegrityError, match="holds EUR"):
-            insert_transfer("raw-transfer", [(alice, 100, "USD"), (bob, -100, "USD")])
+            check_now()
 
-    def test_a_transfer_entry_whose_postings_come_later_is_refused(self) -> None:
-        with pytest.raises(IntegrityError, match="no postings"), connection.cursor() as cursor:
+    def test_a_transfer_entry_without_postings_is_refused(self) -> None:
+        with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
                 " VALUES ('raw-transfer', 'transfer', '', '{}', '', now())"
             )
+        with pytest.raises(IntegrityError, match="no postings"):
+            check_now()
