@@ -12,8 +12,11 @@ the text), which undoes the claimed key with everything else. Postings follow in
 Integrity, the same guarantee at a lower price (a statement-level check with a transition table
 per post cost about a third of the throughput):
 
-- ``ledger_entry_checked`` (deferred, per entry of every kind, 0007's function): at commit the
-  entry has postings, each in its account's currency, summing to zero per currency.
+- ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has
+  postings, each naming an existing account and in that account's currency, summing to zero per
+  currency. It stands in for the posting's foreign key to its account (dropped in 0012: two
+  commit-time checks per posting); ``ledger_account_kept`` refuses deleting an account that has
+  postings, which the key used to refuse.
 - ``ledger_postings_guard`` (per INSERT statement on postings): every posting names an entry that
   exists and has no postings from an earlier statement. All the postings of an entry arrive in one
   statement, so nothing can be added to an entry once written, whether it was committed long ago
@@ -175,6 +178,70 @@ BEGIN
         v_bad.entry_id USING ERRCODE = 'check_violation';
 END
 $$;
+
+CREATE OR REPLACE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v record;
+BEGIN
+    -- One query per entry; a second only when the entry has several currencies or is refused.
+    SELECT count(*) AS n, sum(p.amount_minor) AS total, min(p.currency) AS low, max(p.currency) AS high,
+           bool_or(a.currency IS DISTINCT FROM p.currency) AS foreign_currency
+      INTO v
+      FROM ledger_posting p
+      LEFT JOIN ledger_ledgeraccount a ON a.id = p.account_id
+     WHERE p.entry_id = NEW.id;
+    IF v.n = 0 THEN
+        RAISE EXCEPTION 'entry % has no postings', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    IF v.foreign_currency THEN
+        SELECT p.id AS posting_id, p.currency, p.account_id, a.id IS NULL AS missing, a.currency AS account_currency
+          INTO v
+          FROM ledger_posting p
+          LEFT JOIN ledger_ledgeraccount a ON a.id = p.account_id
+         WHERE p.entry_id = NEW.id AND a.currency IS DISTINCT FROM p.currency
+         ORDER BY p.id
+         LIMIT 1;
+        IF v.missing THEN
+            -- The posting's account key is checked here, not by a foreign key (two checks per
+            -- posting at commit); 0011's account trigger keeps accounts with postings from going.
+            RAISE EXCEPTION 'entry %: posting % names ledger account %, which does not exist',
+                NEW.id, v.posting_id, v.account_id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RAISE EXCEPTION 'entry %: posting % is in % but account % holds %',
+            NEW.id, v.posting_id, v.currency, v.account_id, v.account_currency
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF v.low = v.high AND v.total = 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT p.currency, sum(p.amount_minor) AS total INTO v
+      FROM ledger_posting p
+     WHERE p.entry_id = NEW.id
+     GROUP BY p.currency
+    HAVING sum(p.amount_minor) <> 0
+     ORDER BY p.currency
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % does not balance: its % postings sum to %', NEW.id, v.currency, v.total
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ledger_refuse_account_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM ledger_posting p WHERE p.account_id = OLD.id) THEN
+        RAISE EXCEPTION 'ledger account % has postings and cannot be deleted; close it instead', OLD.id
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+DROP TRIGGER IF EXISTS ledger_account_kept ON ledger_ledgeraccount;
+CREATE TRIGGER ledger_account_kept BEFORE DELETE ON ledger_ledgeraccount
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_account_delete();
 
 DROP TRIGGER IF EXISTS ledger_transfers_checked ON ledger_entry;
 DROP FUNCTION IF EXISTS ledger_check_new_transfers();

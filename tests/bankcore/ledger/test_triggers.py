@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
-from bankcore.ledger.models import Posting
+from bankcore.ledger.models import LedgerAccount, Posting
 from bankcore.ledger.values import TransferRequest
 from bankcore.money import Money
 from tests.bankcore.ledger.conftest import eur, key
@@ -171,6 +171,25 @@ class TestOneStatementPerEntry:
     def test_a_posting_naming_no_entry_is_refused_at_once(self, alice: int) -> None:
         with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
             insert_posting(987_654_321, alice, 1)
+
+
+@pytest.mark.django_db
+class TestAccountsOfPostings:
+    """The posting-to-account key is kept by the commit check and a delete trigger."""
+
+    def test_a_posting_naming_no_account_is_refused(self, alice: int) -> None:
+        with pytest.raises(IntegrityError, match="names ledger account 987654321, which does not exist"):
+            write_raw("raw-no-account", [(alice, 100, "EUR"), (987_654_321, -100, "EUR")])
+
+    def test_an_account_with_postings_cannot_be_deleted(self, paid: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="has postings and cannot be deleted"):
+            sql("DELETE FROM ledger_ledgeraccount WHERE id = %s", [bob])
+        assert ledger_read.balance(account_id=bob) == eur(100)
+
+    def test_an_account_without_postings_can_be_deleted(self) -> None:
+        unused = ledger.account_open(name="Opened by mistake", currency="EUR")
+        sql("DELETE FROM ledger_ledgeraccount WHERE id = %s", [unused])
+        assert not LedgerAccount.objects.filter(pk=unused).exists()
 
 
 @pytest.mark.django_db(transaction=True)
