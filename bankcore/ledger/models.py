@@ -96,14 +96,10 @@ class Entry(models.Model):
 
 
 class Posting(models.Model):
-    # No foreign key in PostgreSQL (0012): the postings guard (migration 0011) refuses a posting naming
-    # no entry when it is inserted, and entries are never deleted (0003).
+    # No foreign key (0012): the postings guard (0011) refuses a posting naming no entry when it
+    # is inserted, and entries are never updated or deleted (0003).
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings", db_constraint=False)
-    # No foreign key either: the commit-time entry check refuses a posting naming no account and
-    # a trigger refuses deleting an account that has postings (0011).
-    account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False, db_constraint=False
-    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount_minor = models.BigIntegerField()  # debit positive, credit negative
     currency = models.CharField(max_length=3)
     balance_after_minor = models.BigIntegerField()  # holder's side, after this posting

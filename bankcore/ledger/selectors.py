@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from bankcore.ledger.errors import UnknownAccount, UnknownEntry, UnknownHold
@@ -164,7 +164,7 @@ def reconcile() -> ReconcileReport:
 
     Checks: each account's balance equals the signed sum of its postings and the balance after
     its last posting; its held total equals its active holds; each entry's postings sum to zero
-    per currency, carry their account's currency, and exist at all.
+    per currency, carry their account's currency, and exist at all; each posting's entry exists.
     """
     drifts: list[str] = []
     last_after = Posting.objects.filter(account_id=OuterRef("pk")).order_by("-id").values("balance_after_minor")[:1]
@@ -212,6 +212,11 @@ def reconcile() -> ReconcileReport:
         drifts.append(f"entry {entry_id}: posting {posting_id} in {currency} on a {account_currency} account")
     for entry_id in Entry.objects.filter(postings__isnull=True).order_by("id").values_list("id", flat=True):
         drifts.append(f"entry {entry_id}: has no postings")
+    # No foreign key keeps a posting's entry (the database's guard refuses one at insert time);
+    # a posting left without one is drift like any other.
+    orphans = Posting.objects.filter(~Exists(Entry.objects.filter(pk=OuterRef("entry_id")))).order_by("id")
+    for posting_id, entry_id in orphans.values_list("id", "entry_id"):
+        drifts.append(f"posting {posting_id}: names entry {entry_id}, which does not exist")
     return ReconcileReport(
         accounts=count,
         entries=Entry.objects.count(),

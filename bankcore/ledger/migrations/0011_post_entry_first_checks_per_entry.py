@@ -1,28 +1,32 @@
 """PostgreSQL: a post holds its accounts for less, and the books are checked per entry at commit.
 
-``ledger_post`` claims its idempotency key first, with no account locked: a replay or a key
-conflict never waits for an account, and a contended account is not held while the entry row
-and its key are written. Then each account is moved by one ``UPDATE`` in ascending id order
-(the update takes the row lock, so that order is the lock order and two posts cannot deadlock)
-whose ``WHERE`` carries the account's rules: open, same currency, inside the 64-bit range,
-enough available funds. Only when that update finds nothing does the function read the locked
-row to name the refusal, then raise it (SQLSTATE ``LG001``, the code in the hint, the message in
-the text), which undoes the claimed key with everything else. Postings follow in one INSERT.
+``ledger_post`` claims its idempotency key first, before any account is locked: the entry row and
+its key's index entry are written while a contended account is still free, and a replay of a
+committed entry never touches an account. Then each account is moved by one ``UPDATE`` in
+ascending id order (the update takes the row lock, so that order is the lock order and two posts
+cannot deadlock) whose ``WHERE`` carries the account's rules: open, same currency, inside the
+64-bit range, enough available funds. Only when that update finds nothing does the function lock
+and read the row to name the refusal, then raise it (SQLSTATE ``LG001``, the code in the hint,
+the message as the text), which undoes the claimed key with everything else. Postings follow in
+one INSERT. Costs of this shape: a refusal leaves a dead entry row and an ERROR line in the
+server log; the entry's ``created_at`` is taken before its postings' (theirs, taken with the
+accounts locked, are what balance-as-of reads); inside a caller's transaction the call runs in a
+savepoint so a refusal leaves that transaction usable. A single post and a batch sent the same
+key at the same moment can deadlock (the batch locks accounts before keys); PostgreSQL breaks it
+after ``deadlock_timeout`` and the retry replays. Deploy the Python of this change with or before
+this migration: older code reads refusals from the result row and would not recognise LG001.
 
 Integrity, the same guarantee at a lower price (a statement-level check with a transition table
 per post cost about a third of the throughput):
 
-- ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has
-  postings, each naming an existing account and in that account's currency, summing to zero per
-  currency. It stands in for the posting's foreign key to its account (dropped in 0012: two
-  commit-time checks per posting); ``ledger_account_kept`` refuses deleting an account that has
-  postings, which the key used to refuse.
+- ``ledger_entry_checked`` (deferred, per entry of every kind, 0007's function): at commit the
+  entry has postings, each in its account's currency, summing to zero per currency.
 - ``ledger_postings_guard`` (per INSERT statement on postings): every posting names an entry that
   exists and has no postings from an earlier statement. All the postings of an entry arrive in one
   statement, so nothing can be added to an entry once written, whether it was committed long ago
-  or checked early with ``SET CONSTRAINTS … IMMEDIATE``. It also stands in for the posting's
-  foreign key to its entry (entries are never deleted: 0003 refuses it), so that key's two
-  commit-time checks per posting are gone.
+  or checked early with ``SET CONSTRAINTS … IMMEDIATE``. It stands in for the posting's foreign
+  key to its entry (dropped in 0012: two commit-time checks per transfer); entries can be neither
+  updated nor deleted (0003), and ``reconcile`` names any posting whose entry is missing.
 """
 
 from django.db import migrations
@@ -36,10 +40,11 @@ CREATE OR REPLACE FUNCTION ledger_post(
 DECLARE
     v_n int := cardinality(p_accounts);
     v_ids bigint[];           -- the entry's distinct accounts, ascending: the lock order
-    v_after bigint[];         -- per account (same positions): the holder-side balance after the entry
+    v_after numeric[];        -- per account (same positions): the holder-side balance, walked back leg by leg
     v_sign int[];             -- per account: +1 when debits raise its balance, -1 when credits do
     v_leg_after bigint[];     -- per leg: the balance after that leg
     v_net numeric;
+    v_delta numeric;
     v_currency text;
     v_balance bigint;
     v_one_sign int;
@@ -51,6 +56,12 @@ DECLARE
     j int;
 BEGIN
     out_detail := '';
+    IF v_n IS NULL OR v_n < 2 OR cardinality(p_amounts) IS DISTINCT FROM v_n
+       OR cardinality(p_currencies) IS DISTINCT FROM v_n OR array_position(p_accounts, NULL) IS NOT NULL
+       OR array_position(p_amounts, NULL) IS NOT NULL OR array_position(p_currencies, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger_post needs two or more legs, each an account, an amount and a currency'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, reverses_id, created_at)
     VALUES (p_key, p_kind, p_description, p_metadata, p_fingerprint, p_reverses, clock_timestamp())
     ON CONFLICT DO NOTHING
@@ -64,15 +75,21 @@ BEGIN
         ELSIF FOUND THEN
             out_outcome := 'idempotency_conflict';
             out_detail := format('idempotency key %L was used for a different request', p_key);
-        ELSE
+        ELSIF p_reverses IS NOT NULL
+              AND EXISTS (SELECT 1 FROM ledger_entry e WHERE e.reverses_id = p_reverses) THEN
             out_outcome := 'already_reversed';
             out_detail := format('entry %s was already reversed', p_reverses);
+        ELSE
+            -- Neither the key nor a reversal: some other unique rule (an id sequence left behind
+            -- by a restore, say). Never disguise it as a refusal.
+            RAISE EXCEPTION 'entry % could not be written: a unique constraint other than the key refused it', p_key
+                USING ERRCODE = 'unique_violation';
         END IF;
         RETURN;
     END IF;
 
     SELECT array_agg(DISTINCT x ORDER BY x) INTO v_ids FROM unnest(p_accounts) AS x;
-    v_after := array_fill(NULL::bigint, ARRAY[cardinality(v_ids)]);
+    v_after := array_fill(NULL::numeric, ARRAY[cardinality(v_ids)]);
     v_sign := array_fill(NULL::int, ARRAY[cardinality(v_ids)]);
     FOR j IN 1..cardinality(v_ids) LOOP
         v_net := 0;
@@ -84,20 +101,19 @@ BEGIN
                 v_currency := CASE WHEN v_currency IS NULL OR v_currency = p_currencies[i] THEN p_currencies[i] ELSE '' END;
             END IF;
         END LOOP;
-        LOOP
-            UPDATE ledger_ledgeraccount a
-               SET balance_minor = (a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)::bigint
-             WHERE a.id = v_ids[j] AND a.status = 'open' AND a.currency = v_currency
-               AND abs(a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)
-                   <= 9223372036854775807
-               AND (CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END >= 0 OR a.allow_negative
-                    OR a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END - a.held_minor
-                       >= -a.overdraft_limit_minor)
-            RETURNING a.balance_minor, CASE WHEN a.normal_side = 'credit' THEN -1 ELSE 1 END
-                 INTO v_balance, v_one_sign;
-            EXIT WHEN FOUND;
-            -- Refused, or committed over between the update's look and now: read it locked (it is
-            -- next in id order anyway) and name the rule it breaks, in the ORM path's order.
+        UPDATE ledger_ledgeraccount a
+           SET balance_minor = (a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)::bigint
+         WHERE a.id = v_ids[j] AND a.status = 'open' AND a.currency = v_currency
+           AND abs(a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)
+               <= 9223372036854775807
+           AND (CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END >= 0 OR a.allow_negative
+                OR a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END - a.held_minor
+                   >= -a.overdraft_limit_minor)
+        RETURNING a.balance_minor, CASE WHEN a.normal_side = 'credit' THEN -1 ELSE 1 END
+             INTO v_balance, v_one_sign;
+        IF NOT FOUND THEN
+            -- Refused, or committed over between the update's look and now: lock and read the row
+            -- (it is next in id order anyway) and name the rule it breaks, in the ORM path's order.
             SELECT a.currency, a.status, a.normal_side, a.allow_negative, a.overdraft_limit_minor,
                    a.balance_minor, a.held_minor
               INTO v_row
@@ -113,16 +129,15 @@ BEGIN
             ELSIF v_row.status = 'frozen' THEN
                 v_refusal := 'account_frozen'; out_detail := format('account %s is frozen', v_ids[j]);
             ELSE
-                v_net := CASE WHEN v_row.normal_side = 'credit' THEN -v_net ELSE v_net END;
-                IF abs(v_row.balance_minor + v_net) > 9223372036854775807 THEN
+                v_delta := CASE WHEN v_row.normal_side = 'credit' THEN -v_net ELSE v_net END;
+                IF abs(v_row.balance_minor + v_delta) > 9223372036854775807 THEN
                     v_refusal := 'amount_out_of_range';
                     out_detail := format('the balance of account %s would leave the 64-bit range', v_ids[j]);
-                ELSIF v_net < 0 AND NOT v_row.allow_negative
-                      AND v_row.balance_minor + v_net - v_row.held_minor < -v_row.overdraft_limit_minor THEN
+                ELSIF v_delta < 0 AND NOT v_row.allow_negative
+                      AND v_row.balance_minor + v_delta - v_row.held_minor < -v_row.overdraft_limit_minor THEN
                     v_refusal := 'insufficient_funds';
                     out_detail := format('account %s has not enough available funds', v_ids[j]);
                 END IF;
-                v_net := CASE WHEN v_row.normal_side = 'credit' THEN -v_net ELSE v_net END;
             END IF;
             IF v_refusal IS NOT NULL THEN
                 -- An unknown account anywhere in the entry is the reason given, as in the ORM path.
@@ -134,8 +149,13 @@ BEGIN
                 END IF;
                 RAISE EXCEPTION USING ERRCODE = 'LG001', MESSAGE = out_detail, HINT = v_refusal;
             END IF;
-            -- Nothing wrong now and the row is ours: the next update goes through.
-        END LOOP;
+            -- The rules hold on the row we now lock (a concurrent commit changed it in between).
+            UPDATE ledger_ledgeraccount a
+               SET balance_minor = (a.balance_minor + v_delta)::bigint
+             WHERE a.id = v_ids[j]
+            RETURNING a.balance_minor, CASE WHEN a.normal_side = 'credit' THEN -1 ELSE 1 END
+                 INTO v_balance, v_one_sign;
+        END IF;
         v_after[j] := v_balance;
         v_sign[j] := v_one_sign;
     END LOOP;
@@ -144,6 +164,11 @@ BEGIN
     v_leg_after := array_fill(NULL::bigint, ARRAY[v_n]);
     FOR i IN REVERSE v_n..1 LOOP
         j := array_position(v_ids, p_accounts[i]);
+        IF abs(v_after[j]) > 9223372036854775807 THEN
+            -- legs on one account that cancel out may pass the 64-bit range between them
+            RAISE EXCEPTION USING ERRCODE = 'LG001', HINT = 'amount_out_of_range',
+                MESSAGE = format('the balance of account %s would leave the 64-bit range', p_accounts[i]);
+        END IF;
         v_leg_after[i] := v_after[j];
         v_after[j] := v_after[j] - v_sign[j] * p_amounts[i];
     END LOOP;
@@ -151,7 +176,8 @@ BEGIN
     v_now := clock_timestamp();
     INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)
     SELECT out_entry_id, l.account, l.amount, l.currency, l.after, v_now
-      FROM unnest(p_accounts, p_amounts, p_currencies, v_leg_after) AS l(account, amount, currency, after);
+      FROM unnest(p_accounts, p_amounts, p_currencies, v_leg_after) WITH ORDINALITY AS l(account, amount, currency, after, ord)
+     ORDER BY l.ord;  -- posting ids in leg order: per account, id order is balance order
     out_outcome := 'posted';
 END
 $$;
@@ -161,11 +187,12 @@ DECLARE
     v_bad record;
 BEGIN
     -- Per entry of the statement: it exists, and every posting it has is one of this statement's.
-    SELECT x.entry_id, e.id IS NULL AS missing INTO v_bad
+    -- Index probes per entry (LATERAL, as 0008 found: a plain join hash-joins the whole table).
+    SELECT x.entry_id, e.found IS NULL AS missing INTO v_bad
       FROM (SELECT n.entry_id, count(*) AS rows FROM new_postings n GROUP BY n.entry_id) AS x
-      LEFT JOIN ledger_entry e ON e.id = x.entry_id
-     WHERE e.id IS NULL
-        OR (SELECT count(*) FROM ledger_posting p WHERE p.entry_id = x.entry_id) > x.rows
+      LEFT JOIN LATERAL (SELECT true AS found FROM ledger_entry le WHERE le.id = x.entry_id LIMIT 1) AS e ON true
+      CROSS JOIN LATERAL (SELECT count(*) AS rows FROM ledger_posting p WHERE p.entry_id = x.entry_id) AS c
+     WHERE e.found IS NULL OR c.rows > x.rows
      LIMIT 1;
     IF NOT FOUND THEN
         RETURN NULL;
@@ -178,70 +205,6 @@ BEGIN
         v_bad.entry_id USING ERRCODE = 'check_violation';
 END
 $$;
-
-CREATE OR REPLACE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    v record;
-BEGIN
-    -- One query per entry; a second only when the entry has several currencies or is refused.
-    SELECT count(*) AS n, sum(p.amount_minor) AS total, min(p.currency) AS low, max(p.currency) AS high,
-           bool_or(a.currency IS DISTINCT FROM p.currency) AS foreign_currency
-      INTO v
-      FROM ledger_posting p
-      LEFT JOIN ledger_ledgeraccount a ON a.id = p.account_id
-     WHERE p.entry_id = NEW.id;
-    IF v.n = 0 THEN
-        RAISE EXCEPTION 'entry % has no postings', NEW.id USING ERRCODE = 'check_violation';
-    END IF;
-    IF v.foreign_currency THEN
-        SELECT p.id AS posting_id, p.currency, p.account_id, a.id IS NULL AS missing, a.currency AS account_currency
-          INTO v
-          FROM ledger_posting p
-          LEFT JOIN ledger_ledgeraccount a ON a.id = p.account_id
-         WHERE p.entry_id = NEW.id AND a.currency IS DISTINCT FROM p.currency
-         ORDER BY p.id
-         LIMIT 1;
-        IF v.missing THEN
-            -- The posting's account key is checked here, not by a foreign key (two checks per
-            -- posting at commit); 0011's account trigger keeps accounts with postings from going.
-            RAISE EXCEPTION 'entry %: posting % names ledger account %, which does not exist',
-                NEW.id, v.posting_id, v.account_id USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        RAISE EXCEPTION 'entry %: posting % is in % but account % holds %',
-            NEW.id, v.posting_id, v.currency, v.account_id, v.account_currency
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF v.low = v.high AND v.total = 0 THEN
-        RETURN NULL;
-    END IF;
-    SELECT p.currency, sum(p.amount_minor) AS total INTO v
-      FROM ledger_posting p
-     WHERE p.entry_id = NEW.id
-     GROUP BY p.currency
-    HAVING sum(p.amount_minor) <> 0
-     ORDER BY p.currency
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'entry % does not balance: its % postings sum to %', NEW.id, v.currency, v.total
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION ledger_refuse_account_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM ledger_posting p WHERE p.account_id = OLD.id) THEN
-        RAISE EXCEPTION 'ledger account % has postings and cannot be deleted; close it instead', OLD.id
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN OLD;
-END
-$$;
-
-DROP TRIGGER IF EXISTS ledger_account_kept ON ledger_ledgeraccount;
-CREATE TRIGGER ledger_account_kept BEFORE DELETE ON ledger_ledgeraccount
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_account_delete();
 
 DROP TRIGGER IF EXISTS ledger_transfers_checked ON ledger_entry;
 DROP FUNCTION IF EXISTS ledger_check_new_transfers();

@@ -79,3 +79,19 @@ def test_an_account_currency_corrupted_by_raw_sql_is_named_not_a_traceback(alice
     assert f"DRIFT account {alice} 'Alice': stored balance 1 ZZZ but its postings sum to 10000 ZZZ" in report
     assert f"DRIFT account {alice} 'Alice': stored holds 5 ZZZ but its active holds sum to 0 ZZZ" in report
     assert "in EUR on a ZZZ account" in report
+
+
+@pytest.mark.postgres
+def test_a_posting_whose_entry_is_gone_is_named(alice: int, bob: int) -> None:
+    # Only a superuser switching the triggers off can do this; reconcile must still see it.
+    entry_id = ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(10), idempotency_key=key())
+    with transaction.atomic():
+        raw("SET CONSTRAINTS ALL IMMEDIATE", [])  # the commit checks first: ALTER TABLE waits for none
+        raw("ALTER TABLE ledger_entry DISABLE TRIGGER ALL", [])
+        raw("DELETE FROM ledger_entry WHERE id = %s", [entry_id])
+        raw("ALTER TABLE ledger_entry ENABLE TRIGGER ALL", [])
+        out = io.StringIO()
+        with pytest.raises(CommandError):
+            call_command("reconcile", stdout=out)
+        transaction.set_rollback(True)
+    assert f"names entry {entry_id}, which does not exist" in out.getvalue()

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
-from bankcore.ledger.models import LedgerAccount, Posting
+from bankcore.ledger.models import Posting
 from bankcore.ledger.values import TransferRequest
 from bankcore.money import Money
 from tests.bankcore.ledger.conftest import eur, key
@@ -174,22 +174,30 @@ class TestOneStatementPerEntry:
 
 
 @pytest.mark.django_db
-class TestAccountsOfPostings:
-    """The posting-to-account key is kept by the commit check and a delete trigger."""
+class TestTheFunctionItself:
+    """ledger_post called directly, as any other client of the database could."""
 
-    def test_a_posting_naming_no_account_is_refused(self, alice: int) -> None:
-        with pytest.raises(IntegrityError, match="names ledger account 987654321, which does not exist"):
-            write_raw("raw-no-account", [(alice, 100, "EUR"), (987_654_321, -100, "EUR")])
+    def call(self, key: str, accounts: list[int | None], amounts: list[int | None], reverses: int | None = None) -> str:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT out_outcome FROM ledger_post(%s, 'reversal', '', '{}', 'fp', %s, %s::bigint[], %s::bigint[],"
+                " %s::text[])",
+                [key, reverses, accounts, amounts, ["EUR"] * len(accounts)],
+            )
+            return str(cursor.fetchone()[0])
 
-    def test_an_account_with_postings_cannot_be_deleted(self, paid: int, bob: int) -> None:
-        with pytest.raises(IntegrityError, match="has postings and cannot be deleted"):
-            sql("DELETE FROM ledger_ledgeraccount WHERE id = %s", [bob])
-        assert ledger_read.balance(account_id=bob) == eur(100)
+    def test_a_second_reversal_of_an_entry_is_refused_by_the_database(self, paid: int, alice: int, bob: int) -> None:
+        assert self.call("first-reversal", [bob, alice], [100, -100], reverses=paid) == "posted"
+        assert self.call("second-reversal", [bob, alice], [100, -100], reverses=paid) == "already_reversed"
+        assert ledger_read.balance(account_id=bob) == eur(0)
 
-    def test_an_account_without_postings_can_be_deleted(self) -> None:
-        unused = ledger.account_open(name="Opened by mistake", currency="EUR")
-        sql("DELETE FROM ledger_ledgeraccount WHERE id = %s", [unused])
-        assert not LedgerAccount.objects.filter(pk=unused).exists()
+    @pytest.mark.parametrize(("accounts", "amounts"), [([1, None], [5, -5]), ([1, 2], [5, None]), ([1], [0])])
+    def test_missing_legs_are_refused_before_anything_is_written(
+        self, accounts: list[int | None], amounts: list[int | None]
+    ) -> None:
+        with pytest.raises(DataError, match="two or more legs"):
+            self.call("null-legs", accounts, amounts)
+        assert ledger_read.entry_id_by_key(idempotency_key="null-legs") is None
 
 
 @pytest.mark.django_db(transaction=True)
