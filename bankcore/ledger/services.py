@@ -763,7 +763,8 @@ def hold_create(
     """Reserve ``amount`` on an account until captured, released or ``expires_at``; returns the hold id.
 
     The reserved amount leaves the available balance at once (the balance is unchanged).
-    Creating again with the same key returns the first hold.
+    Creating again with the same key returns the first hold; the same key with any other account,
+    amount, expiry or description raises IdempotencyConflict.
     """
     _check_positive(amount)
     _check_key(idempotency_key)
@@ -773,7 +774,7 @@ def hold_create(
 
     def create() -> int:
         with transaction.atomic():
-            earlier = _hold_replay(idempotency_key, account_id, amount)
+            earlier = _hold_replay(idempotency_key, account_id, amount, expires_at, description)
             if earlier is not None:
                 return earlier
             account = _lock_accounts([account_id])[account_id]
@@ -800,17 +801,21 @@ def hold_create(
     try:
         return _retrying(create)
     except IntegrityError:
-        earlier = _hold_replay(idempotency_key, account_id, amount)
+        earlier = _hold_replay(idempotency_key, account_id, amount, expires_at, description)
         if earlier is None:
             raise
         return earlier
 
 
-def _hold_replay(key: str, account_id: int, amount: Money) -> int | None:
-    row = Hold.objects.filter(idempotency_key=key).values_list("id", "account_id", "amount_minor", "currency").first()
+def _hold_replay(key: str, account_id: int, amount: Money, expires_at: datetime, description: str) -> int | None:
+    row = (
+        Hold.objects.filter(idempotency_key=key)
+        .values_list("id", "account_id", "amount_minor", "currency", "expires_at", "description")
+        .first()
+    )
     if row is None:
         return None
-    if (row[1], row[2], row[3]) != (account_id, amount.minor, amount.currency):
+    if row[1:] != (account_id, amount.minor, amount.currency, expires_at, description):
         raise IdempotencyConflict(f"idempotency key {key!r} was used for a different hold")
     return int(row[0])
 

@@ -53,6 +53,25 @@ class TestHoldCreate:
         with pytest.raises(ledger.IdempotencyConflict):
             hold(alice, 200, now, hold_key="h")
 
+    def test_the_same_key_for_another_expiry_or_description_is_refused(self, alice: int, now: datetime) -> None:
+        def create(expires_in: timedelta = timedelta(hours=1), description: str = "card purchase") -> int:
+            return ledger.hold_create(
+                account_id=alice,
+                amount=eur(100),
+                idempotency_key="h",
+                expires_at=now + expires_in,
+                now=now,
+                description=description,
+            )
+
+        first = create()
+        assert create() == first
+        with pytest.raises(ledger.IdempotencyConflict):
+            create(expires_in=timedelta(hours=2))
+        with pytest.raises(ledger.IdempotencyConflict):
+            create(description="another purchase")
+        assert ledger_read.available_balance(account_id=alice) == eur(9_900)
+
     @pytest.mark.parametrize(("amount", "code"), [(eur(0), "invalid_amount"), (Money(5, "USD"), "currency_mismatch")])
     def test_bad_holds(self, alice: int, now: datetime, amount: Money, code: str) -> None:
         with pytest.raises(ledger.LedgerError) as refused:
