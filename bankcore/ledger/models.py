@@ -99,7 +99,11 @@ class Posting(models.Model):
     # No foreign key (0012): the postings guard (0011) refuses a posting naming no entry when it
     # is inserted, and entries are never updated or deleted (0003).
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings", db_constraint=False)
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False)
+    # Nor to its account: the guard checks and locks the accounts of every posting INSERT in one
+    # statement, and a trigger keeps an account with postings from being deleted or renumbered.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False, db_constraint=False
+    )
     amount_minor = models.BigIntegerField()  # debit positive, credit negative
     currency = models.CharField(max_length=3)
     balance_after_minor = models.BigIntegerField()  # holder's side, after this posting

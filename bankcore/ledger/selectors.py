@@ -212,11 +212,17 @@ def reconcile() -> ReconcileReport:
         drifts.append(f"entry {entry_id}: posting {posting_id} in {currency} on a {account_currency} account")
     for entry_id in Entry.objects.filter(postings__isnull=True).order_by("id").values_list("id", flat=True):
         drifts.append(f"entry {entry_id}: has no postings")
-    # No foreign key keeps a posting's entry (the database's guard refuses one at insert time);
-    # a posting left without one is drift like any other.
-    orphans = Posting.objects.filter(~Exists(Entry.objects.filter(pk=OuterRef("entry_id")))).order_by("id")
-    for posting_id, entry_id in orphans.values_list("id", "entry_id"):
-        drifts.append(f"posting {posting_id}: names entry {entry_id}, which does not exist")
+    # No foreign key keeps a posting's entry or account (the database's guard refuses a missing one
+    # at insert time); a posting left without one is drift like any other.
+    orphans = Posting.objects.filter(
+        ~Exists(Entry.objects.filter(pk=OuterRef("entry_id")))
+        | ~Exists(LedgerAccount.objects.filter(pk=OuterRef("account_id")))
+    ).order_by("id")
+    for posting_id, entry_id, account_id in orphans.values_list("id", "entry_id", "account_id"):
+        if not Entry.objects.filter(pk=entry_id).exists():
+            drifts.append(f"posting {posting_id}: names entry {entry_id}, which does not exist")
+        if not LedgerAccount.objects.filter(pk=account_id).exists():
+            drifts.append(f"posting {posting_id}: names ledger account {account_id}, which does not exist")
     return ReconcileReport(
         accounts=count,
         entries=Entry.objects.count(),

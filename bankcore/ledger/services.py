@@ -353,7 +353,7 @@ def _post(
 
 _POST_SQL = (
     "SELECT out_entry_id, out_outcome, out_detail FROM ledger_post("
-    "%s, %s, %s, %s::jsonb, %s, %s::bigint, %s::bigint[], %s::bigint[], %s::text[])"
+    "%b, %b, %b, %s::jsonb, %b, %b::bigint, %b::bigint[], %b::bigint[], %b::text[])"
 )
 
 
@@ -381,9 +381,9 @@ def _post_sql(
         if connection.in_atomic_block:
             # A savepoint: the refusal undoes the call, and the caller's transaction stays usable.
             with transaction.atomic():
-                entry_id, outcome, detail = _call_one_row(_POST_SQL, params)
+                entry_id, outcome, detail = _call_one_row(_POST_SQL, params, binary=True)
         else:
-            entry_id, outcome, detail = _call_one_row(_POST_SQL, params)
+            entry_id, outcome, detail = _call_one_row(_POST_SQL, params, binary=True)
     except DatabaseError as exc:
         cause = exc.__cause__
         if not isinstance(cause, psycopg.Error) or cause.sqlstate != _REFUSED_SQLSTATE:

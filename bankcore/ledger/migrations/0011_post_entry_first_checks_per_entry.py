@@ -17,16 +17,21 @@ after ``deadlock_timeout`` and the retry replays. Deploy the Python of this chan
 this migration: older code reads refusals from the result row and would not recognise LG001.
 
 Integrity, the same guarantee at a lower price (a statement-level check with a transition table
-per post cost about a third of the throughput):
+per post cost about a third of the throughput; per-entry checks and foreign-key checks at commit
+were a quarter of a batch's time):
 
-- ``ledger_entry_checked`` (deferred, per entry of every kind, 0007's function): at commit the
-  entry has postings, each in its account's currency, summing to zero per currency.
-- ``ledger_postings_guard`` (per INSERT statement on postings): every posting names an entry that
-  exists and has no postings from an earlier statement. All the postings of an entry arrive in one
-  statement, so nothing can be added to an entry once written, whether it was committed long ago
-  or checked early with ``SET CONSTRAINTS … IMMEDIATE``. It stands in for the posting's foreign
-  key to its entry (dropped in 0012: two commit-time checks per transfer); entries can be neither
-  updated nor deleted (0003), and ``reconcile`` names any posting whose entry is missing.
+- ``ledger_postings_guard`` (per INSERT statement on postings, set-based): every posting names an
+  existing entry that had no postings before this statement, and an existing account, locked
+  ``FOR KEY SHARE`` as a foreign key would lock it; per entry, the statement's postings sum to
+  zero per currency, each in its account's currency. All the postings of an entry arrive in one
+  statement, so an entry judged here can never change: nothing can be added to it, whether it
+  was committed long ago or checked early with ``SET CONSTRAINTS … IMMEDIATE``.
+- ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has postings.
+- ``ledger_account_kept``: an account with postings can be neither deleted nor renumbered.
+- 0012 drops the posting's two foreign keys (four checks per transfer at commit), which the guard
+  and these triggers replace; entries can be neither updated nor deleted (0003), and
+  ``reconcile`` names any posting whose entry or account is missing (after a TRUNCATE, which no
+  trigger sees).
 """
 
 from django.db import migrations
@@ -186,13 +191,37 @@ CREATE OR REPLACE FUNCTION ledger_guard_postings() RETURNS trigger LANGUAGE plpg
 DECLARE
     v_bad record;
 BEGIN
-    -- Per entry of the statement: it exists, and every posting it has is one of this statement's.
-    -- Index probes per entry (LATERAL, as 0008 found: a plain join hash-joins the whole table).
-    SELECT x.entry_id, e.found IS NULL AS missing INTO v_bad
-      FROM (SELECT n.entry_id, count(*) AS rows FROM new_postings n GROUP BY n.entry_id) AS x
+    -- The accounts named are locked against deletion until commit, FOR KEY SHARE as a foreign key
+    -- would lock them; all in one statement. Rows this transaction has just moved (the ledger's
+    -- own posts) are locked by that update already and are skipped.
+    PERFORM 1
+       FROM ledger_ledgeraccount a
+      WHERE a.id IN (SELECT n.account_id FROM new_postings n) AND a.xmin <> pg_current_xact_id()::xid
+        FOR KEY SHARE;
+
+    -- Per entry of the statement (index probes, LATERAL, as 0008 found): it exists, it had no
+    -- postings before this statement, and this statement's postings are its whole set, so they
+    -- must sum to zero per currency, each in its account's currency.
+    WITH fresh AS (
+        SELECT n.entry_id, n.currency, count(*) AS rows, sum(n.amount_minor) AS total,
+               bool_or(a.currency IS NULL) AS no_account, bool_or(a.currency IS DISTINCT FROM n.currency) AS foreign_currency
+          FROM new_postings n
+          LEFT JOIN LATERAL (SELECT la.currency FROM ledger_ledgeraccount la WHERE la.id = n.account_id) AS a ON true
+         GROUP BY n.entry_id, n.currency
+    ), entries AS (
+        SELECT f.entry_id, sum(f.rows) AS rows, bool_or(f.total <> 0) AS unbalanced,
+               bool_or(f.no_account) AS no_account, bool_or(f.foreign_currency) AS foreign_currency
+          FROM fresh f
+         GROUP BY f.entry_id
+    )
+    SELECT x.entry_id, e.found IS NULL AS missing, c.rows > x.rows AS appended, x.unbalanced, x.no_account,
+           x.foreign_currency
+      INTO v_bad
+      FROM entries x
       LEFT JOIN LATERAL (SELECT true AS found FROM ledger_entry le WHERE le.id = x.entry_id LIMIT 1) AS e ON true
-      CROSS JOIN LATERAL (SELECT count(*) AS rows FROM ledger_posting p WHERE p.entry_id = x.entry_id) AS c
-     WHERE e.found IS NULL OR c.rows > x.rows
+     CROSS JOIN LATERAL (SELECT count(*) AS rows FROM ledger_posting p WHERE p.entry_id = x.entry_id) AS c
+     WHERE e.found IS NULL OR c.rows > x.rows OR x.unbalanced OR x.no_account OR x.foreign_currency
+     ORDER BY x.entry_id
      LIMIT 1;
     IF NOT FOUND THEN
         RETURN NULL;
@@ -200,11 +229,70 @@ BEGIN
     IF v_bad.missing THEN
         RAISE EXCEPTION 'a posting names entry %, which does not exist', v_bad.entry_id
             USING ERRCODE = 'foreign_key_violation';
+    ELSIF v_bad.appended THEN
+        RAISE EXCEPTION 'entry % already has postings: an entry''s postings are written in one statement; post a new entry instead',
+            v_bad.entry_id USING ERRCODE = 'check_violation';
+    ELSIF v_bad.no_account THEN
+        SELECT min(n.account_id) AS account_id INTO v_bad
+          FROM new_postings n
+         WHERE n.entry_id = v_bad.entry_id
+           AND NOT EXISTS (SELECT 1 FROM ledger_ledgeraccount a WHERE a.id = n.account_id);
+        RAISE EXCEPTION 'a posting names ledger account %, which does not exist', v_bad.account_id
+            USING ERRCODE = 'foreign_key_violation';
+    ELSIF v_bad.foreign_currency THEN
+        SELECT n.entry_id, n.id AS posting_id, n.currency, n.account_id, a.currency AS account_currency INTO v_bad
+          FROM new_postings n
+          JOIN ledger_ledgeraccount a ON a.id = n.account_id
+         WHERE n.entry_id = v_bad.entry_id AND a.currency <> n.currency
+         ORDER BY n.id
+         LIMIT 1;
+        RAISE EXCEPTION 'entry %: posting % is in % but account % holds %',
+            v_bad.entry_id, v_bad.posting_id, v_bad.currency, v_bad.account_id, v_bad.account_currency
+            USING ERRCODE = 'check_violation';
     END IF;
-    RAISE EXCEPTION 'entry % already has postings: an entry''s postings are written in one statement; post a new entry instead',
-        v_bad.entry_id USING ERRCODE = 'check_violation';
+    SELECT n.entry_id, n.currency, sum(n.amount_minor) AS total INTO v_bad
+      FROM new_postings n
+     WHERE n.entry_id = v_bad.entry_id
+     GROUP BY n.entry_id, n.currency
+    HAVING sum(n.amount_minor) <> 0
+     ORDER BY n.currency
+     LIMIT 1;
+    RAISE EXCEPTION 'entry % does not balance: its % postings sum to %', v_bad.entry_id, v_bad.currency, v_bad.total
+        USING ERRCODE = 'check_violation';
 END
 $$;
+
+-- Balance and currencies are judged by the guard when the postings arrive, and nothing can be
+-- added afterwards; what only the commit can tell is whether an entry got postings at all.
+CREATE OR REPLACE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM ledger_posting p WHERE p.entry_id = NEW.id LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'entry % has no postings', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- What the posting-to-account foreign key refused (dropped in 0012): deleting an account that
+-- has postings, or changing its id. The guard's FOR KEY SHARE makes a delete wait for, then see,
+-- a concurrent transaction's postings.
+CREATE OR REPLACE FUNCTION ledger_keep_posted_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+        RETURN NEW;
+    END IF;
+    IF EXISTS (SELECT 1 FROM ledger_posting p WHERE p.account_id = OLD.id) THEN
+        RAISE EXCEPTION 'ledger account % has postings: it can be closed, not deleted or renumbered', OLD.id
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
+DROP TRIGGER IF EXISTS ledger_account_kept ON ledger_ledgeraccount;
+CREATE TRIGGER ledger_account_kept BEFORE DELETE OR UPDATE OF id ON ledger_ledgeraccount
+    FOR EACH ROW EXECUTE FUNCTION ledger_keep_posted_account();
 
 DROP TRIGGER IF EXISTS ledger_transfers_checked ON ledger_entry;
 DROP FUNCTION IF EXISTS ledger_check_new_transfers();

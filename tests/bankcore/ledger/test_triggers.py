@@ -10,7 +10,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
-from bankcore.ledger.models import Posting
+from bankcore.ledger.models import LedgerAccount, Posting
 from bankcore.ledger.values import TransferRequest
 from bankcore.money import Money
 from tests.bankcore.ledger.conftest import eur, key
@@ -150,10 +150,9 @@ class TestOneStatementPerEntry:
     def test_postings_of_one_entry_in_a_second_statement_are_refused(self, alice: int, bob: int) -> None:
         with transaction.atomic():
             entry_id = insert_entry("raw-two-statements")
-            insert_posting(entry_id, alice, 100)
+            insert_postings(entry_id, [(alice, 100, "EUR"), (bob, -100, "EUR")])
             with pytest.raises(IntegrityError, match="already has postings"), transaction.atomic():
-                insert_posting(entry_id, bob, -100)
-            transaction.set_rollback(True)  # the half-written entry would fail the commit check
+                insert_postings(entry_id, [(alice, 5, "EUR"), (bob, -5, "EUR")])
 
     def test_a_posting_added_after_an_early_check_is_refused(self, alice: int, bob: int) -> None:
         entry_id = write_raw("raw-early", [(alice, 100, "EUR"), (bob, -100, "EUR")])  # checked here
@@ -171,6 +170,35 @@ class TestOneStatementPerEntry:
     def test_a_posting_naming_no_entry_is_refused_at_once(self, alice: int) -> None:
         with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
             insert_posting(987_654_321, alice, 1)
+
+
+@pytest.mark.django_db
+class TestAccountsOfPostings:
+    """What the posting-to-account foreign key refused, the guard and a trigger refuse."""
+
+    def test_a_posting_naming_no_account_is_refused_at_once(self, alice: int) -> None:
+        with pytest.raises(IntegrityError, match="names ledger account 987654321, which does not exist"):
+            write_raw("raw-no-account", [(alice, 100, "EUR"), (987_654_321, -100, "EUR")], check=False)
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "DELETE FROM ledger_ledgeraccount WHERE id = %s",
+            "UPDATE ledger_ledgeraccount SET id = id + 100000 WHERE id = %s",
+        ],
+        ids=["delete", "renumber"],
+    )
+    def test_an_account_with_postings_cannot_be_deleted_or_renumbered(
+        self, paid: int, bob: int, statement: str
+    ) -> None:
+        with pytest.raises(IntegrityError, match="has postings: it can be closed, not deleted or renumbered"):
+            sql(statement, [bob])
+        assert ledger_read.balance(account_id=bob) == eur(100)
+
+    def test_an_account_without_postings_can_be_deleted(self) -> None:
+        unused = ledger.account_open(name="Opened by mistake", currency="EUR")
+        sql("DELETE FROM ledger_ledgeraccount WHERE id = %s", [unused])
+        assert not LedgerAccount.objects.filter(pk=unused).exists()
 
 
 @pytest.mark.django_db
@@ -242,15 +270,13 @@ class TestTransfersWrittenInOneStatement:
         check_now()
         assert Posting.objects.filter(entry_id=entry_id).count() == 2
 
-    def test_an_unbalanced_transfer_is_refused(self, alice: int, bob: int) -> None:
-        insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -99, "EUR")])
-        with pytest.raises(IntegrityError, match="does not balance"):
-            check_now()
+    def test_an_unbalanced_transfer_is_refused_at_once(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match="does not balance: its EUR postings sum to 1"):
+            insert_transfer("raw-transfer", [(alice, 100, "EUR"), (bob, -99, "EUR")])
 
-    def test_a_transfer_in_another_currency_than_its_accounts_is_refused(self, alice: int, bob: int) -> None:
-        insert_transfer("raw-transfer", [(alice, 100, "USD"), (bob, -100, "USD")])
-        with pytest.raises(IntegrityError, match="holds EUR"):
-            check_now()
+    def test_a_transfer_in_another_currency_than_its_accounts_is_refused_at_once(self, alice: int, bob: int) -> None:
+        with pytest.raises(IntegrityError, match=r"is in USD but account \d+ holds EUR"):
+            insert_transfer("raw-transfer", [(alice, 100, "USD"), (bob, -100, "USD")])
 
     def test_a_transfer_entry_without_postings_is_refused(self) -> None:
         with connection.cursor() as cursor:
@@ -260,3 +286,33 @@ class TestTransfersWrittenInOneStatement:
             )
         with pytest.raises(IntegrityError, match="no postings"):
             check_now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> None:
+    """The guard locks a posting's account as a foreign key would: a delete waits, then is refused."""
+    import psycopg
+    from django.db import connections
+
+    target = ledger.account_open(name="Paid by a raw writer", currency="EUR")
+    params = connections["default"].get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as writer, psycopg.connect(**params, autocommit=True) as deleter:
+        entry_id = writer.execute(
+            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            " VALUES ('raw-concurrent', 'journal', '', '{}', '', now()) RETURNING id"
+        ).fetchone()[0]
+        writer.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+            " VALUES (%s, %s, 100, 'EUR', 0, now()), (%s, %s, -100, 'EUR', 0, now())",
+            [entry_id, alice, entry_id, target],
+        )
+        # The writer has not committed: the delete cannot see its postings, but must wait for it.
+        deleter.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
+        writer.commit()
+        with pytest.raises(psycopg.errors.RestrictViolation, match="has postings"):
+            deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
+    assert LedgerAccount.objects.filter(pk=target).exists()
