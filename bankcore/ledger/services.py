@@ -317,6 +317,23 @@ def _fingerprint(
     metadata: dict[str, Any] | None = None,
 ) -> str:
     canonical = sorted((leg.account_id, leg.amount.minor, leg.amount.currency) for leg in legs)
+    return _fingerprint_of(canonical, kind, description, reverses_id, metadata)
+
+
+def _transfer_fingerprint(request: TransferRequest) -> str:
+    """What ``_fingerprint`` gives the transfer's two legs, without building them (batches)."""
+    minor, currency = request.amount.minor, request.amount.currency
+    canonical = sorted([(request.from_account_id, minor, currency), (request.to_account_id, -minor, currency)])
+    return _fingerprint_of(canonical, Kind.TRANSFER, request.description, None, None)
+
+
+def _fingerprint_of(
+    canonical: list[tuple[int, int, str]],
+    kind: str,
+    description: str,
+    reverses_id: int | None,
+    metadata: dict[str, Any] | None,
+) -> str:
     if metadata:
         # Only when present, so entries without metadata keep the fingerprint they always had.
         parts: list[Any] = [kind, description, reverses_id, canonical, metadata]
@@ -592,7 +609,7 @@ def _refused(key: str, error: LedgerError) -> BatchResult:
 
 def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
     results: list[BatchResult | None] = [None] * len(transfers)
-    prepared: list[tuple[int, TransferRequest, list[Leg], str]] = []
+    prepared: list[tuple[int, TransferRequest, str]] = []
     for index, request in enumerate(transfers):
         key = getattr(request, "idempotency_key", "")
         try:
@@ -600,19 +617,19 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
                 raise InvalidRequest("every item is a TransferRequest")
             _check_key(request.idempotency_key)
             _check_description(request.description)
-            legs = _transfer_legs(
-                from_account_id=request.from_account_id, to_account_id=request.to_account_id, amount=request.amount
-            )
-            fingerprint = _fingerprint(legs=legs, kind=Kind.TRANSFER, description=request.description)
+            _check_positive(request.amount)
+            if request.from_account_id == request.to_account_id:
+                raise SameAccount("a transfer needs two different accounts")
+            fingerprint = _transfer_fingerprint(request)
         except LedgerError as error:
             results[index] = _refused(str(key), error)
             continue
-        prepared.append((index, request, legs, fingerprint))
+        prepared.append((index, request, fingerprint))
 
     if connection.vendor == "postgresql":
         return _post_batch_sql(transfers, results, prepared)
     with transaction.atomic():
-        keys = [request.idempotency_key for _, request, _, _ in prepared]
+        keys = [request.idempotency_key for _, request, _ in prepared]
         earlier = {
             key: (entry_id, fingerprint)
             for key, entry_id, fingerprint in Entry.objects.filter(idempotency_key__in=keys).values_list(
@@ -620,7 +637,12 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
             )
         }
         accounts = _lock_accounts(
-            (leg.account_id for _, _, legs, _ in prepared for leg in legs if type(leg.account_id) is int),
+            (
+                account_id
+                for _, request, _ in prepared
+                for account_id in (request.from_account_id, request.to_account_id)
+                if type(account_id) is int
+            ),
             strict=False,
         )
         now = timezone.now()
@@ -628,7 +650,7 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
         new_postings: list[tuple[Entry, list[Posting]]] = []
         in_batch: dict[str, tuple[str, Entry]] = {}
         replays: list[tuple[int, str, Entry]] = []
-        for index, request, legs, fingerprint in prepared:
+        for index, request, fingerprint in prepared:
             key = request.idempotency_key
             try:
                 if key in earlier:
@@ -643,6 +665,10 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
                         raise IdempotencyConflict(f"idempotency key {key!r} appears twice with different requests")
                     replays.append((index, key, in_batch[key][1]))
                     continue
+                legs = [
+                    Leg.debit(request.from_account_id, request.amount),
+                    Leg.credit(request.to_account_id, request.amount),
+                ]
                 postings = _plan(accounts, legs)
             except LedgerError as error:
                 results[index] = _refused(key, error)
@@ -697,11 +723,11 @@ _POST_BATCH_SQL = (
 def _post_batch_sql(
     transfers: Sequence[TransferRequest],
     results: list[BatchResult | None],
-    prepared: list[tuple[int, TransferRequest, list[Leg], str]],
+    prepared: list[tuple[int, TransferRequest, str]],
 ) -> list[BatchResult]:
-    """The whole batch in one call of ``ledger_post_batch`` (migration 0006): one round trip."""
+    """The whole batch in one call of ``ledger_post_batch`` (migrations 0006, 0013): one round trip."""
     sendable = []
-    for index, request, _legs, fingerprint in prepared:
+    for index, request, fingerprint in prepared:
         # Ids the database cannot hold name no account; descriptions are text (as in ``_post``).
         for account_id in (request.from_account_id, request.to_account_id):
             if type(account_id) is not int or not _storable_id(account_id):

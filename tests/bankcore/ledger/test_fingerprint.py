@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bankcore.ledger.models import Entry
-from bankcore.ledger.services import _fingerprint
-from bankcore.ledger.values import Leg
+from bankcore.ledger.services import _fingerprint, _transfer_fingerprint
+from bankcore.ledger.values import Leg, TransferRequest
 from bankcore.money import MAX_MINOR, Money
 
 
@@ -57,3 +57,17 @@ def test_metadata_is_part_of_the_fingerprint() -> None:
     bare = _fingerprint(legs=legs, kind="journal", description="x")
     assert _fingerprint(legs=legs, kind="journal", description="x", metadata={"ref": "a"}) != bare
     assert _fingerprint(legs=legs, kind="journal", description="x", metadata={}) == bare
+
+
+@given(
+    from_id=accounts,
+    to_id=accounts,
+    amount=st.builds(Money, st.integers(min_value=1, max_value=MAX_MINOR), st.sampled_from(["EUR", "JPY"])),
+    description=st.text(),
+)
+def test_a_batch_transfer_has_the_fingerprint_of_its_two_legs(
+    from_id: int, to_id: int, amount: Money, description: str
+) -> None:
+    request = TransferRequest(from_id, to_id, amount, "key", description)
+    legs = [Leg.debit(from_id, amount), Leg.credit(to_id, amount)]
+    assert _transfer_fingerprint(request) == _fingerprint(legs=legs, kind=Entry.Kind.TRANSFER, description=description)
