@@ -17,16 +17,17 @@ after ``deadlock_timeout`` and the retry replays. Deploy the Python of this chan
 this migration: older code reads refusals from the result row and would not recognise LG001.
 
 Integrity, the same guarantee at a lower price (a statement-level check with a transition table
-per post cost about a third of the throughput; per-entry checks and foreign-key checks at commit
-were a quarter of a batch's time):
+per post cost about a third of the throughput; a join to the accounts per entry and foreign-key
+checks at commit were a quarter of a batch's time):
 
 - ``ledger_postings_guard`` (per INSERT statement on postings, set-based): every posting names an
-  existing entry that had no postings before this statement, and an existing account, locked
-  ``FOR KEY SHARE`` as a foreign key would lock it; per entry, the statement's postings sum to
-  zero per currency, each in its account's currency. All the postings of an entry arrive in one
-  statement, so an entry judged here can never change: nothing can be added to it, whether it
-  was committed long ago or checked early with ``SET CONSTRAINTS … IMMEDIATE``.
-- ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has postings.
+  existing account, locked ``FOR KEY SHARE`` as a foreign key would lock it, and is in that
+  account's currency; every entry named exists, and postings it had from an earlier statement
+  did not balance yet. An entry's postings may arrive over several statements until it
+  balances; once it does (committed long ago, or checked early with ``SET CONSTRAINTS …
+  IMMEDIATE``) it takes no more.
+- ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has postings
+  summing to zero per currency (one index range of its own postings, no join).
 - ``ledger_account_kept``: an account with postings can be neither deleted nor renumbered.
 - 0012 drops the posting's two foreign keys (four checks per transfer at commit), which the guard
   and these triggers replace; entries can be neither updated nor deleted (0003), and
@@ -199,28 +200,41 @@ BEGIN
       WHERE a.id IN (SELECT n.account_id FROM new_postings n) AND a.xmin <> pg_current_xact_id()::xid
         FOR KEY SHARE;
 
-    -- Per entry of the statement (index probes, LATERAL, as 0008 found): it exists, it had no
-    -- postings before this statement, and this statement's postings are its whole set, so they
-    -- must sum to zero per currency, each in its account's currency.
-    WITH fresh AS (
-        SELECT n.entry_id, n.currency, count(*) AS rows, sum(n.amount_minor) AS total,
-               bool_or(a.currency IS NULL) AS no_account, bool_or(a.currency IS DISTINCT FROM n.currency) AS foreign_currency
-          FROM new_postings n
-          LEFT JOIN LATERAL (SELECT la.currency FROM ledger_ledgeraccount la WHERE la.id = n.account_id) AS a ON true
-         GROUP BY n.entry_id, n.currency
-    ), entries AS (
-        SELECT f.entry_id, sum(f.rows) AS rows, bool_or(f.total <> 0) AS unbalanced,
-               bool_or(f.no_account) AS no_account, bool_or(f.foreign_currency) AS foreign_currency
-          FROM fresh f
-         GROUP BY f.entry_id
-    )
-    SELECT x.entry_id, e.found IS NULL AS missing, c.rows > x.rows AS appended, x.unbalanced, x.no_account,
-           x.foreign_currency
-      INTO v_bad
-      FROM entries x
+    -- Per posting (index probes, LATERAL, as 0008 found): its account exists and holds its currency.
+    SELECT n.id AS posting_id, n.entry_id, n.account_id, n.currency, a.currency AS account_currency INTO v_bad
+      FROM new_postings n
+      LEFT JOIN LATERAL (SELECT la.currency FROM ledger_ledgeraccount la WHERE la.id = n.account_id) AS a ON true
+     WHERE a.currency IS DISTINCT FROM n.currency
+     ORDER BY n.id
+     LIMIT 1;
+    IF FOUND AND v_bad.account_currency IS NULL THEN
+        RAISE EXCEPTION 'a posting names ledger account %, which does not exist', v_bad.account_id
+            USING ERRCODE = 'foreign_key_violation';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'entry %: posting % is in % but account % holds %',
+            v_bad.entry_id, v_bad.posting_id, v_bad.currency, v_bad.account_id, v_bad.account_currency
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    -- Per entry: it exists, and postings from an earlier statement, if any, did not balance yet
+    -- (an entry's postings may arrive over several statements until it balances; once it does,
+    -- whether committed long ago or checked early with SET CONSTRAINTS, it takes no more).
+    SELECT x.entry_id, e.found IS NULL AS missing INTO v_bad
+      FROM (SELECT n.entry_id, count(*) AS rows FROM new_postings n GROUP BY n.entry_id) AS x
       LEFT JOIN LATERAL (SELECT true AS found FROM ledger_entry le WHERE le.id = x.entry_id LIMIT 1) AS e ON true
      CROSS JOIN LATERAL (SELECT count(*) AS rows FROM ledger_posting p WHERE p.entry_id = x.entry_id) AS c
-     WHERE e.found IS NULL OR c.rows > x.rows OR x.unbalanced OR x.no_account OR x.foreign_currency
+     WHERE e.found IS NULL
+        OR CASE WHEN c.rows > x.rows THEN NOT EXISTS (
+               SELECT 1
+                 FROM ledger_posting p
+                 LEFT JOIN (SELECT n.currency, sum(n.amount_minor) AS total
+                              FROM new_postings n
+                             WHERE n.entry_id = x.entry_id
+                             GROUP BY n.currency) AS f ON f.currency = p.currency
+                WHERE p.entry_id = x.entry_id
+                GROUP BY p.currency
+               HAVING sum(p.amount_minor) - COALESCE(max(f.total), 0) <> 0)
+           ELSE false END
      ORDER BY x.entry_id
      LIMIT 1;
     IF NOT FOUND THEN
@@ -229,46 +243,37 @@ BEGIN
     IF v_bad.missing THEN
         RAISE EXCEPTION 'a posting names entry %, which does not exist', v_bad.entry_id
             USING ERRCODE = 'foreign_key_violation';
-    ELSIF v_bad.appended THEN
-        RAISE EXCEPTION 'entry % already has postings: an entry''s postings are written in one statement; post a new entry instead',
-            v_bad.entry_id USING ERRCODE = 'check_violation';
-    ELSIF v_bad.no_account THEN
-        SELECT min(n.account_id) AS account_id INTO v_bad
-          FROM new_postings n
-         WHERE n.entry_id = v_bad.entry_id
-           AND NOT EXISTS (SELECT 1 FROM ledger_ledgeraccount a WHERE a.id = n.account_id);
-        RAISE EXCEPTION 'a posting names ledger account %, which does not exist', v_bad.account_id
-            USING ERRCODE = 'foreign_key_violation';
-    ELSIF v_bad.foreign_currency THEN
-        SELECT n.entry_id, n.id AS posting_id, n.currency, n.account_id, a.currency AS account_currency INTO v_bad
-          FROM new_postings n
-          JOIN ledger_ledgeraccount a ON a.id = n.account_id
-         WHERE n.entry_id = v_bad.entry_id AND a.currency <> n.currency
-         ORDER BY n.id
-         LIMIT 1;
-        RAISE EXCEPTION 'entry %: posting % is in % but account % holds %',
-            v_bad.entry_id, v_bad.posting_id, v_bad.currency, v_bad.account_id, v_bad.account_currency
-            USING ERRCODE = 'check_violation';
     END IF;
-    SELECT n.entry_id, n.currency, sum(n.amount_minor) AS total INTO v_bad
-      FROM new_postings n
-     WHERE n.entry_id = v_bad.entry_id
-     GROUP BY n.entry_id, n.currency
-    HAVING sum(n.amount_minor) <> 0
-     ORDER BY n.currency
-     LIMIT 1;
-    RAISE EXCEPTION 'entry % does not balance: its % postings sum to %', v_bad.entry_id, v_bad.currency, v_bad.total
-        USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'entry % already balances: with another posting it does not balance; post a new entry instead',
+        v_bad.entry_id USING ERRCODE = 'check_violation';
 END
 $$;
 
--- Balance and currencies are judged by the guard when the postings arrive, and nothing can be
--- added afterwards; what only the commit can tell is whether an entry got postings at all.
+-- At commit, per entry: it has postings and they sum to zero per currency (their currencies and
+-- accounts were judged by the guard as they arrived). One index range, no join.
 CREATE OR REPLACE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v record;
 BEGIN
-    PERFORM 1 FROM ledger_posting p WHERE p.entry_id = NEW.id LIMIT 1;
-    IF NOT FOUND THEN
+    SELECT count(*) AS n, sum(p.amount_minor) AS total, min(p.currency) AS low, max(p.currency) AS high INTO v
+      FROM ledger_posting p
+     WHERE p.entry_id = NEW.id;
+    IF v.n = 0 THEN
         RAISE EXCEPTION 'entry % has no postings', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    IF v.low = v.high AND v.total = 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT p.currency, sum(p.amount_minor) AS total INTO v
+      FROM ledger_posting p
+     WHERE p.entry_id = NEW.id
+     GROUP BY p.currency
+    HAVING sum(p.amount_minor) <> 0
+     ORDER BY p.currency
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'entry % does not balance: its % postings sum to %', NEW.id, v.currency, v.total
+            USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END
