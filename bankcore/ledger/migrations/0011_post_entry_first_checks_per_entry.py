@@ -28,11 +28,14 @@ checks at commit were a quarter of a batch's time):
   IMMEDIATE``) it takes no more.
 - ``ledger_entry_checked`` (deferred, per entry of every kind): at commit the entry has postings
   summing to zero per currency (one index range of its own postings, no join).
-- ``ledger_account_kept``: an account with postings can be neither deleted nor renumbered.
+- ``ledger_account_kept``: an account with postings can be neither deleted nor renumbered, nor
+  change its currency; those changes need READ COMMITTED, where the look for postings sees a
+  concurrent writer's commit.
 - 0012 drops the posting's two foreign keys (four checks per transfer at commit), which the guard
   and these triggers replace; entries can be neither updated nor deleted (0003), and
-  ``reconcile`` names any posting whose entry or account is missing (after a TRUNCATE, which no
-  trigger sees).
+  ``reconcile`` names any posting whose entry or account is missing (after a ``TRUNCATE …
+  CASCADE`` by the tables' owner, which no longer reaches the postings; a TRUNCATE trigger would
+  also refuse the test suite's flush, which truncates every table in one statement).
 """
 
 from django.db import migrations
@@ -280,15 +283,21 @@ END
 $$;
 
 -- What the posting-to-account foreign key refused (dropped in 0012): deleting an account that
--- has postings, or changing its id. The guard's FOR KEY SHARE makes a delete wait for, then see,
--- a concurrent transaction's postings.
+-- has postings or changing its id; and, since its postings' currency was judged against it,
+-- changing its currency. The guard's FOR KEY SHARE makes a delete wait for a concurrent
+-- transaction's postings; the look for them must then see that commit, which a snapshot taken
+-- earlier (REPEATABLE READ, SERIALIZABLE) would not, so those levels are refused here.
 CREATE OR REPLACE FUNCTION ledger_keep_posted_account() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.currency = OLD.currency THEN
         RETURN NEW;
     END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'ledger account %: deleting it or changing its id or currency needs READ COMMITTED', OLD.id
+            USING ERRCODE = 'serialization_failure';
+    END IF;
     IF EXISTS (SELECT 1 FROM ledger_posting p WHERE p.account_id = OLD.id) THEN
-        RAISE EXCEPTION 'ledger account % has postings: it can be closed, not deleted or renumbered', OLD.id
+        RAISE EXCEPTION 'ledger account % has postings: it can be closed, but not deleted nor given another id or currency', OLD.id
             USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -296,7 +305,7 @@ END
 $$;
 
 DROP TRIGGER IF EXISTS ledger_account_kept ON ledger_ledgeraccount;
-CREATE TRIGGER ledger_account_kept BEFORE DELETE OR UPDATE OF id ON ledger_ledgeraccount
+CREATE TRIGGER ledger_account_kept BEFORE DELETE OR UPDATE OF id, currency ON ledger_ledgeraccount
     FOR EACH ROW EXECUTE FUNCTION ledger_keep_posted_account();
 
 DROP TRIGGER IF EXISTS ledger_transfers_checked ON ledger_entry;

@@ -188,13 +188,12 @@ class TestAccountsOfPostings:
         [
             "DELETE FROM ledger_ledgeraccount WHERE id = %s",
             "UPDATE ledger_ledgeraccount SET id = id + 100000 WHERE id = %s",
+            "UPDATE ledger_ledgeraccount SET currency = 'USD' WHERE id = %s",
         ],
-        ids=["delete", "renumber"],
+        ids=["delete", "renumber", "currency"],
     )
-    def test_an_account_with_postings_cannot_be_deleted_or_renumbered(
-        self, paid: int, bob: int, statement: str
-    ) -> None:
-        with pytest.raises(IntegrityError, match="has postings: it can be closed, not deleted or renumbered"):
+    def test_an_account_with_postings_keeps_its_id_and_currency(self, paid: int, bob: int, statement: str) -> None:
+        with pytest.raises(IntegrityError, match="has postings: it can be closed, but not deleted"):
             sql(statement, [bob])
         assert ledger_read.balance(account_id=bob) == eur(100)
 
@@ -318,5 +317,33 @@ def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> 
             deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
         writer.commit()
         with pytest.raises(psycopg.errors.RestrictViolation, match="has postings"):
+            deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
+    assert LedgerAccount.objects.filter(pk=target).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_is_deleted_only_where_a_concurrent_commit_is_seen(alice: int) -> None:
+    """Under REPEATABLE READ the look for postings would miss a commit made after its snapshot."""
+    import psycopg
+    from django.db import connections
+
+    target = ledger.account_open(name="Deleted from an old snapshot", currency="EUR")
+    params = connections["default"].get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as deleter, psycopg.connect(**params) as writer:
+        deleter.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        deleter.execute("SELECT 1")  # the snapshot is taken here, before the postings below
+        entry_id = writer.execute(
+            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            " VALUES ('raw-after-snapshot', 'journal', '', '{}', '', now()) RETURNING id"
+        ).fetchone()[0]
+        writer.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+            " VALUES (%s, %s, 100, 'EUR', 0, now()), (%s, %s, -100, 'EUR', 0, now())",
+            [entry_id, alice, entry_id, target],
+        )
+        writer.commit()
+        with pytest.raises(psycopg.errors.SerializationFailure, match="needs READ COMMITTED"):
             deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
     assert LedgerAccount.objects.filter(pk=target).exists()
