@@ -16,9 +16,9 @@ key at the same moment can deadlock (the batch locks accounts before keys); Post
 after ``deadlock_timeout`` and the retry replays. Deploy the Python of this change with or before
 this migration: older code reads refusals from the result row and would not recognise LG001.
 
-Integrity, the same guarantee at a lower price (a statement-level check with a transition table
-per post cost about a third of the throughput; a join to the accounts per entry and foreign-key
-checks at commit were a quarter of a batch's time):
+Integrity, the same guarantee at a lower price (0009's transfer check and 0007's guard, with
+their grouped queries, cost about a third of a post's throughput; a join to the accounts per
+entry and the foreign-key checks at commit were a quarter of a batch's time):
 
 - ``ledger_postings_guard`` (per INSERT statement on postings, set-based): every posting names an
   existing account, locked ``FOR KEY SHARE`` as a foreign key would lock it, and is in that
