@@ -19,6 +19,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -247,10 +248,14 @@ def entry_reverse(*, entry_id: int, reason: str, idempotency_key: str | None = N
 
 
 def _transfer_legs(*, from_account_id: int, to_account_id: int, amount: Money) -> list[Leg]:
+    _check_transfer(from_account_id=from_account_id, to_account_id=to_account_id, amount=amount)
+    return [Leg.debit(from_account_id, amount), Leg.credit(to_account_id, amount)]
+
+
+def _check_transfer(*, from_account_id: int, to_account_id: int, amount: object) -> None:
     _check_positive(amount)
     if from_account_id == to_account_id:
         raise SameAccount("a transfer needs two different accounts")
-    return [Leg.debit(from_account_id, amount), Leg.credit(to_account_id, amount)]
 
 
 def _check_positive(amount: object) -> Money:
@@ -394,12 +399,11 @@ def _post_sql(
         [leg.amount.minor for leg in legs],
         [leg.amount.currency for leg in legs],
     ]
+    # Inside a caller's transaction, a savepoint: the refusal undoes the call and the caller's
+    # transaction stays usable. On its own the call is its own transaction.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        if connection.in_atomic_block:
-            # A savepoint: the refusal undoes the call, and the caller's transaction stays usable.
-            with transaction.atomic():
-                entry_id, outcome, detail = _call_one_row(_POST_SQL, params, binary=True)
-        else:
+        with savepoint:
             entry_id, outcome, detail = _call_one_row(_POST_SQL, params, binary=True)
     except DatabaseError as exc:
         cause = exc.__cause__
@@ -617,9 +621,9 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
                 raise InvalidRequest("every item is a TransferRequest")
             _check_key(request.idempotency_key)
             _check_description(request.description)
-            _check_positive(request.amount)
-            if request.from_account_id == request.to_account_id:
-                raise SameAccount("a transfer needs two different accounts")
+            _check_transfer(
+                from_account_id=request.from_account_id, to_account_id=request.to_account_id, amount=request.amount
+            )
             fingerprint = _transfer_fingerprint(request)
         except LedgerError as error:
             results[index] = _refused(str(key), error)
@@ -665,10 +669,9 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
                         raise IdempotencyConflict(f"idempotency key {key!r} appears twice with different requests")
                     replays.append((index, key, in_batch[key][1]))
                     continue
-                legs = [
-                    Leg.debit(request.from_account_id, request.amount),
-                    Leg.credit(request.to_account_id, request.amount),
-                ]
+                legs = _transfer_legs(
+                    from_account_id=request.from_account_id, to_account_id=request.to_account_id, amount=request.amount
+                )
                 postings = _plan(accounts, legs)
             except LedgerError as error:
                 results[index] = _refused(key, error)
