@@ -214,14 +214,20 @@ def reconcile() -> ReconcileReport:
         drifts.append(f"entry {entry_id}: has no postings")
     # No foreign key keeps a posting's entry or account (the database's guard refuses a missing one
     # at insert time); a posting left without one is drift like any other.
-    orphans = Posting.objects.filter(
-        ~Exists(Entry.objects.filter(pk=OuterRef("entry_id")))
-        | ~Exists(LedgerAccount.objects.filter(pk=OuterRef("account_id")))
-    ).order_by("id")
-    for posting_id, entry_id, account_id in orphans.values_list("id", "entry_id", "account_id"):
-        if not Entry.objects.filter(pk=entry_id).exists():
+    orphans = (
+        Posting.objects.annotate(
+            has_entry=Exists(Entry.objects.filter(pk=OuterRef("entry_id"))),
+            has_account=Exists(LedgerAccount.objects.filter(pk=OuterRef("account_id"))),
+        )
+        .filter(Q(has_entry=False) | Q(has_account=False))
+        .order_by("id")
+    )
+    for posting_id, entry_id, account_id, has_entry, has_account in orphans.values_list(
+        "id", "entry_id", "account_id", "has_entry", "has_account"
+    ):
+        if not has_entry:
             drifts.append(f"posting {posting_id}: names entry {entry_id}, which does not exist")
-        if not LedgerAccount.objects.filter(pk=account_id).exists():
+        if not has_account:
             drifts.append(f"posting {posting_id}: names ledger account {account_id}, which does not exist")
     return ReconcileReport(
         accounts=count,
