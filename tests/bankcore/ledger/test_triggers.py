@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import psycopg
 import pytest
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, connections, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
@@ -291,26 +293,34 @@ class TestTransfersWrittenInOneStatement:
             check_now()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> None:
-    """The guard locks a posting's account as a foreign key would: a delete waits, then is refused."""
-    import psycopg
-    from django.db import connections
-
-    target = ledger.account_open(name="Paid by a raw writer", currency="EUR")
+def other_connection(**options: object) -> psycopg.Connection[tuple[Any, ...]]:
+    """A second, independent connection to the test database, as another process would open."""
     params = connections["default"].get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    with psycopg.connect(**params) as writer, psycopg.connect(**params, autocommit=True) as deleter:
-        entry_id = writer.execute(
-            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
-            " VALUES ('raw-concurrent', 'journal', '', '{}', '', now()) RETURNING id"
-        ).fetchone()[0]
-        writer.execute(
-            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
-            " VALUES (%s, %s, 100, 'EUR', 0, now()), (%s, %s, -100, 'EUR', 0, now())",
-            [entry_id, alice, entry_id, target],
-        )
+    return psycopg.connect(**params, **options)
+
+
+def raw_journal(conn: psycopg.Connection[tuple[Any, ...]], entry_key: str, account_a: int, account_b: int) -> None:
+    """A journal entry of 1.00 EUR from ``account_b`` to ``account_a``, written behind the services' back."""
+    entry_id = conn.execute(
+        "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+        " VALUES (%s, 'journal', '', '{}', '', now()) RETURNING id",
+        [entry_key],
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+        " VALUES (%s, %s, 100, 'EUR', 0, now()), (%s, %s, -100, 'EUR', 0, now())",
+        [entry_id, account_a, entry_id, account_b],
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> None:
+    """The guard locks a posting's account as a foreign key would: a delete waits, then is refused."""
+    target = ledger.account_open(name="Paid by a raw writer", currency="EUR")
+    with other_connection() as writer, other_connection(autocommit=True) as deleter:
+        raw_journal(writer, "raw-concurrent", alice, target)
         # The writer has not committed: the delete cannot see its postings, but must wait for it.
         deleter.execute("SET lock_timeout = '300ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
@@ -324,25 +334,11 @@ def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> 
 @pytest.mark.django_db(transaction=True)
 def test_an_account_is_deleted_only_where_a_concurrent_commit_is_seen(alice: int) -> None:
     """Under REPEATABLE READ the look for postings would miss a commit made after its snapshot."""
-    import psycopg
-    from django.db import connections
-
     target = ledger.account_open(name="Deleted from an old snapshot", currency="EUR")
-    params = connections["default"].get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params) as deleter, psycopg.connect(**params) as writer:
+    with other_connection() as deleter, other_connection() as writer:
         deleter.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         deleter.execute("SELECT 1")  # the snapshot is taken here, before the postings below
-        entry_id = writer.execute(
-            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
-            " VALUES ('raw-after-snapshot', 'journal', '', '{}', '', now()) RETURNING id"
-        ).fetchone()[0]
-        writer.execute(
-            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
-            " VALUES (%s, %s, 100, 'EUR', 0, now()), (%s, %s, -100, 'EUR', 0, now())",
-            [entry_id, alice, entry_id, target],
-        )
+        raw_journal(writer, "raw-after-snapshot", alice, target)
         writer.commit()
         with pytest.raises(psycopg.errors.SerializationFailure, match="needs READ COMMITTED"):
             deleter.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [target])
