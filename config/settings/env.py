@@ -32,7 +32,12 @@ def database(default_sqlite_path: str) -> dict[str, Any]:
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     if engine == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {})
+        options = config.setdefault("OPTIONS", {})
+        # The ledger's calls are bound on the server; prepared, each is parsed and planned once
+        # per connection (psycopg prepares a statement from its fifth run). Off behind a
+        # transaction pooler that does not carry prepared statements (PgBouncer before 1.21).
+        prepared = boolean("DATABASE_PREPARED_STATEMENTS", default=True)
+        options["prepare_threshold"] = 5 if prepared else None
     return dict(config)
 
 

@@ -25,6 +25,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "DJANGO_SETTINGS_MODULE",
             "ALLOWED_HOSTS",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_PREPARED_STATEMENTS",
         }
     }
     return subprocess.run(  # noqa: S603
@@ -45,6 +46,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"DATABASE_URL": "postgres://localhost:5432/"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
         ({"DEBUG": "maybe"}, "DEBUG"),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/bankcore", "DATABASE_PREPARED_STATEMENTS": "perhaps"},
+            "DATABASE_PREPARED_STATEMENTS",
+        ),
         ({"DJANGO_SETTINGS_MODULE": "config.settings.prod"}, "SECRET_KEY"),
         ({"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": GOOD_SECRET}, "DATABASE_URL"),
@@ -96,3 +101,24 @@ def test_production_refuses_demo_data_even_when_asked() -> None:
     assert result.returncode != 0
     assert "DEMO_DATA_ALLOWED" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "threshold"), [(None, 5), ("true", 5), ("false", None), ("off", None)])
+def test_prepared_statements_follow_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str | None, threshold: int | None
+) -> None:
+    from config.settings.env import database
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bankcore")
+    if raw is None:
+        monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", raw)
+    assert database("unused.sqlite3")["OPTIONS"]["prepare_threshold"] == threshold
+
+
+def test_sqlite_has_no_prepared_statement_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings.env import database
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert "OPTIONS" not in database("unused.sqlite3")

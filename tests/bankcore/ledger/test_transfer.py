@@ -244,3 +244,22 @@ class TestOnItsOwn:
         ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="top-up")
         ledger.transfer(from_account_id=bob, to_account_id=alice, amount=eur(2), idempotency_key="too-much")
         assert ledger_read.balance(account_id=bob) == eur(0)
+
+    def test_a_connection_prepares_its_post_once_and_reuses_it(self, alice: int, bob: int) -> None:
+        """DATABASE_PREPARED_STATEMENTS (on unless turned off): parsed and planned once per connection."""
+        from django.db import connection
+
+        if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+            pytest.skip("prepared statements are turned off for this database")
+        for n in range(8):
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key=f"prepared-{n}")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), sum(generic_plans + custom_plans) FROM pg_prepared_statements"
+                " WHERE statement LIKE %s",
+                ["%FROM ledger_post(%"],
+            )
+            prepared, runs = cursor.fetchone()
+        assert prepared == 1
+        assert runs >= 3  # prepared at the fifth call, then reused
+        assert ledger_read.balance(account_id=bob) == eur(8)
