@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import DataError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, connections, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
@@ -209,14 +209,42 @@ class TestAccountsOfPostings:
 class TestTheFunctionItself:
     """ledger_post called directly, as any other client of the database could."""
 
-    def call(self, key: str, accounts: list[int | None], amounts: list[int | None], reverses: int | None = None) -> str:
+    def call(
+        self,
+        key: str,
+        accounts: list[int | None],
+        amounts: list[int | None],
+        reverses: int | None = None,
+        currencies: list[str] | None = None,
+    ) -> str:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT out_outcome FROM ledger_post(%s, 'reversal', '', '{}', 'fp', %s, %s::bigint[], %s::bigint[],"
                 " %s::text[])",
-                [key, reverses, accounts, amounts, ["EUR"] * len(accounts)],
+                [key, reverses, accounts, amounts, currencies or ["EUR"] * len(accounts)],
             )
             return str(cursor.fetchone()[0])
+
+    @pytest.mark.parametrize(
+        ("amounts", "currencies", "refusal"),
+        [
+            ([100, -99], ["EUR", "EUR"], "unbalanced"),
+            ([100, -100], ["EUR", "USD"], "unbalanced"),
+            ([100, -100, 0], ["EUR", "EUR", "EUR"], "invalid_amount"),
+        ],
+    )
+    def test_legs_the_entry_check_would_refuse_are_refused_by_the_function(
+        self, alice: int, bob: int, amounts: list[int], currencies: list[str], refusal: str
+    ) -> None:
+        """The function vouches for its entries (the commit check skips them), so it checks them itself."""
+        accounts = [alice, bob, bob][: len(amounts)]
+        with pytest.raises(DatabaseError) as refused:
+            self.call("vouched-badly", list(accounts), list(amounts), currencies=currencies)
+        cause = refused.value.__cause__
+        assert isinstance(cause, psycopg.Error)
+        assert (cause.sqlstate, cause.diag.message_hint) == ("LG001", refusal)
+        assert ledger_read.entry_id_by_key(idempotency_key="vouched-badly") is None
+        assert ledger_read.balance(account_id=bob) == eur(0)
 
     def test_a_second_reversal_of_an_entry_is_refused_by_the_database(self, paid: int, alice: int, bob: int) -> None:
         assert self.call("first-reversal", [bob, alice], [100, -100], reverses=paid) == "posted"
@@ -230,6 +258,45 @@ class TestTheFunctionItself:
         with pytest.raises(DataError, match="two or more legs"):
             self.call("null-legs", accounts, amounts)
         assert ledger_read.entry_id_by_key(idempotency_key="null-legs") is None
+
+
+@pytest.mark.django_db(transaction=True)
+class TestOnlyTheFunctionsOwnWritesSkipTheChecks:
+    """ledger_post's mark covers its own entry and postings, never what the same transaction writes next."""
+
+    def test_a_raw_write_after_a_post_in_the_same_transaction_is_still_judged(self, alice: int, bob: int) -> None:
+        def post_then_write_raw() -> None:
+            with transaction.atomic():
+                ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
+                insert_postings(insert_entry("raw-after"), [(alice, 100, "EUR"), (bob, -99, "EUR")])
+
+        with pytest.raises(IntegrityError, match="does not balance"):
+            post_then_write_raw()
+        assert ledger_read.entry_id_by_key(idempotency_key="vouched") is None
+
+    def test_a_posting_naming_no_account_after_a_post_is_refused_at_once(self, alice: int, bob: int) -> None:
+        with transaction.atomic():
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
+            entry_id = insert_entry("raw-nowhere")
+            with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+                insert_postings(entry_id, [(alice, 100, "EUR"), (alice + bob + 1_000, -100, "EUR")])
+            transaction.set_rollback(True)
+
+    def test_a_refused_post_leaves_no_mark_behind(self, alice: int, bob: int) -> None:
+        with transaction.atomic():
+            with pytest.raises(ledger.InsufficientFunds):
+                ledger.transfer(from_account_id=bob, to_account_id=alice, amount=eur(1), idempotency_key="refused")
+            entry_id = insert_entry("refused")  # the refused post's key, now a raw entry
+            with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+                insert_postings(entry_id, [(alice, 100, "EUR"), (alice + bob + 1_000, -100, "EUR")])
+            transaction.set_rollback(True)
+
+    def test_the_mark_is_unset_once_a_post_returns(self, alice: int, bob: int) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
+            cursor.execute("SELECT nullif(current_setting('bankcore.ledger_post', true), '')")
+            assert cursor.fetchone()[0] is None
+            transaction.set_rollback(True)
 
 
 @pytest.mark.django_db(transaction=True)
