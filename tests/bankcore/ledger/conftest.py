@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any
 
+import psycopg
 import pytest
+from django.db import connections
 
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Entry, Hold, LedgerAccount, Posting
@@ -20,6 +23,14 @@ def eur(minor: int) -> Money:
 
 def key() -> str:
     return f"test-{next(_keys)}"
+
+
+def other_connection(**options: object) -> psycopg.Connection[tuple[Any, ...]]:
+    """A second, independent connection to the test database, as another process would open."""
+    params = connections["default"].get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params, **options)
 
 
 def snapshot() -> tuple[int, int, int, list[tuple[int, int, int, str]]]:

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Entry, LedgerAccount, Posting
-from bankcore.ledger.values import TransferRequest
+from bankcore.ledger.values import Leg, TransferRequest
 from bankcore.money import MAX_MINOR, Money, MoneyError
 from tests.bankcore.ledger.conftest import eur, key, snapshot
 
@@ -263,3 +266,95 @@ class TestOnItsOwn:
         assert prepared == 1
         assert runs >= 3  # prepared at the fifth call, then reused
         assert ledger_read.balance(account_id=bob) == eur(8)
+
+
+def advisory_keys() -> set[int]:
+    """The single-bigint advisory locks this connection holds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks"
+            " WHERE locktype = 'advisory' AND objsubid = 1 AND pid = pg_backend_pid()"
+        )
+        return {int(row[0]) for row in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestQueueingOnBusyAccounts:
+    """A post that is its own transaction so far queues on each account's advisory lock (0016)."""
+
+    def test_a_post_queues_only_while_its_transaction_holds_no_row(self, alice: int, bob: int) -> None:
+        from django.db import transaction
+
+        carol = ledger.account_open(name="Carol", currency="EUR")
+        with transaction.atomic():
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(1), idempotency_key="first")
+            assert advisory_keys() == {alice, bob}
+            # Now this transaction holds rows: queueing for carol's lock could wait on a waiter for them.
+            ledger.transfer(from_account_id=alice, to_account_id=carol, amount=eur(1), idempotency_key="second")
+            assert advisory_keys() == {alice, bob}
+            transaction.set_rollback(True)
+
+    def test_an_entry_naming_many_accounts_does_not_queue(self, alice: int) -> None:
+        from django.db import transaction
+
+        payees = [ledger.account_open(name=f"Payee {n}", currency="EUR") for n in range(16)]
+        with transaction.atomic():
+            ledger.post_entry(
+                legs=[Leg(alice, eur(16)), *(Leg(payee, eur(-1)) for payee in payees)], idempotency_key="many"
+            )
+            assert advisory_keys() == set()
+            transaction.set_rollback(True)
+        assert ledger_read.balance(account_id=payees[0]) == eur(0)
+
+    def test_a_caller_holding_an_account_never_waits_for_its_queue(self, alice: int, bob: int) -> None:
+        """The caller holds alice's row; another post queues on alice and waits for that row."""
+        import threading
+
+        from django.db import connection, transaction
+
+        from tests.bankcore.ledger.conftest import other_connection
+
+        outcome: list[str] = []
+        other = other_connection(autocommit=True)  # here: a new thread's settings name another database
+
+        def post_elsewhere() -> None:
+            row = other.execute(
+                "SELECT out_outcome FROM ledger_post('elsewhere', 'transfer', '', '{}', 'fp', NULL,"
+                " %s::bigint[], '{5,-5}'::bigint[], '{EUR,EUR}'::text[])",
+                [[alice, bob]],
+            ).fetchone()
+            outcome.append(str(row[0]) if row else "")
+
+        with transaction.atomic():
+            moment = timezone.now()
+            ledger.hold_create(  # locks alice's row
+                account_id=alice,
+                amount=eur(1),
+                idempotency_key="hold",
+                expires_at=moment + timedelta(hours=1),
+                now=moment,
+            )
+            elsewhere = threading.Thread(target=post_elsewhere)
+            elsewhere.start()
+            with connection.cursor() as cursor:
+                waiting = 0
+                for _ in range(200):  # until the other post waits for alice's row (up to 10 s)
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                        ["%ledger_post('elsewhere'%"],
+                    )
+                    waiting = cursor.fetchone()[0]
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+                assert waiting == 1
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            # Queueing for alice's advisory lock here would deadlock with the waiter holding it.
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(2), idempotency_key="mine")
+        elsewhere.join(timeout=10)
+        other.close()
+        assert outcome == ["posted"]
+        assert ledger_read.balance(account_id=bob) == eur(7)

@@ -8,14 +8,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import DatabaseError, DataError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import LedgerAccount, Posting
 from bankcore.ledger.values import TransferRequest
 from bankcore.money import Money
-from tests.bankcore.ledger.conftest import eur, key
+from tests.bankcore.ledger.conftest import eur, key, other_connection
 
 pytestmark = pytest.mark.postgres
 
@@ -358,14 +358,6 @@ class TestTransfersWrittenInOneStatement:
             )
         with pytest.raises(IntegrityError, match="no postings"):
             check_now()
-
-
-def other_connection(**options: object) -> psycopg.Connection[tuple[Any, ...]]:
-    """A second, independent connection to the test database, as another process would open."""
-    params = connections["default"].get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    return psycopg.connect(**params, **options)
 
 
 def raw_journal(conn: psycopg.Connection[tuple[Any, ...]], entry_key: str, account_a: int, account_b: int) -> None:
