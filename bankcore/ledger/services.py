@@ -2,10 +2,10 @@
 
 Two implementations of posting share one set of rules:
 - on PostgreSQL the hot path (``post_entry``, ``transfer``, ``entry_reverse``) is one call of the
-  ``ledger_post`` database function (migration 0011): the accounts stay locked for a single
-  statement, and outside a caller's transaction the statement commits on its own, so the locks
-  are held for one round trip; a refusal comes back as an error (SQLSTATE ``LG001``) that undoes
-  the call;
+  ``ledger_post`` database function (migrations 0011, 0014, 0016): the accounts stay locked for a
+  single statement, and outside a caller's transaction the statement commits on its own, so the
+  locks are held for one round trip; a refusal comes back as an error (SQLSTATE ``LG001``) that
+  undoes the call;
 - everywhere else (SQLite, holds, batches) the same steps run through the ORM: lock the accounts
   in ascending id order, check every rule, then write.
 Both check, per touched account in id order: currency, closed, frozen, range, funds.
@@ -432,8 +432,8 @@ def _call_one_row(sql: str, params: Sequence[object], *, binary: bool = False) -
     The hot path of every post: Django's cursor wrapper and its client-side binding cost about
     a third of a transfer's client CPU. This keeps what matters of the wrapper (errors mapped
     to django.db exceptions, no statement on a broken transaction, the query log when it is on)
-    and binds on the server, so a deployment that enables prepared statements (``OPTIONS``
-    ``prepare_threshold``; Django leaves them off for connection poolers) plans it once.
+    and binds on the server, so with prepared statements (``DATABASE_PREPARED_STATEMENTS``, on
+    unless a transaction pooler rules them out) each connection parses and plans it once.
     """
     db = connections[DEFAULT_DB_ALIAS]  # one lookup: each attribute of the proxy is another
     db.ensure_connection()
