@@ -34,8 +34,9 @@ def database(default_sqlite_path: str) -> dict[str, Any]:
     if engine == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         # The ledger's calls are bound on the server; prepared, each is parsed and planned once
-        # per connection (psycopg prepares a statement from its fifth run). Off behind a
-        # transaction pooler that does not carry prepared statements (PgBouncer before 1.21).
+        # per connection (psycopg prepares a statement at its sixth run). Off behind a
+        # transaction pooler that does not carry them (PgBouncer before 1.21, or without
+        # max_prepared_statements).
         prepared = boolean("DATABASE_PREPARED_STATEMENTS", default=True)
         options["prepare_threshold"] = 5 if prepared else None
     return dict(config)

@@ -251,6 +251,30 @@ class TestTheFunctionItself:
         assert self.call("second-reversal", [bob, alice], [100, -100], reverses=paid) == "already_reversed"
         assert ledger_read.balance(account_id=bob) == eur(0)
 
+    def test_arrays_not_numbered_from_one_are_refused(self, alice: int, bob: int) -> None:
+        """Legs are checked by subscript and written by unnest: an offset array would split the two."""
+        with pytest.raises(DataError, match="numbered from 1"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ledger_post('offset', 'journal', '', '{}', 'fp', NULL, %s::bigint[], '{100,-100}'::bigint[],"
+                " '[2:3]={EUR,EUR}'::text[])",
+                [[alice, bob]],
+            )
+        assert ledger_read.entry_id_by_key(idempotency_key="offset") is None
+
+    def test_its_own_writes_skip_the_guard_and_the_entry_check(self, alice: int, bob: int) -> None:
+        """Both checks replaced by a refusal: a post still passes; anything else is refused."""
+        with connection.cursor() as cursor:
+            for function in ("ledger_guard_postings", "ledger_check_entry_complete"):
+                cursor.execute(
+                    f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN RAISE EXCEPTION 'judged'; END $$"
+                )
+        ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
+        check_now()
+        assert ledger_read.balance(account_id=bob) == eur(5)
+        with pytest.raises(DatabaseError, match="judged"), transaction.atomic():
+            insert_postings(insert_entry("raw"), [(alice, 5, "EUR"), (bob, -5, "EUR")])
+
     @pytest.mark.parametrize(("accounts", "amounts"), [([1, None], [5, -5]), ([1, 2], [5, None]), ([1], [0])])
     def test_missing_legs_are_refused_before_anything_is_written(
         self, accounts: list[int | None], amounts: list[int | None]
@@ -291,12 +315,16 @@ class TestOnlyTheFunctionsOwnWritesSkipTheChecks:
                 insert_postings(entry_id, [(alice, 100, "EUR"), (alice + bob + 1_000, -100, "EUR")])
             transaction.set_rollback(True)
 
-    def test_the_mark_is_unset_once_a_post_returns(self, alice: int, bob: int) -> None:
+    @pytest.mark.parametrize("replayed", [False, True])
+    def test_the_mark_is_unset_once_a_post_returns(self, alice: int, bob: int, replayed: bool) -> None:
+        if replayed:  # the replay returns early, before any account is touched
+            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
         with transaction.atomic(), connection.cursor() as cursor:
             ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
             cursor.execute("SELECT nullif(current_setting('bankcore.ledger_post', true), '')")
             assert cursor.fetchone()[0] is None
             transaction.set_rollback(True)
+        assert ledger_read.balance(account_id=bob) == eur(5 if replayed else 0)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -374,12 +402,22 @@ def raw_journal(conn: psycopg.Connection[tuple[Any, ...]], entry_key: str, accou
     )
 
 
+def posted_journal(conn: psycopg.Connection[tuple[Any, ...]], entry_key: str, account_a: int, account_b: int) -> None:
+    """The same entry through ledger_post, which skips the guard: its own update holds the account."""
+    conn.execute(
+        "SELECT ledger_post(%s, 'journal', '', '{}', 'fp', NULL, %s::bigint[], '{100,-100}'::bigint[],"
+        " '{EUR,EUR}'::text[])",
+        [entry_key, [account_a, account_b]],
+    )
+
+
 @pytest.mark.django_db(transaction=True)
-def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int) -> None:
-    """The guard locks a posting's account as a foreign key would: a delete waits, then is refused."""
-    target = ledger.account_open(name="Paid by a raw writer", currency="EUR")
+@pytest.mark.parametrize("write", [raw_journal, posted_journal])
+def test_an_account_cannot_be_deleted_under_a_concurrent_posting(alice: int, write: Callable[..., None]) -> None:
+    """A delete waits for a writer's uncommitted postings (guard lock or ledger_post update), then is refused."""
+    target = ledger.account_open(name="Paid by a concurrent writer", currency="EUR")
     with other_connection() as writer, other_connection(autocommit=True) as deleter:
-        raw_journal(writer, "raw-concurrent", alice, target)
+        write(writer, "concurrent", alice, target)
         # The writer has not committed: the delete cannot see its postings, but must wait for it.
         deleter.execute("SET lock_timeout = '300ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
