@@ -49,12 +49,7 @@ CHANGES = [
 
 
 def _post_function() -> str:
-    text = EARLIER._post_function()
-    for old, new in CHANGES:
-        if text.count(old) != 1:
-            raise RuntimeError("0014's ledger_post is not the text 0016 was written against")
-        text = text.replace(old, new)
-    return text
+    return EARLIER.apply_changes(EARLIER._post_function(), CHANGES, "0014")
 
 
 def forwards(apps, schema_editor):
