@@ -13,6 +13,14 @@ from typing import Any
 from django.db import transaction
 
 from apps.fraud import matching, selectors, services, tasks
+from apps.fraud.events import (  # subscribers take the event names from the door, like everything else
+    ALERT_CLOSED,
+    ALERT_ESCALATED,
+    ALERT_OPENED,
+    CASE_REJECTED,
+    CASE_RELEASED,
+    SANCTIONS_LIST_UPDATED,
+)
 from apps.fraud.models import Alert, ScreenedSubject
 from apps.fraud.types import (
     Decision,
@@ -24,6 +32,12 @@ from apps.fraud.types import (
 )
 
 __all__ = [
+    "ALERT_CLOSED",
+    "ALERT_ESCALATED",
+    "ALERT_OPENED",
+    "CASE_REJECTED",
+    "CASE_RELEASED",
+    "SANCTIONS_LIST_UPDATED",
     "Decision",
     "FiredRule",
     "ImportReport",

@@ -1,1 +1,7 @@
-"""kyc: interface (see DESIGN.md §2)."""
+"""kyc: interface (see DESIGN.md §2).
+
+The only module other apps import. It re-exports the event names and payload types of
+``apps.kyc.events``, so a subscriber needs nothing else of this app.
+"""
+
+from apps.kyc.events import *  # noqa: F403

@@ -1,1 +1,7 @@
-"""payments: interface (see DESIGN.md §2)."""
+"""payments: interface (see DESIGN.md §2).
+
+The only module other apps import. It re-exports the event names and payload types of
+``apps.payments.events``, so a subscriber needs nothing else of this app.
+"""
+
+from apps.payments.events import *  # noqa: F403

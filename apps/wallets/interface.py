@@ -1,1 +1,7 @@
-"""wallets: interface (see DESIGN.md §2)."""
+"""wallets: interface (see DESIGN.md §2).
+
+The only module other apps import. It re-exports the event names and payload types of
+``apps.wallets.events``, so a subscriber needs nothing else of this app.
+"""
+
+from apps.wallets.events import *  # noqa: F403
