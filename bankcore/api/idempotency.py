@@ -4,7 +4,8 @@ The first request with a key claims it in its own committed row; the view then r
 is stored and replayed byte for byte to every retry with the same key and the same body. A
 retry with another body is refused, and so is one that arrives while the first is still running.
 A claim left behind by a crashed request is taken over after ``STALE_AFTER``: the services the
-views call are idempotent on the same key, so taking over never doubles money.
+views call are idempotent on the same key, so taking over never doubles money. Records are
+purged once they are older than ``settings.IDEMPOTENCY_RETENTION`` (a daily beat task).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.request import Request
@@ -27,6 +29,7 @@ from bankcore.api.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 STALE_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
+PURGE_CHUNK = 10_000
 
 View = TypeVar("View", bound=Callable[..., Response])
 
@@ -117,3 +120,21 @@ def idempotent(view: View) -> View:
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def idempotency_records_purge(*, now: datetime) -> int:
+    """Delete the records claimed before the retention period; returns how many went.
+
+    In chunks, each its own short transaction, so a large backlog never holds one long lock.
+    """
+    cutoff = now - settings.IDEMPOTENCY_RETENTION
+    purged = 0
+    while True:
+        chunk = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", flat=True)[:PURGE_CHUNK]
+        )
+        if not chunk:
+            return purged
+        purged += IdempotencyRecord.objects.filter(id__in=chunk).delete()[0]

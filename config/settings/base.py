@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bankcore.ledger.tasks.holds_expire", "schedule": crontab(minute="*")},
     "fraud-rescreen-resume": {"task": "apps.fraud.tasks.rescreen_resume", "schedule": crontab(minute="*/5")},
     "fraud-buckets-prune": {"task": "apps.fraud.tasks.buckets_prune", "schedule": crontab(minute=17, hour=3)},
+    "idempotency-purge": {
+        "task": "bankcore.api.tasks.idempotency_records_purge",
+        "schedule": crontab(minute=23, hour=3),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -165,6 +169,9 @@ CELERY_TIMEZONE = TIME_ZONE
 SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.90)
 
 # --- REST API -----------------------------------------------------------------------------------
+# An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
+# the API stay idempotent on the same keys after that (a late retry is refused or matched there).
+IDEMPOTENCY_RETENTION = timedelta(days=integer("IDEMPOTENCY_RETENTION_DAYS", 30))
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bankcore.api.errors.problem_exception_handler",

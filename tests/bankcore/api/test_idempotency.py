@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +16,8 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from bankcore import events
-from bankcore.api.idempotency import idempotent
+from bankcore.api import idempotency, tasks
+from bankcore.api.idempotency import idempotency_records_purge, idempotent
 from bankcore.api.models import IdempotencyRecord
 from bankcore.events.models import OutboxEvent
 from bankcore.users.models import User
@@ -112,12 +114,15 @@ def test_in_progress_claim_answers_409_then_is_taken_over_when_stale(alice: User
 def test_concurrent_retries_create_exactly_one_thing() -> None:
     user = User.objects.create_user(email="racer@example.com", password="x")
     barrier = threading.Barrier(8)
-    statuses: list[int] = []
+    answers: list[Response] = []
+    errors: list[BaseException] = []
 
     def attempt() -> None:
         try:
             barrier.wait()
-            statuses.append(post(user, {"amount": "3.00"}, "race").status_code)
+            answers.append(post(user, {"amount": "3.00"}, "race"))
+        except BaseException as exc:  # kept for the assertion below: a dead thread must fail the test
+            errors.append(exc)
         finally:
             connection.close()
 
@@ -125,7 +130,63 @@ def test_concurrent_retries_create_exactly_one_thing() -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    assert errors == []
+    assert len(answers) == 8  # every thread answered
     assert OutboxEvent.objects.filter(name="thing.created").count() == 1
-    assert statuses.count(201) >= 1
-    assert set(statuses) <= {201, 409}
+    created = [answer for answer in answers if answer.status_code == 201]
+    assert len(created) >= 1
+    assert all(answer.status_code in (201, 409) for answer in answers)
+    assert all(
+        answer.data["code"] == "idempotency_request_in_progress" for answer in answers if answer.status_code == 409
+    )
+    # One result for everyone: every 201 is the same thing, and a thread told to retry gets it too.
+    first = created[0].data
+    assert all(answer.data == first for answer in created)
+    retried = [post(user, {"amount": "3.00"}, "race") for answer in answers if answer.status_code == 409]
+    assert all(answer.status_code == 201 and answer.data == first for answer in retried)
+    assert OutboxEvent.objects.filter(name="thing.created").count() == 1
+
+
+class TestPurge:
+    @pytest.fixture(autouse=True)
+    def retention(self, settings: Any) -> None:
+        settings.IDEMPOTENCY_RETENTION = timedelta(days=30)
+
+    def make(
+        self, alice: User, key: str, created_at: datetime, state: str = IdempotencyRecord.State.DONE
+    ) -> IdempotencyRecord:
+        return IdempotencyRecord.objects.create(
+            owner=f"user:{alice.pk}", key=key, fingerprint="f", state=state, created_at=created_at
+        )
+
+    def test_records_older_than_the_retention_are_purged(self, alice: User, now: datetime) -> None:
+        old = self.make(alice, "old", now - timedelta(days=30, seconds=1))
+        self.make(alice, "abandoned", now - timedelta(days=31), state=IdempotencyRecord.State.IN_PROGRESS)
+        kept = self.make(alice, "kept", now - timedelta(days=29, hours=23))
+        assert idempotency_records_purge(now=now) == 2
+        assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [kept.pk]
+        assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+        assert idempotency_records_purge(now=now) == 0
+
+    def test_a_purged_key_starts_afresh(self, alice: User, now: datetime) -> None:
+        assert post(alice, {"amount": "1.00"}, "k-old").status_code == 201
+        IdempotencyRecord.objects.filter(key="k-old").update(created_at=timezone.now() - timedelta(days=31))
+        assert idempotency_records_purge(now=timezone.now()) == 1
+        again = post(alice, {"amount": "2.00"}, "k-old")  # another body: no longer refused as reused
+        assert again.status_code == 201
+        assert "Idempotent-Replayed" not in again
+
+    def test_a_backlog_is_purged_in_chunks(self, alice: User, now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(idempotency, "PURGE_CHUNK", 2)
+        for n in range(5):
+            self.make(alice, f"k{n}", now - timedelta(days=40))
+        assert idempotency_records_purge(now=now) == 5
+        assert not IdempotencyRecord.objects.exists()
+
+    def test_the_daily_task_purges_with_the_current_time(self, alice: User) -> None:
+        self.make(alice, "ancient", timezone.now() - timedelta(days=365))
+        self.make(alice, "fresh", timezone.now())
+        assert tasks.idempotency_records_purge.apply().get() == 1
+        assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
