@@ -9,6 +9,7 @@ deselection of one (``-m "not postgres"``, ``-k``) or a run in which none of a g
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,7 @@ _left_out = pytest.StashKey[list[str]]()
 
 
 def is_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return bool(settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
 
 
 def services_required() -> bool:
@@ -66,7 +67,9 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     groups = service_groups(item)
     if not groups or not services_required():
@@ -85,8 +88,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not services_required() or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
     ran = session.config.stash[_ran]
-    problems = list(session.config.stash[_left_out])
-    problems += [f"no test of the {group} group ran" for group in SERVICE_GROUPS if group not in ran]
+    problems = [f"no test of the {group} group ran" for group in SERVICE_GROUPS if group not in ran]
+    left_out = session.config.stash[_left_out]
+    problems += left_out
     if not problems:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
