@@ -193,7 +193,7 @@ CURRENCY_EXPONENTS: dict[str, int] = dict.fromkeys(_TWO_DECIMALS, 2) | _EXPONENT
 # The ledger stores minor units in a signed 64-bit column; nothing larger can be represented.
 MAX_MINOR = 2**63 - 1
 
-# ASCII digits only: \d and int() also read Arabic-Indic, fullwidth and other digits, so "١٢.٥٠"
+# ASCII digits only: \d and int() also read Arabic-Indic, fullwidth and other digits, so "\u0661\u0662.\u0665\u0660"
 # would be twelve fifty to the parser and something else to whoever reads it.
 _DECIMAL_STRING = re.compile(r"[+-]?([0-9]+)(?:\.([0-9]+))?", re.ASCII)
 
