@@ -43,3 +43,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# The API answers problem+json even where Django answers before any view; the portal gets pages.
+handler400 = "bankcore.http.bad_request"
+handler404 = "bankcore.http.page_not_found"
+handler500 = "bankcore.http.server_error"

@@ -170,7 +170,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "bankcore.api.errors.problem_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "bankcore.api.authentication.PartnerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
