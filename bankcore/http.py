@@ -1,4 +1,4 @@
-"""HTTP plumbing every page and endpoint shares: problem bodies and the error pages Django serves.
+"""HTTP plumbing every page and endpoint shares: the client's address, problem bodies, error pages.
 
 Django answers some errors before any view runs (an unknown URL, a body over the size limit, a
 forged host): these handlers give the API its problem+json there too, and the portal a page.
@@ -6,7 +6,9 @@ forged host): these handlers give the API its problem+json there too, and the po
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +18,54 @@ from django.template import loader
 from django.views import defaults
 
 log = logging.getLogger(__name__)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client, the one thing lockouts, logs, throttling and /metrics key on.
+
+    Without a trusted proxy (the default) it is the connection's address: X-Forwarded-For is
+    anyone's to write. With ``TRUSTED_PROXIES`` (addresses or networks) the hops are read from the
+    right, skipping trusted proxies, and the first other address is the client; a connection not
+    from a trusted proxy is its own client. With ``TRUSTED_PROXY_COUNT`` = n, the client is the n-th
+    hop from the right (what the outermost proxy saw); a request with fewer hops did not come
+    through the proxies and is its connection. Hops to the left of the client are the client's own
+    words and never believed.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    count: int = settings.TRUSTED_PROXY_COUNT
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    if not count and not networks:
+        return remote
+    hops = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
+    if count:
+        if len(hops) < count:
+            return remote
+        found = _address(hops[-count])
+    else:
+        connection = _address(remote)
+        if connection is None or not any(connection in network for network in networks):
+            return remote
+        found = connection
+        for hop in reversed(hops):
+            found = _address(hop)
+            if found is None or not any(found in network for network in networks):
+                break
+    return str(found) if found is not None else remote
+
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://bankcore.dev/problems/"
@@ -82,7 +132,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api(request):
         return problem_response(status_code=404, title="Not found", detail="No such resource.", code="not_found")
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -91,3 +141,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status_code=500, title="Internal error", detail="An unexpected error occurred.", code="internal_error"
         )
     return defaults.server_error(request)
+
+
+def proxy_settings_problem() -> str | None:
+    """Why the proxy settings contradict each other, if they do (checked at start-up)."""
+    if settings.SECURE_PROXY_SSL_HEADER and not (settings.TRUSTED_PROXIES or settings.TRUSTED_PROXY_COUNT):
+        return "is set, but no proxy is trusted for the client's address: set TRUSTED_PROXIES or TRUSTED_PROXY_COUNT"
+    return None

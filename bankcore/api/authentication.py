@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -26,3 +27,9 @@ class PartnerTokenAuthentication(OAuth2Authentication):  # type: ignore[misc]  #
         if result is None and request.headers.get("Authorization", "").lower().startswith("bearer "):
             raise InvalidToken()
         return result  # type: ignore[no-any-return]
+
+
+class PartnerTokenScheme(DjangoOAuthToolkitScheme):  # type: ignore[no-untyped-call]  # untyped library base
+    """The schema describes these tokens exactly as the library's (registered when this loads)."""
+
+    target_class = "bankcore.api.authentication.PartnerTokenAuthentication"

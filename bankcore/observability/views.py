@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bankcore.http import client_ip
 from bankcore.observability.health import run_checks
 from bankcore.observability.metrics import scrape_allowed
 
@@ -28,7 +29,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not scrape_allowed(
         token=settings.METRICS_TOKEN,
         authorization=request.headers.get("Authorization", ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_ip(request),
         open_to_all=settings.METRICS_PUBLIC,
     ):
         raise Http404  # business figures are not for the public; say nothing about why

@@ -9,7 +9,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from kombu import Queue
 
-from config.settings.env import boolean, database, env, integer, redis_url
+from config.settings.env import boolean, database, env, fail, integer, networks, redis_url
 
 # Lets generic admin and queryset classes be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -125,6 +125,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
+
+# --- the client's address behind a reverse proxy ------------------------------------------------
+# Off by default: X-Forwarded-For is believed only from proxies named here (addresses or
+# networks), or from the last TRUSTED_PROXY_COUNT hops. bankcore.http.client_ip reads them for
+# lockouts, logs, throttling and /metrics alike.
+TRUSTED_PROXIES = networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_COUNT = integer("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    fail("TRUSTED_PROXY_COUNT", "must be 0 or more")
+if TRUSTED_PROXIES and TRUSTED_PROXY_COUNT:
+    fail("TRUSTED_PROXY_COUNT", "set TRUSTED_PROXIES or TRUSTED_PROXY_COUNT, not both")
 
 # --- cache and broker --------------------------------------------------------------------------
 REDIS_URL = redis_url()
@@ -267,6 +278,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "bankcore.users.lockout.username_from"
 AXES_LOCKOUT_CALLABLE = "bankcore.users.lockout.lockout_response"
 AXES_VERBOSE = False
+# The real client behind a trusted proxy, else the connection (never a header anyone can write).
+AXES_CLIENT_IP_CALLABLE = "bankcore.http.client_ip"
 
 # `seed_demo` and `demo_otp_code`: demo logins have a public password and a computable TOTP key.
 DEMO_DATA_ALLOWED = boolean("DEMO_DATA_ALLOWED", True)
