@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
 log = logging.getLogger(__name__)
@@ -148,3 +150,26 @@ def proxy_settings_problem() -> str | None:
     if settings.SECURE_PROXY_SSL_HEADER and not (settings.TRUSTED_PROXIES or settings.TRUSTED_PROXY_COUNT):
         return "is set, but no proxy is trusted for the client's address: set TRUSTED_PROXIES or TRUSTED_PROXY_COUNT"
     return None
+
+
+# Where secrets and account data are shown: the portal, the back office, sign-in and its second
+# factor (TOTP keys, backup codes), and the partner API and its tokens.
+_PRIVATE_PREFIXES = ("/app/", "/admin/", "/accounts/", "/api/v1/", "/o/")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on private pages and on whatever a signed-in user is shown.
+
+    Without it the back button, a shared computer's disk cache or a corporate proxy can keep a
+    page of balances or a fresh TOTP secret after the customer has signed out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith(_PRIVATE_PREFIXES) or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
