@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +140,39 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return defaults.page_not_found(request, exception)
 
 
+# Seconds a client is asked to wait when Redis (cache, sessions' lockout checks, broker) is down.
+RETRY_AFTER_SECONDS = 30
+OUTAGE_PROBLEM: dict[str, Any] = {
+    "status_code": 503,
+    "title": "Temporarily unavailable",
+    "detail": "The bank is temporarily unavailable. Please try again shortly.",
+    "code": "temporarily_unavailable",
+}
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Is this the cache or the broker being unreachable, rather than a bug?"""
+    return isinstance(exc, redis.ConnectionError | redis.TimeoutError | BrokerUnavailable)
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: problem+json under /api/, a page elsewhere."""
+    if is_api(request):
+        response: HttpResponse = problem_response(**OUTAGE_PROBLEM)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. Django calls it while handling the exception, so it can tell an outage from a bug.
+
+    With Redis down the login (its rate limits), the lockout and anything else on the cache
+    fail; refusing to guess is right for a bank, but the answer is "come back", not "we broke".
+    """
+    if is_outage(sys.exc_info()[1]):
+        return unavailable(request)
     if is_api(request):
         return problem_response(
             status_code=500, title="Internal error", detail="An unexpected error occurred.", code="internal_error"

@@ -13,7 +13,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from bankcore.errors import DomainError
-from bankcore.http import BAD_REQUEST_PROBLEM, PROBLEM_CONTENT_TYPE, TYPE_BASE, problem_body, too_large_problem
+from bankcore.http import (
+    BAD_REQUEST_PROBLEM,
+    OUTAGE_PROBLEM,
+    PROBLEM_CONTENT_TYPE,
+    RETRY_AFTER_SECONDS,
+    TYPE_BASE,
+    is_outage,
+    problem_body,
+    too_large_problem,
+)
 from bankcore.money import MoneyError
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return problem(status_code=exc.status_code, title="Request refused", detail=str(exc), code=exc.code)
     if isinstance(exc, MoneyError):
         return problem(status_code=422, title="Invalid amount", detail=str(exc), code=exc.code)
+    if is_outage(exc):
+        log.error("API request failed: Redis unavailable", exc_info=exc)
+        unavailable = problem(**OUTAGE_PROBLEM)
+        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return unavailable
     if isinstance(exc, SuspiciousOperation):
         # A body over the limit surfaces while authentication reads it; the rest are forgeries or
         # junk. Django logs these under django.security outside DRF; so do we, and say nothing more.

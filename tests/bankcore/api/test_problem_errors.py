@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import redis
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.test import Client
@@ -43,6 +44,8 @@ class Probe(APIView):
             raise Http404("no such payment")
         if what == "suspicious":
             raise SuspiciousOperation("forged session cookie")
+        if what == "outage":
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
         if what == "crash":
             raise RuntimeError("bug")
         self.Input(data=request.data).is_valid(raise_exception=True)
@@ -145,3 +148,14 @@ class TestWhatOnceWasA500:
         response = client.get("/api/v1/me/")
         assert response.status_code == 401
         assert json.loads(response.content)["code"] == "not_authenticated"
+
+
+def test_redis_down_is_503_problem_with_retry_after() -> None:
+    request = APIRequestFactory().post("/probe?what=outage", {}, format="json")
+    response = Probe.as_view()(request)
+    response.render()
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert body["code"] == "temporarily_unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert "6379" not in body["detail"]
