@@ -30,6 +30,7 @@ urlpatterns = [
     path("", portal.landing, name="landing"),
     path("favicon.ico", portal.favicon),
     path("health/", ops.health, name="health"),
+    path("status/", ops.status, name="status"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/2fa/", include("bankcore.users.urls")),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +22,33 @@ def health(request: HttpRequest) -> JsonResponse:
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+# What each check means to someone using the bank.
+CHECK_LABELS = {
+    "database": ("Database", "Accounts, balances and payment records"),
+    "cache": ("Cache", "Signing in and security checks"),
+    "broker": ("Background jobs", "Payment processing, screening and notifications"),
+}
+
+
+@never_cache
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """The health checks for people: the footer's Status link. 503 while anything is down, like /health/."""
+    results = run_checks()
+    rows = [
+        {
+            "name": CHECK_LABELS.get(name, (name.title(), ""))[0],
+            "meaning": CHECK_LABELS.get(name, ("", ""))[1],
+            "ok": value == "ok",
+        }
+        for name, value in results.items()
+    ]
+    healthy = all(row["ok"] for row in rows)
+    return render(
+        request, "observability/status.html", {"rows": rows, "healthy": healthy}, status=200 if healthy else 503
+    )
 
 
 @never_cache
