@@ -101,7 +101,9 @@ def problem_response(*, status_code: int, title: str, detail: str, code: str) ->
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    # /o/ (OAuth2's token endpoints) answers its own JSON errors; where Django answers before
+    # the view can (a body over the limit), a machine client still gets JSON, not a page.
+    return request.path.startswith(("/api/", "/o/"))
 
 
 def too_large_problem() -> dict[str, Any]:

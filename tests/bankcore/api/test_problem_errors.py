@@ -105,6 +105,13 @@ class TestWhatOnceWasA500:
         assert problem["status"] == 413
         assert problem["code"] == "request_too_large"
 
+    @pytest.mark.django_db
+    def test_an_oversized_token_request_is_413_json_not_a_page(self, client: Client) -> None:
+        body = "grant_type=client_credentials&pad=" + "x" * (3 * 1024 * 1024)
+        response = client.post("/o/token/", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413
+        assert response["Content-Type"] == "application/problem+json"
+
     def test_suspicious_operation_in_an_api_view_is_400_problem(self) -> None:
         status, content_type, body = call("suspicious", {})
         assert (status, content_type) == (400, "application/problem+json")
