@@ -21,9 +21,12 @@ COPY --chown=bank:bank . /app
 # collectstatic needs settings that load; these build-time values never reach a running container.
 RUN SECRET_KEY=build-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 ALLOWED_HOSTS=build \
+    METRICS_TOKEN=build-only-0123456789abcdefghijklmnop \
     python manage.py collectstatic --noinput -v0
 USER bank
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${PORT}/health/" || exit 1
-CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'"]
+# The proxy's headers are judged by Django (TRUSTED_PROXIES / TRUSTED_PROXY_COUNT), not by gunicorn:
+# gunicorn's --forwarded-allow-ips='*' would believe X-Forwarded-Proto from any client.
+CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

@@ -39,7 +39,7 @@ bench: setup
 	$(PY) -m bench
 
 worker: migrate
-	$(VENV)/bin/celery -A config worker --beat -Q default,settlement,screening,webhooks,reports --loglevel INFO
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} $(VENV)/bin/celery -A config worker --beat -Q default,settlement,screening,webhooks,reports --loglevel INFO
 
 requirements:
 	$(VENV)/bin/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements/base.txt requirements/base.in

@@ -193,7 +193,9 @@ CURRENCY_EXPONENTS: dict[str, int] = dict.fromkeys(_TWO_DECIMALS, 2) | _EXPONENT
 # The ledger stores minor units in a signed 64-bit column; nothing larger can be represented.
 MAX_MINOR = 2**63 - 1
 
-_DECIMAL_STRING = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
+# ASCII digits only: \d and int() also read Arabic-Indic, fullwidth and other digits, so "\u0661\u0662.\u0665\u0660"
+# would be twelve fifty to the parser and something else to whoever reads it.
+_DECIMAL_STRING = re.compile(r"[+-]?([0-9]+)(?:\.([0-9]+))?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -256,7 +258,7 @@ class Money:
             text = amount.strip()
         else:
             raise TypeError(f"cannot make Money from {type(amount).__name__}")
-        match = _DECIMAL_STRING.match(text)
+        match = _DECIMAL_STRING.fullmatch(text)
         if match is None:
             raise MoneyError("invalid_amount", f"{amount!r} is not a decimal amount")
         whole, fraction = match.group(1), match.group(2) or ""

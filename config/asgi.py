@@ -2,5 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Servers run production unless told otherwise: a deployment that forgot the variable gets
+# production's refusal to start without its environment, never DEBUG. manage.py keeps dev.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 application = get_asgi_application()

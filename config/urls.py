@@ -30,6 +30,7 @@ urlpatterns = [
     path("", portal.landing, name="landing"),
     path("favicon.ico", portal.favicon),
     path("health/", ops.health, name="health"),
+    path("status/", ops.status, name="status"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/2fa/", include("bankcore.users.urls")),
@@ -43,3 +44,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# The API answers problem+json even where Django answers before any view; the portal gets pages.
+handler400 = "bankcore.http.bad_request"
+handler404 = "bankcore.http.page_not_found"
+handler500 = "bankcore.http.server_error"

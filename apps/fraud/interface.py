@@ -30,6 +30,7 @@ from apps.fraud.types import (
     SanctionsMatch,
     ScreeningOutcome,
 )
+from bankcore.text import name_for_screening
 
 __all__ = [
     "ALERT_CLOSED",
@@ -69,7 +70,7 @@ def screen_name(
     ``kind``: "individual" or "entity" to keep only those; ``birth_year`` and ``country`` (ISO
     alpha-2 or a name) lower the score of entries they contradict. Nothing is recorded.
     """
-    return selectors.sanctions_screen(name=name, kind=kind, birth_year=birth_year, country=country)
+    return selectors.sanctions_screen(name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country)
 
 
 def _screen_later(subject_id: int, payment_ref: str = "") -> None:
@@ -94,7 +95,8 @@ def customer_screen(
         kind=ScreenedSubject.Kind.CUSTOMER,
         ref=str(customer_id),
         customer_id=customer_id,
-        name=name,
+        # Screened and stored in the form a reader sees: an analyst is shown what was matched.
+        name=name_for_screening(name),
         party_kind=kind,
         birth_year=birth_year,
         country=country,
@@ -112,7 +114,8 @@ def beneficiary_screen(
         kind=ScreenedSubject.Kind.BENEFICIARY,
         ref=str(beneficiary_id),
         customer_id=customer_id,
-        name=name,
+        # Screened and stored in the form a reader sees: an analyst is shown what was matched.
+        name=name_for_screening(name),
         party_kind=kind,
         country=country,
         now=now,
@@ -133,7 +136,8 @@ def counterparty_screen(
         kind=ScreenedSubject.Kind.COUNTERPARTY,
         ref=payment_ref,
         customer_id=customer_id,
-        name=name,
+        # Screened and stored in the form a reader sees: an analyst is shown what was matched.
+        name=name_for_screening(name),
         party_kind=kind,
         country=country,
         now=now,

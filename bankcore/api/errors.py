@@ -5,32 +5,46 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from bankcore.errors import DomainError
+from bankcore.http import (
+    BAD_REQUEST_PROBLEM,
+    OUTAGE_PROBLEM,
+    PROBLEM_CONTENT_TYPE,
+    RETRY_AFTER_SECONDS,
+    TYPE_BASE,
+    is_outage,
+    problem_body,
+    too_large_problem,
+)
 from bankcore.money import MoneyError
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("django.security")
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-TYPE_BASE = "https://bankcore.dev/problems/"
+__all__ = ["PROBLEM_CONTENT_TYPE", "TYPE_BASE", "problem", "problem_exception_handler"]
+
+
+class ProblemResponse(Response):
+    """Always JSON, whatever the view renders: the schema view would otherwise write a problem as YAML."""
+
+    @property
+    def rendered_content(self) -> Any:
+        self.accepted_renderer = JSONRenderer()
+        self.accepted_media_type = PROBLEM_CONTENT_TYPE
+        self.renderer_context = getattr(self, "renderer_context", None) or {}
+        return super().rendered_content
 
 
 def problem(*, status_code: int, title: str, detail: str, code: str, errors: dict[str, Any] | None = None) -> Response:
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + code.replace("_", "-"),
-        "title": title,
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, errors=errors)
+    return ProblemResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -38,6 +52,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return problem(status_code=exc.status_code, title="Request refused", detail=str(exc), code=exc.code)
     if isinstance(exc, MoneyError):
         return problem(status_code=422, title="Invalid amount", detail=str(exc), code=exc.code)
+    if is_outage(exc):
+        log.error("API request failed: Redis unavailable", exc_info=exc)
+        unavailable = problem(**OUTAGE_PROBLEM)
+        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return unavailable
+    if isinstance(exc, SuspiciousOperation):
+        # A body over the limit surfaces while authentication reads it; the rest are forgeries or
+        # junk. Django logs these under django.security outside DRF; so do we, and say nothing more.
+        security_log.warning("suspicious API request: %s: %s", type(exc).__name__, exc)
+        return problem(**(too_large_problem() if isinstance(exc, RequestDataTooBig) else BAD_REQUEST_PROBLEM))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -59,9 +83,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         )
     assert isinstance(exc, exceptions.APIException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    result = problem(
-        status_code=response.status_code, title=str(exc.default_detail), detail=detail, code=str(exc.default_code)
-    )
+    title = str(exc.default_detail)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        # The default title is a template ('Method "{method}" not allowed.'), never filled in.
+        request = context.get("request")
+        title = f"Method {getattr(request, 'method', '')} not allowed"
+    result = problem(status_code=response.status_code, title=title, detail=detail, code=str(exc.default_code))
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:
             result[header] = response[header]

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from bankcore.money import Money, MoneyError, exponent, is_currency
+from bankcore.text import NameRefused, name_clean
 
 
 class AmountField(serializers.Field[str, str, str, Any]):
@@ -59,3 +60,14 @@ class MoneyInput(serializers.Serializer[Money]):
 def money_output(money: Money) -> dict[str, str]:
     """The wire form of an amount."""
     return {"amount": money.to_decimal_string(), "currency": money.currency}
+
+
+class NameField(serializers.CharField):
+    """A person's or a company's name: NFKC, single spaces, no bidi or other invisible controls."""
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        try:
+            return name_clean(text)
+        except NameRefused as refused:
+            raise serializers.ValidationError(str(refused), code=refused.code) from None

@@ -11,6 +11,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from bankcore.api.models import PartnerGrant
 from bankcore.errors import DomainError
+from bankcore.text import NameRefused, name_clean
 
 
 class PartnerRefused(DomainError):
@@ -29,7 +30,10 @@ class PartnerCredentials:
 @transaction.atomic
 def partner_create(*, name: str, scopes: list[str]) -> PartnerCredentials:
     """Register a partner with exactly ``scopes``; returns the credentials (the secret only now)."""
-    name = name.strip()
+    try:
+        name = name_clean(name)
+    except NameRefused as refused:
+        raise PartnerRefused(str(refused), code=refused.code) from None
     if not name:
         raise PartnerRefused("A partner needs a name.", code="name_required")
     unknown = sorted(set(scopes) - set(oauth2_settings.SCOPES))

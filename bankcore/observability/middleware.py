@@ -9,6 +9,7 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+from bankcore.http import client_ip
 from bankcore.observability.metrics import http_requests
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
@@ -23,7 +24,7 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, client_ip=client_ip(request))
         try:
             response = self.get_response(request)
         finally:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from bankcore.sca import services as sca
+from bankcore.text import validate_name
 from bankcore.users import services
 
 
@@ -22,7 +23,7 @@ class OTPTokenForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    full_name = forms.CharField(label="Full name", max_length=200, required=False, validators=[validate_name])
 
 
 class ChangeEmailForm(AddEmailForm):  # type: ignore[misc]  # untyped base

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bankcore.errors import DomainError
+from bankcore.text import name_clean
 from bankcore.users.audit import Kind, audit_record
 from bankcore.users.models import User, UserSession
 
@@ -35,7 +36,7 @@ def user_ensure(
     user = User.objects.filter(email=email.lower()).first()
     if user is None:
         creator = User.objects.create_superuser if is_superuser else User.objects.create_user
-        user = creator(email=email, password=password, full_name=full_name, is_staff=is_staff)
+        user = creator(email=email, password=password, full_name=name_clean(full_name), is_staff=is_staff)
     return user.pk
 
 
@@ -46,7 +47,7 @@ def user_id_for_email(*, email: str) -> int | None:
 
 
 def user_profile_update(*, user_id: int, full_name: str) -> None:
-    User.objects.filter(pk=user_id).update(full_name=full_name.strip()[:200])
+    User.objects.filter(pk=user_id).update(full_name=name_clean(full_name)[:200])
 
 
 # --- second factor -----------------------------------------------------------------------------

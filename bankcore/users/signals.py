@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.http import HttpRequest
 from django.utils import timezone
 
+from bankcore.http import client_ip
 from bankcore.users import lockout, services
 from bankcore.users.audit import Kind, audit_record
 
@@ -18,7 +19,7 @@ def client_of(request: HttpRequest | None) -> tuple[str | None, str]:
     """The client's IP address and user agent, as far as the request tells."""
     if request is None:
         return None, ""
-    return request.META.get("REMOTE_ADDR") or None, str(request.META.get("HTTP_USER_AGENT", ""))[:300]
+    return client_ip(request) or None, str(request.META.get("HTTP_USER_AGENT", ""))[:300]
 
 
 def _audit_user_event(kind: str, request: HttpRequest | None, user: Any, details: dict[str, Any]) -> None:

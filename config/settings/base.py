@@ -9,7 +9,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from kombu import Queue
 
-from config.settings.env import boolean, database, env, integer, redis_url
+from config.settings.env import boolean, database, env, fail, integer, networks, redis_url
 
 # Lets generic admin and queryset classes be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "bankcore.observability.middleware.RequestIdMiddleware",
+    "bankcore.http.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,10 +127,28 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
 
+# --- the client's address behind a reverse proxy ------------------------------------------------
+# Off by default: X-Forwarded-For is believed only from proxies named here (addresses or
+# networks), or from the last TRUSTED_PROXY_COUNT hops. bankcore.http.client_ip reads them for
+# lockouts, logs, throttling and /metrics alike.
+TRUSTED_PROXIES = networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_COUNT = integer("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    fail("TRUSTED_PROXY_COUNT", "must be 0 or more")
+if TRUSTED_PROXIES and TRUSTED_PROXY_COUNT:
+    fail("TRUSTED_PROXY_COUNT", "set TRUSTED_PROXIES or TRUSTED_PROXY_COUNT, not both")
+
 # --- cache and broker --------------------------------------------------------------------------
 REDIS_URL = redis_url()
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must fail fast (a 503 with Retry-After), not hold every worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -177,7 +196,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "bankcore.api.errors.problem_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "bankcore.api.authentication.PartnerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
@@ -274,6 +293,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "bankcore.users.lockout.username_from"
 AXES_LOCKOUT_CALLABLE = "bankcore.users.lockout.lockout_response"
 AXES_VERBOSE = False
+# The real client behind a trusted proxy, else the connection (never a header anyone can write).
+AXES_CLIENT_IP_CALLABLE = "bankcore.http.client_ip"
 
 # `seed_demo` and `demo_otp_code`: demo logins have a public password and a computable TOTP key.
 DEMO_DATA_ALLOWED = boolean("DEMO_DATA_ALLOWED", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from typing import Any, NoReturn
 
@@ -58,6 +59,17 @@ def boolean(variable: str, default: bool) -> bool:
     if raw not in _TRUE | _FALSE:
         fail(variable, "must be true or false")
     return raw in _TRUE
+
+
+def networks(variable: str) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR networks ("10.0.0.0/8,192.0.2.7")."""
+    found = [item.strip() for item in env.list(variable, default=[]) if item.strip()]
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            fail(variable, f"{item!r} is not an IP address or network")
+    return found
 
 
 def integer(variable: str, default: int) -> int:

@@ -1,7 +1,7 @@
 """Production: refuses to start without a real secret, Postgres and Redis."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, REDIS_URL
+from config.settings.base import DATABASES, METRICS_TOKEN, REDIS_URL, TRUSTED_PROXIES, TRUSTED_PROXY_COUNT
 from config.settings.env import env, fail, integer
 
 DEBUG = False
@@ -20,11 +20,19 @@ if not ALLOWED_HOSTS:
 # Never in production, whatever the environment says: the demo logins are public knowledge.
 DEMO_DATA_ALLOWED = False
 METRICS_PUBLIC = False
+# Behind a proxy every scraper has the proxy's private address, so the address allowlist is no
+# guard: production's business figures are for bearers of the token only.
+if len(METRICS_TOKEN) < 32:
+    fail("METRICS_TOKEN", "set a random token of at least 32 characters; Prometheus sends it as a bearer token")
 
 SECURE_SSL_REDIRECT = True
 # Load balancers and Prometheus probe these over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The scheme is taken from a proxy only when the proxy is trusted for the client's address too
+# (bankcore.observability refuses to start otherwise): believing one header and not the other
+# is how every customer ends up locked out under the proxy's address.
+if TRUSTED_PROXIES or TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = integer("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -46,6 +46,21 @@ class TestParsing:
         with pytest.raises(MoneyError):
             Money.of(text, "EUR")
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "\u0661\u0662.\u0665\u0660",  # Arabic-Indic digits: "12.50" to the eye
+            "\uff11\uff12.\uff15\uff10",  # fullwidth
+            "\u0967\u0968",  # Devanagari
+            "1\u0662.50",  # one foreign digit among ASCII ones
+        ],
+    )
+    def test_only_ascii_digits_are_amounts(self, text: str) -> None:
+        # int() and \d read any script's digits; an amount that is not what the reviewer sees is refused.
+        with pytest.raises(MoneyError) as refused:
+            Money.of(text, "EUR")
+        assert refused.value.code == "invalid_amount"
+
     def test_floats_are_refused_everywhere(self) -> None:
         with pytest.raises(TypeError):
             Money.of(12.5, "EUR")  # type: ignore[arg-type]

@@ -11,6 +11,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k8s2-JxQv9m4pLr7tNz3wYb6cHd1fGe5aUi0oKs8jWq2xVn4yMt6"
+GOOD_TOKEN = "m3tr1cs-Ab9xQ2vL7pRt4zKw8nYc6dHf"
+# Everything production needs; each test takes one thing away or adds one.
+PROD = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "SECRET_KEY": GOOD_SECRET,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/bankcore",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "ALLOWED_HOSTS": "bank.example.com",
+    "METRICS_TOKEN": GOOD_TOKEN,
+}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -26,10 +36,13 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "ALLOWED_HOSTS",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "DATABASE_PREPARED_STATEMENTS",
+            "METRICS_TOKEN",
+            "TRUSTED_PROXIES",
+            "TRUSTED_PROXY_COUNT",
         }
     }
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *(args if args[0] == "-c" else ("manage.py", *args))],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -61,6 +74,12 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             },
             "REDIS_URL",
         ),
+        ({**PROD, "METRICS_TOKEN": ""}, "METRICS_TOKEN"),
+        ({**PROD, "METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "proxy.internal"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
+        ({"TRUSTED_PROXY_COUNT": "1", "TRUSTED_PROXIES": "10.0.0.1"}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_bad_configuration_stops_with_one_line(env: dict[str, str], variable: str) -> None:
@@ -73,29 +92,65 @@ def test_bad_configuration_stops_with_one_line(env: dict[str, str], variable: st
 
 
 def test_production_settings_pass_the_deploy_check() -> None:
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        SECRET_KEY=GOOD_SECRET,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bankcore",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        ALLOWED_HOSTS="bank.example.com",
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PROD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_behind_a_trusted_proxy_passes_the_deploy_check_too() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PROD, TRUSTED_PROXY_COUNT="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def setting(name: str, **env: str) -> str:
+    code = f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
+    result = manage("-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_believes_the_proxy_scheme_only_from_a_trusted_proxy() -> None:
+    assert setting("SECURE_PROXY_SSL_HEADER", **PROD) == "None"
+    trusted = setting("SECURE_PROXY_SSL_HEADER", **PROD, TRUSTED_PROXIES="10.0.0.0/8")
+    assert trusted == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_proxy_scheme_header_without_a_trusted_proxy_stops_start_up(tmp_path: Path) -> None:
+    # A settings module built on prod that believes the proxy's scheme but not its client address.
+    (tmp_path / "bank_site.py").write_text(
+        "from config.settings.prod import *  # noqa\nSECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')\n"
+    )
+    env = {**PROD, "DJANGO_SETTINGS_MODULE": "bank_site", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    for entry in (("check",), ("-c", "import config.wsgi")):
+        result = manage(*entry, **env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("bankcore: configuration error: SECURE_PROXY_SSL_HEADER:")
+
+
+@pytest.mark.parametrize("entry", ["config.wsgi", "config.asgi", "config.celery"])
+def test_a_server_started_without_a_settings_module_never_runs_dev_settings(entry: str) -> None:
+    # A deployed process that forgot DJANGO_SETTINGS_MODULE gets production's refusal, not DEBUG.
+    result = manage("-c", f"import {entry}; from django.conf import settings; print(settings.DEBUG)")
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.strip().startswith("bankcore: configuration error: SECRET_KEY:")
+    served = manage("-c", f"import {entry}; from django.conf import settings; print(settings.DEBUG)", **PROD)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip() == "False"
+
+
+def test_manage_py_keeps_the_development_default() -> None:
+    # The documented commands (seed_demo, sandbox_partner, ...) work with no environment at all.
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
 
 
 def test_production_refuses_demo_data_even_when_asked() -> None:
     result = manage(
         "seed_demo",
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        SECRET_KEY=GOOD_SECRET,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bankcore_never_touched",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        ALLOWED_HOSTS="bank.example.com",
+        **{**PROD, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/bankcore_never_touched"},
         DEMO_DATA_ALLOWED="true",
     )
     assert result.returncode != 0

@@ -40,3 +40,10 @@ def test_bad_amounts_are_refused_on_the_right_field(data: dict[str, Any], field:
 
 def test_output_uses_the_currency_decimals() -> None:
     assert money_output(Money(5, "KWD")) == {"amount": "0.005", "currency": "KWD"}
+
+
+@pytest.mark.parametrize("amount", ["\u0661\u0662.\u0665\u0660", "\uff11\uff12.\uff15\uff10", "\u0661\u0662"])
+def test_amounts_in_other_scripts_digits_are_refused(amount: str) -> None:
+    serializer = MoneyInput(data={"amount": amount, "currency": "EUR"})
+    assert not serializer.is_valid()
+    assert "amount" in serializer.errors

@@ -6,7 +6,10 @@ import json
 from typing import Any
 
 import pytest
+import redis
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
+from django.test import Client
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -39,6 +42,10 @@ class Probe(APIView):
             Money.of(request.data["amount"], request.data["currency"])
         if what == "missing":
             raise Http404("no such payment")
+        if what == "suspicious":
+            raise SuspiciousOperation("forged session cookie")
+        if what == "outage":
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
         if what == "crash":
             raise RuntimeError("bug")
         self.Input(data=request.data).is_valid(raise_exception=True)
@@ -82,3 +89,80 @@ def test_not_found_and_unexpected_errors_are_problems_too() -> None:
     status, _, body = call("crash", {})
     assert status == 500
     assert body["detail"] == "An unexpected error occurred."  # no internals leak
+
+
+class TestWhatOnceWasA500:
+    """Requests the review sent that crashed or answered in the wrong shape."""
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("url", ["/api/v1/me/", "/api/schema/", "/api/docs/"])
+    def test_a_3mb_json_body_is_413_problem_json(self, client: Client, url: str) -> None:
+        body = json.dumps({"pad": "x" * (3 * 1024 * 1024)})
+        response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer whatever")
+        assert response.status_code == 413
+        assert response["Content-Type"] == "application/problem+json"
+        problem = json.loads(response.content)
+        assert problem["status"] == 413
+        assert problem["code"] == "request_too_large"
+
+    @pytest.mark.django_db
+    def test_an_oversized_token_request_is_413_json_not_a_page(self, client: Client) -> None:
+        body = "grant_type=client_credentials&pad=" + "x" * (3 * 1024 * 1024)
+        response = client.post("/o/token/", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413
+        assert response["Content-Type"] == "application/problem+json"
+
+    def test_suspicious_operation_in_an_api_view_is_400_problem(self) -> None:
+        status, content_type, body = call("suspicious", {})
+        assert (status, content_type) == (400, "application/problem+json")
+        assert body["code"] == "bad_request"
+        assert "forged" not in body["detail"]  # the exception's own words stay in the log
+
+    @pytest.mark.django_db
+    def test_suspicious_operation_in_the_portal_is_a_400_page(self, client: Client) -> None:
+        response = client.get("/accounts/login/", HTTP_HOST="evil.example")
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/html")
+        assert b"could not be understood" in response.content
+
+    @pytest.mark.django_db
+    def test_unknown_api_url_is_404_problem_json(self, client: Client) -> None:
+        response = client.get("/api/v1/no-such-thing/")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert json.loads(response.content)["code"] == "not_found"
+
+    def test_a_405_title_names_the_method(self) -> None:
+        request = APIRequestFactory().put("/probe", {}, format="json")
+        response = Probe.as_view()(request)
+        response.render()
+        body = json.loads(response.content)
+        assert response.status_code == 405
+        assert body["title"] == "Method PUT not allowed"
+        assert response["Allow"]
+
+    @pytest.mark.django_db
+    def test_an_invalid_token_says_so(self, client: Client) -> None:
+        response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer not-a-real-token")
+        assert response.status_code == 401
+        body = json.loads(response.content)
+        assert body["title"] == "Invalid or expired token"
+        assert body["code"] == "invalid_token"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+    @pytest.mark.django_db
+    def test_no_token_at_all_still_says_credentials_are_missing(self, client: Client) -> None:
+        response = client.get("/api/v1/me/")
+        assert response.status_code == 401
+        assert json.loads(response.content)["code"] == "not_authenticated"
+
+
+def test_redis_down_is_503_problem_with_retry_after() -> None:
+    request = APIRequestFactory().post("/probe?what=outage", {}, format="json")
+    response = Probe.as_view()(request)
+    response.render()
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert body["code"] == "temporarily_unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert "6379" not in body["detail"]
