@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def performed() -> Iterator[list[dict[str, Any]]]:
     done: list[dict[str, Any]] = []
-    registry.register_action("test.adjust", done.append)
+    registry.register_action("test.adjust", lambda payload, *, now: done.append(payload))
     yield done
     registry.unregister_action("test.adjust")
 
@@ -155,7 +155,7 @@ class TestApprovalDecide:
         assert len(performed) <= 1
 
     def test_failing_action_leaves_request_pending(self, maker: User, checker: User, now: datetime) -> None:
-        def refuse(payload: dict[str, Any]) -> None:
+        def refuse(payload: dict[str, Any], *, now: datetime) -> None:
             raise DomainError("account closed", code="account_closed")
 
         registry.register_action("test.fail", refuse)

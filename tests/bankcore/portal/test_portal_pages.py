@@ -91,10 +91,11 @@ def test_another_users_device_cannot_be_removed(client: Client, erin: User) -> N
     assert StaticDevice.objects.filter(pk=franks.pk).exists()
 
 
-def test_backup_codes_are_shown_once_and_log_in(erin: User) -> None:
-    client = Client()
-    client.post("/accounts/login/", {"login": erin.email, "password": PASSWORD})
-    page = client.post("/app/security/backup-codes/")
+def test_backup_codes_are_shown_once_and_log_in(client: Client, erin: User) -> None:
+    login_verified(client, erin)
+    device = TOTPDevice.objects.get(user=erin)
+    page = client.post("/app/security/backup-codes/", {"current_token": totp_code(device)})
+    assert "no-store" in page["Cache-Control"]
     codes = re.findall(r"<code>([a-z0-9]+)</code>", page.content.decode())
     assert len(codes) == 10
     client.post("/accounts/logout/")
@@ -156,9 +157,13 @@ def test_each_code_field_says_what_it_is_for(client: Client, erin: User) -> None
 def test_a_refused_code_at_sign_in_is_not_called_a_failed_login(client: Client, erin: User) -> None:
     device = TOTPDevice.objects.create(user=erin, name="app", confirmed=True)
     code = totp_code(device)
-    for _ in range(2):  # the second time the code is spent: refused
-        client.post("/accounts/login/", {"login": erin.email, "password": PASSWORD})
-        client.post("/accounts/2fa/verify/", {"token": code})
+    client.post("/accounts/login/", {"login": erin.email, "password": PASSWORD})
+    client.post("/accounts/2fa/verify/", {"token": code})
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"login": erin.email, "password": PASSWORD})
+    assert client.post("/accounts/2fa/verify/", {"token": code}).status_code == 200  # spent: refused
+    device.refresh_from_db()
+    device.throttle_reset()
     client.post("/accounts/2fa/verify/", {"token": totp_code(device, steps_ahead=1)})
     history = client.get("/app/security/").content.decode()
     assert "Failed login" not in history
@@ -170,7 +175,10 @@ WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?!.*\b(django_session|axes_)\
 
 @pytest.mark.parametrize("url", [*PAGES, "/accounts/email/"])
 def test_a_get_writes_nothing(client: Client, erin: User, url: str) -> None:
-    login_verified(client, erin)
+    if url == "/app/security/totp/":
+        client.force_login(erin)  # still to enrol: the page that starts it
+    else:
+        login_verified(client, erin)
     UserSession.objects.create(user=erin, session_key="long-gone", created_at=erin.date_joined)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200

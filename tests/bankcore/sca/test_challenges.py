@@ -10,6 +10,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bankcore.errors import DomainError
 from bankcore.sca.models import Challenge
 from bankcore.sca.selectors import details_hash
 from bankcore.sca.services import (
@@ -193,7 +194,7 @@ class TestFailedCodesAreDurable:
         challenge_approve(challenge_id=cid, user_id=user.pk, otp_token=good, details=PAY_A_100, now=later)
 
     def test_a_success_starts_the_count_again(self, user: User, device: TOTPDevice, now: datetime) -> None:
-        for n in range(MAX_FAILED_ATTEMPTS - 1):
+        for _ in range(MAX_FAILED_ATTEMPTS - 1):
             cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
             device.refresh_from_db()
             device.throttle_reset()
@@ -232,9 +233,14 @@ class TestConsume:
     ) -> None:
         cid = self.approved(user, device, now)
         digest = details_hash(action="payment", details=PAY_A_100)
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
-            _ = 1 / 0  # the action fails after using the approval
+
+        def action_that_fails() -> None:
+            with transaction.atomic():
+                challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
+                raise DomainError("the action fails after using the approval")
+
+        with pytest.raises(DomainError):
+            action_that_fails()
         assert Challenge.objects.get(pk=cid).status == "approved"
         challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
 
@@ -246,9 +252,7 @@ class TestConsume:
             ({"later": True}, "challenge_expired"),
         ],
     )
-    def test_refusals(
-        self, user: User, device: TOTPDevice, now: datetime, change: dict[str, Any], code: str
-    ) -> None:
+    def test_refusals(self, user: User, device: TOTPDevice, now: datetime, change: dict[str, Any], code: str) -> None:
         cid = self.approved(user, device, now)
         user_id = User.objects.create_user(email="o@example.com", password="x").pk if "user" in change else user.pk
         when = now + timedelta(minutes=5) if "later" in change else now
@@ -262,6 +266,9 @@ class TestConsume:
         cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
         with pytest.raises(ChallengeRefused) as caught:
             challenge_consume(
-                challenge_id=cid, user_id=user.pk, payload_hash=details_hash(action="payment", details=PAY_A_100), now=now
+                challenge_id=cid,
+                user_id=user.pk,
+                payload_hash=details_hash(action="payment", details=PAY_A_100),
+                now=now,
             )
         assert caught.value.code == "challenge_not_approved"
