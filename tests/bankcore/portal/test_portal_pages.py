@@ -184,3 +184,22 @@ def test_a_get_writes_nothing(client: Client, erin: User, url: str) -> None:
         assert client.get(url).status_code == 200
     writes = [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])]
     assert writes == []
+
+
+def test_the_code_step_and_the_back_office_write_nothing_on_get(client: Client, erin: User) -> None:
+    TOTPDevice.objects.create(user=erin, name="app", confirmed=True)
+    client.post("/accounts/login/", {"login": erin.email, "password": PASSWORD})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/2fa/verify/").status_code == 200
+    assert [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])] == []
+    staff = User.objects.create_user(email="ops@bank.test", password=PASSWORD, is_staff=True, is_superuser=True)
+    login_verified(client, staff)
+    for url in (
+        "/admin/",
+        "/admin/users/user/",
+        f"/admin/users/user/{erin.pk}/change/",
+        "/admin/approvals/approvalrequest/",
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        assert [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])] == [], url
