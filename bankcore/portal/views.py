@@ -108,11 +108,10 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
                 enrolment_token=form.cleaned_data.get("enrolment_token", ""),
                 now=timezone.now(),
             )
-        except REFUSED as refused:
-            field = "enrolment_token" if refused.code == "enrolment_token_invalid" else "token"
-            if isinstance(refused, sca.ChallengeRefused):
-                field = "current_token"
-            form.add_error(field, str(refused))
+        except sca.ChallengeRefused as refused:
+            form.add_error("current_token", str(refused))
+        except services.SecondFactorRefused as refused:
+            form.add_error("enrolment_token" if refused.code == "enrolment_token_invalid" else "token", str(refused))
         else:
             # The session is verified by the device it has just proven; backup codes never do this.
             request.session[DEVICE_ID_SESSION_KEY] = persistent_id
