@@ -82,7 +82,7 @@ def test_staff_member_is_provisioned_and_reaches_the_back_office(
     page.get_by_label("Enrolment token from an administrator").fill(token)
     page.get_by_role("button", name="Turn on two-factor").click()
     page.wait_for_url("**/app/security/")
-    assert page.get_by_text("Two-factor authentication is on").count() == 1
+    page.get_by_text("Two-factor authentication is on").wait_for()
     # The security page with a device row fits a phone, and each code field says what it is for.
     assert no_sideways_scroll(page)
     remove_code = page.get_by_label("Code to remove authenticator app").bounding_box()
@@ -111,7 +111,9 @@ def test_a_wrong_enrolment_token_is_shown_on_the_page(page: Page, live_server: L
     page.get_by_label("Code the new app shows").fill(code_for(key))
     page.get_by_label("Enrolment token from an administrator").fill("not-a-real-token")
     page.get_by_role("button", name="Turn on two-factor").click()
-    assert page.get_by_text("That enrolment token is not valid").count() == 1
+    message = page.get_by_text("That enrolment token is not valid")
+    message.wait_for()  # the refused form comes back as a new page
+    assert message.count() == 1
     assert no_sideways_scroll(page)
     assert page.csp_violations == []  # type: ignore[attr-defined]
 
