@@ -34,6 +34,8 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/2fa/", include("bankcore.users.urls")),
+    # allauth's e-mail page, its change made by a service that checks the second factor first
+    path("accounts/email/", portal.email_change, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("app/", include("bankcore.portal.urls")),
     path("app/", include(app_pages)),

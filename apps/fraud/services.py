@@ -505,7 +505,7 @@ def rules_defaults_ensure(*, now: datetime) -> list[int]:
     return created
 
 
-def rule_version_activate_approved(payload: dict[str, Any]) -> None:
+def rule_version_activate_approved(payload: dict[str, Any], *, now: datetime) -> None:
     """Approval handler: activate exactly the version (and content) the checker saw."""
     version = RuleVersion.objects.select_for_update().select_related("rule").get(pk=payload["rule_version_id"])
     if (version.condition, version.score) != (payload["condition"], payload["score"]):
@@ -517,7 +517,7 @@ def rule_version_activate_approved(payload: dict[str, Any]) -> None:
         status=RuleVersion.Status.RETIRED
     )
     version.status = RuleVersion.Status.ACTIVE
-    version.activated_at = timezone.now()
+    version.activated_at = now
     version.save(update_fields=["status", "activated_at"])
 
 

@@ -6,16 +6,21 @@ request, so an approval and its effect commit (or fail) together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-Handler = Callable[[dict[str, Any]], None]
+
+class Handler(Protocol):
+    """Performs an approved action: ``payload`` is exactly what the checker approved, ``now`` the decision's moment."""
+
+    def __call__(self, payload: dict[str, Any], /, *, now: datetime) -> None: ...
+
 
 _handlers: dict[str, Handler] = {}
 
 
 def register_action(action: str, handler: Handler) -> None:
-    """Make ``action`` requestable; ``handler(payload)`` runs when a checker approves it.
+    """Make ``action`` requestable; ``handler(payload, now=now)`` runs when a checker approves it.
 
     Registering the same name again replaces the handler (tests register their own).
     """

@@ -118,7 +118,7 @@ def approval_approve(*, request_id: int, checker_id: int, now: datetime, note: s
     handler = registry.handler_for(request.action)
     if handler is None:
         raise ApprovalRefused(f"No approvable action named {request.action!r}.", code="unknown_action")
-    handler(dict(request.payload))
+    handler(dict(request.payload), now=now)
 
 
 @transaction.atomic

@@ -9,7 +9,8 @@ from django.db import models
 class Challenge(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the code"
-        APPROVED = "approved", "Approved (used)"
+        APPROVED = "approved", "Approved"
+        USED = "used", "Approved and used"
         INVALIDATED = "invalidated", "Invalidated"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sca_challenges")
@@ -23,6 +24,7 @@ class Challenge(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
     invalidated_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
@@ -31,9 +33,14 @@ class Challenge(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="sca_expires_after"),
             models.CheckConstraint(
-                condition=models.Q(status="approved", approved_at__isnull=False)
-                | (~models.Q(status="approved") & models.Q(approved_at__isnull=True)),
+                condition=models.Q(status__in=["approved", "used"], approved_at__isnull=False)
+                | (~models.Q(status__in=["approved", "used"]) & models.Q(approved_at__isnull=True)),
                 name="sca_approved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="used", used_at__isnull=False)
+                | (~models.Q(status="used") & models.Q(used_at__isnull=True)),
+                name="sca_used_has_time",
             ),
         ]
 

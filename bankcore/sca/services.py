@@ -2,20 +2,27 @@
 
 A sensitive action (a payment above a threshold, a new beneficiary, a standing order, consent for a
 partner, a change of e-mail or 2FA device) first creates a challenge bound to a hash of exactly what
-is approved; the user's one-time password then approves that challenge and nothing else:
+is approved; the user's one-time password then approves that challenge, and the action uses the
+approval once, in its own transaction:
 
-    challenge_id = sca.challenge_create(user_id=u, action="payment", details={
-        "amount_minor": 10000, "currency": "EUR", "payee_iban": "DE89…"}, now=now)
+    challenge_id = sca.challenge_create(user_id=u, action="payment", details=details, now=now)
     ...show the details, ask for the code...
-    sca.challenge_approve(challenge_id=challenge_id, user_id=u, otp_token=code,
-                          details=<the details of what is about to be executed>, now=now)
+    sca.challenge_approve(challenge_id=challenge_id, user_id=u, otp_token=code, details=details, now=now)
+    with transaction.atomic():
+        sca.challenge_consume(challenge_id=challenge_id, user_id=u,
+                              payload_hash=sca_read.details_hash(action="payment", details=details), now=now)
+        ...execute the payment...
+
+Checking the code commits on its own (a durable transaction): a wrong code counts whatever the
+caller does next, and the check refuses to run inside a caller's transaction. Using the approval
+(``challenge_consume``) belongs to the caller's transaction: if the action rolls back, the approval
+is still there to be used once.
 
 Approval refuses (``ChallengeRefused.code``): ``challenge_not_found``, ``challenge_used``,
 ``challenge_expired``, ``challenge_mismatch`` (details differ: the challenge is invalidated),
-``challenge_invalidated``, ``invalid_otp`` (five wrong codes invalidate it), ``enrolment_required``.
-
-Call ``challenge_approve`` outside your own transaction (or catch the refusal before rolling back):
-a refusal records its effect (a failed attempt, an invalidation) before it is raised.
+``challenge_invalidated``, ``invalid_otp`` (five wrong codes invalidate it), ``too_many_attempts``
+(five wrong codes of the user within ``FAILED_ATTEMPTS_WINDOW``, over all their challenges),
+``enrolment_required``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Sum
 
 from bankcore.canonical import json_round_trip
 from bankcore.errors import DomainError
@@ -34,6 +42,8 @@ from bankcore.users.audit import Kind, audit_record
 
 CHALLENGE_TTL = timedelta(minutes=5)
 MAX_FAILED_ATTEMPTS = 5
+# Wrong codes count per user as well as per challenge, or a new challenge per guess would reset the count.
+FAILED_ATTEMPTS_WINDOW = timedelta(minutes=15)
 
 
 class ChallengeRefused(DomainError):
@@ -91,17 +101,32 @@ def _refuse(challenge: Challenge, *, code: str, now: datetime) -> tuple[str, str
         "challenge_mismatch": "What you are approving has changed; start again.",
         "challenge_invalidated": "This approval is no longer valid; start again.",
         "invalid_otp": "That code is not right.",
+        "too_many_attempts": "Too many wrong codes; wait a quarter of an hour and try again.",
     }
     return code, messages.get(code, "Refused.")
+
+
+def _recent_failures(*, user_id: int, now: datetime) -> int:
+    """Wrong codes of the user in the window, since their last approval (a success starts again)."""
+    since = now - FAILED_ATTEMPTS_WINDOW
+    last_approved = Challenge.objects.filter(user_id=user_id, approved_at__isnull=False).aggregate(
+        at=Max("approved_at")
+    )["at"]
+    if last_approved is not None and last_approved > since:
+        since = last_approved
+    recent = Challenge.objects.filter(user_id=user_id, created_at__gt=since, created_at__lte=now)
+    return int(recent.aggregate(n=Sum("failed_attempts"))["n"] or 0)
 
 
 def _approve_locked(
     *, challenge_id: int, user_id: int, otp_token: str, details: dict[str, Any], now: datetime
 ) -> tuple[str, str] | None:
+    # One check at a time per user, so parallel guesses on several challenges cannot all pass the count.
+    users.user_lock(user_id=user_id)
     challenge = Challenge.objects.select_for_update().filter(pk=challenge_id, user_id=user_id).first()
     if challenge is None:
         return "challenge_not_found", "No such approval."
-    if challenge.status == Challenge.Status.APPROVED:
+    if challenge.status in (Challenge.Status.APPROVED, Challenge.Status.USED):
         return _refuse(challenge, code="challenge_used", now=now)
     if challenge.status == Challenge.Status.INVALIDATED:
         return _refuse(challenge, code="challenge_invalidated", now=now)
@@ -117,6 +142,9 @@ def _approve_locked(
         challenge.invalidated_reason = "details_changed"
         challenge.save(update_fields=["status", "invalidated_reason"])
         return _refuse(challenge, code="challenge_mismatch", now=now)
+    if _recent_failures(user_id=user_id, now=now) >= MAX_FAILED_ATTEMPTS:
+        # Refused before the code is looked at: no more guesses, and a right code is not spent.
+        return _refuse(challenge, code="too_many_attempts", now=now)
     device = users.token_verify(user_id=user_id, token=otp_token)
     if device is None:
         challenge.failed_attempts += 1
@@ -149,9 +177,10 @@ def challenge_approve(
 ) -> None:
     """Approve the challenge with the user's one-time password, if ``details`` are exactly those it was made for.
 
-    Single use: a second approval is refused with ``challenge_used``.
+    Commits on its own, refusal or not (a durable transaction: never inside the caller's).
+    A second approval is refused with ``challenge_used``.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         refusal = _approve_locked(
             challenge_id=challenge_id, user_id=user_id, otp_token=otp_token, details=details, now=now
         )
@@ -161,7 +190,34 @@ def challenge_approve(
 
 
 def challenge_confirm(*, user_id: int, action: str, details: dict[str, Any], otp_token: str, now: datetime) -> int:
-    """Create and approve at once, for a form that shows the details and asks for the code on one page."""
+    """Create and approve at once, for a form that shows the details and asks for the code on one page.
+
+    Returns the approved challenge's id, for the action to ``challenge_consume``.
+    """
     challenge_id = challenge_create(user_id=user_id, action=action, details=details, now=now)
     challenge_approve(challenge_id=challenge_id, user_id=user_id, otp_token=otp_token, details=details, now=now)
     return challenge_id
+
+
+def challenge_consume(*, challenge_id: int, user_id: int, payload_hash: str, now: datetime) -> None:
+    """Use an approved challenge for the action it approved: once, inside the action's transaction.
+
+    ``payload_hash`` is ``details_hash`` of what is about to be executed. Refused with
+    ``challenge_not_found``, ``challenge_not_approved``, ``challenge_used``, ``challenge_expired``
+    or ``challenge_mismatch``; a refusal changes nothing.
+    """
+    with transaction.atomic():
+        challenge = Challenge.objects.select_for_update().filter(pk=challenge_id, user_id=user_id).first()
+        if challenge is None:
+            raise ChallengeRefused("No such approval.", code="challenge_not_found")
+        if challenge.status == Challenge.Status.USED:
+            raise ChallengeRefused("This approval was already used; start again.", code="challenge_used")
+        if challenge.status != Challenge.Status.APPROVED:
+            raise ChallengeRefused("This has not been approved.", code="challenge_not_approved")
+        if now >= challenge.expires_at:
+            raise ChallengeRefused("This approval has expired; start again.", code="challenge_expired")
+        if payload_hash != challenge.details_hash:
+            raise ChallengeRefused("What you are approving has changed; start again.", code="challenge_mismatch")
+        challenge.status = Challenge.Status.USED
+        challenge.used_at = now
+        challenge.save(update_fields=["status", "used_at"])

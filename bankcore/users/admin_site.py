@@ -28,7 +28,11 @@ class BankAdminSite(OTPAdminSite):  # type: ignore[misc]  # untyped base
         if not next_url.startswith("/admin/"):
             next_url = reverse("admin:index")  # never redirect off the back office from here
         if user.is_authenticated and user.is_staff and not user_has_device(user):
-            messages.warning(request, "Set up two-factor authentication before using the back office.")
+            messages.warning(
+                request,
+                "Set up two-factor authentication before using the back office: "
+                "ask an administrator for an enrolment token.",
+            )
             return HttpResponseRedirect(reverse("portal:security"))
         if user.is_authenticated:
             if user.is_staff and user.is_verified():

@@ -1,16 +1,23 @@
-"""Forms of the identity pages: a one-time password, a profile, an e-mail change confirmed by SCA."""
+"""Forms of the identity pages: a one-time password, a profile, an e-mail change confirmed by SCA.
+
+Forms only validate what is typed: checking a code is a write (a used code is spent, a wrong one
+counted), so the services the views call check it, never ``clean()``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from allauth.account.forms import AddEmailForm
 from django import forms
-from django.utils import timezone
 
-from bankcore.sca import services as sca
 from bankcore.text import validate_name
-from bankcore.users import services
+
+CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+
+
+def code_field(label: str, *, required: bool = True, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=16, required=required, help_text=help_text, widget=forms.TextInput(attrs=CODE_ATTRS)
+    )
 
 
 class OTPTokenForm(forms.Form):
@@ -18,7 +25,7 @@ class OTPTokenForm(forms.Form):
         label="Code",
         max_length=16,
         help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(attrs={**CODE_ATTRS, "autofocus": True}),
     )
 
 
@@ -29,25 +36,41 @@ class ProfileForm(forms.Form):
 class ChangeEmailForm(AddEmailForm):  # type: ignore[misc]  # untyped base
     """allauth's e-mail change, plus the second factor: changing the address is a sensitive action."""
 
-    otp_token = forms.CharField(
-        label="Code from your authenticator app",
-        max_length=16,
+    otp_token = code_field("Code from your authenticator app", required=False)
+
+
+class TotpEnrolForm(forms.Form):
+    """The new app's first code; plus the current factor's code, or for staff without one an enrolment token."""
+
+    token = code_field("Code the new app shows")
+    current_token = code_field("Code from your current device or a backup code", required=False)
+    enrolment_token = forms.CharField(
+        label="Enrolment token from an administrator",
+        max_length=64,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
-        email = cleaned.get("email")
-        if email and services.second_factor_enrolled(user_id=self.user.pk):
-            try:
-                sca.challenge_confirm(
-                    user_id=self.user.pk,
-                    action="email_change",
-                    details={"email": email},
-                    otp_token=cleaned.get("otp_token") or "",
-                    now=timezone.now(),
-                )
-            except sca.ChallengeRefused as refused:
-                self.add_error("otp_token", str(refused))
-        return cleaned
+    def __init__(self, *args: object, needs_current: bool, needs_enrolment_token: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["current_token"].required = needs_current
+        self.fields["enrolment_token"].required = needs_enrolment_token
+        if not needs_current:
+            del self.fields["current_token"]
+        if not needs_enrolment_token:
+            del self.fields["enrolment_token"]
+
+
+class BackupCodesForm(forms.Form):
+    current_token = code_field("Code to make new backup codes")
+
+
+class DeviceRemoveForm(forms.Form):
+    """Which of the user's own devices to remove: anything else is "No such device", never a lookup."""
+
+    device = forms.ChoiceField(error_messages={"invalid_choice": "No such device.", "required": "No such device."})
+    current_token = code_field("Code to remove the device")
+
+    def __init__(self, *args: object, device_ids: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["device"].choices = [(device_id, device_id) for device_id in device_ids]  # type: ignore[attr-defined]

@@ -45,6 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ("email",)
+        permissions = [("enrol_user", "Can issue a staff member a second-factor enrolment token")]
 
     def __str__(self) -> str:
         return self.email
@@ -68,9 +69,10 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Logged out"
         LOCKED_OUT = "locked_out", "Locked out"
         OTP_VERIFIED = "otp_verified", "Second factor verified"
-        OTP_FAILED = "otp_failed", "Second factor refused"
+        OTP_FAILED = "otp_failed", "Sign-in code refused"
         DEVICE_ADDED = "device_added", "2FA device added"
         DEVICE_REMOVED = "device_removed", "2FA device removed"
+        ENROLMENT_TOKEN_ISSUED = "enrolment_token_issued", "Enrolment token issued"
         BACKUP_CODES = "backup_codes", "Backup codes generated"
         SESSIONS_REVOKED = "sessions_revoked", "Signed out everywhere"
         PASSWORD_CHANGED = "password_changed", "Password changed"
@@ -114,3 +116,32 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EnrolmentToken(models.Model):
+    """A one-time permission, issued by an administrator, for a staff member to enrol a second factor.
+
+    Staff devices are provisioned out of band: the password alone never makes one. Only the
+    SHA-256 of the token is kept; the token itself is shown once, to the one who issued it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty when issued by ``manage.py staff_enrolment_token`` (the first administrator's bootstrap).
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="enrolment_expires"),
+            models.CheckConstraint(
+                condition=models.Q(issued_by__isnull=True) | ~models.Q(issued_by=models.F("user")),
+                name="enrolment_issued_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} for {self.user_id}"

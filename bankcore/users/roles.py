@@ -17,6 +17,7 @@ VIEW = ("view",)
 WORK = ("view", "add", "change")  # bank records are never deleted by hand
 ALL = ("view", "add", "change", "delete")
 DECIDE = ("decide",)  # maker-checker: may approve or reject someone else's request
+ENROL = ("enrol",)  # may issue a staff member a second-factor enrolment token
 
 # Models whose rows hold second-factor secrets: only administrators see them.
 SECRET_APPS = frozenset({"otp_totp", "otp_static"})
@@ -64,6 +65,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
         Grant("otp_totp", None, ALL),
         Grant("otp_static", None, ALL),
         Grant("approvals", ("approvalrequest",), DECIDE),
+        Grant("users", ("user",), ENROL),
     ),
 }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bankcore.users.models import AuditEvent
+from bankcore.users.models import AuditEvent, UserSession
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,19 @@ def totp_pending(*, user_id: int, device_id: int | None = None) -> TOTPDevice | 
     return (devices.filter(pk=device_id) if device_id is not None else devices).first()
 
 
+def sessions_active(*, user_id: int) -> list[UserSession]:
+    """The user's tracked sessions that still exist in the session store (the next sign-in forgets the rest)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return [t for t in UserSession.objects.filter(user_id=user_id) if store().exists(t.session_key)]
+
+
 def recent_logins(*, user_id: int, limit: int = 10) -> list[AuditEvent]:
-    kinds = [AuditEvent.Kind.LOGIN, AuditEvent.Kind.LOGIN_FAILED, AuditEvent.Kind.LOCKED_OUT]
+    kinds = [
+        AuditEvent.Kind.LOGIN,
+        AuditEvent.Kind.LOGIN_FAILED,
+        AuditEvent.Kind.OTP_FAILED,
+        AuditEvent.Kind.LOCKED_OUT,
+    ]
     return list(AuditEvent.objects.filter(user_id=user_id, kind__in=kinds).order_by("-at", "-id")[:limit])
 
 

@@ -63,12 +63,14 @@ def on_login_failed(
 ) -> None:
     email = lockout.username_from(request, credentials) or ""
     ip_address, user_agent = client_of(request)
+    stage = str(credentials.get("stage", "password"))
     audit_record(
-        kind=Kind.LOGIN_FAILED,
+        # A wrong or reused code after the right password is not a failed password: say which.
+        kind=Kind.OTP_FAILED if stage == "otp" else Kind.LOGIN_FAILED,
         email=email,
         user_id=services.user_id_for_email(email=email),
         now=timezone.now(),
-        details={"stage": str(credentials.get("stage", "password"))},
+        details={"stage": stage},
         ip_address=ip_address,
         user_agent=user_agent,
     )

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from bankcore.users import lockout, services
-from bankcore.users.audit import Kind, audit_record
 from bankcore.users.forms import OTPTokenForm
 from bankcore.users.stages import SecondFactorStage
 
@@ -36,19 +35,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return lockout.lockout_response(request)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.token_verify(user_id=user.pk, token=form.cleaned_data["token"])
-        if device is not None:
+        device_id = services.login_second_factor_verify(
+            user_id=user.pk, token=form.cleaned_data["token"], now=timezone.now()
+        )
+        if device_id is not None:
             # Remembered in the session now; the login that follows keeps the session's data.
-            request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            audit_record(
-                kind=Kind.OTP_VERIFIED,
-                user_id=user.pk,
-                email=user.email,
-                now=timezone.now(),
-                details={"device": device.persistent_id},
-            )
+            request.session[DEVICE_ID_SESSION_KEY] = device_id
             return stage.exit()  # type: ignore[no-any-return]
-        # Counted by django-axes against the account like a wrong password; audited as a failed login.
+        # Counted by django-axes against the account like a wrong password; audited as a refused code.
         user_login_failed.send(sender=__name__, credentials={"username": user.email, "stage": "otp"}, request=request)
         if getattr(request, "axes_locked_out", False):
             stage.abort()

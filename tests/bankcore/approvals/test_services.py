@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def performed() -> Iterator[list[dict[str, Any]]]:
     done: list[dict[str, Any]] = []
-    registry.register_action("test.adjust", done.append)
+    registry.register_action("test.adjust", lambda payload, *, now: done.append(payload))
     yield done
     registry.unregister_action("test.adjust")
 
@@ -155,7 +155,7 @@ class TestApprovalDecide:
         assert len(performed) <= 1
 
     def test_failing_action_leaves_request_pending(self, maker: User, checker: User, now: datetime) -> None:
-        def refuse(payload: dict[str, Any]) -> None:
+        def refuse(payload: dict[str, Any], *, now: datetime) -> None:
             raise DomainError("account closed", code="account_closed")
 
         registry.register_action("test.fail", refuse)
@@ -208,3 +208,29 @@ class TestWhoMayDecide:
         with pytest.raises(ApprovalRefused) as refused:
             approval_approve(request_id=request_id, checker_id=checker.pk, now=now)
         assert refused.value.code == "not_authorised"
+
+
+class TestMakerWithThePermission:
+    @pytest.mark.parametrize("decide", [approval_approve, approval_reject])
+    def test_a_maker_who_may_decide_still_cannot_decide_their_own(
+        self, performed: list[Any], now: datetime, decide: Any
+    ) -> None:
+        maker = with_decide_permission(User.objects.create_user(email="both@bank.test", password="x", is_staff=True))
+        assert maker.has_perm("approvals.decide_approvalrequest")
+        request_id = ask(maker, now)
+        with pytest.raises(ApprovalRefused) as refused:
+            decide(request_id=request_id, checker_id=maker.pk, now=now)
+        assert refused.value.code == "maker_cannot_approve"
+        assert ApprovalRequest.objects.get(pk=request_id).status == "pending"
+        assert performed == []
+
+
+def test_the_handler_receives_the_moment_of_approval(maker: User, checker: User, now: datetime) -> None:
+    seen: list[datetime] = []
+    registry.register_action("test.when", lambda payload, *, now: seen.append(now))
+    try:
+        request_id = approval_request(action="test.when", payload={}, maker_id=maker.pk, reason="r", now=now)
+        approval_approve(request_id=request_id, checker_id=checker.pk, now=now)
+    finally:
+        registry.unregister_action("test.when")
+    assert seen == [now]

@@ -6,11 +6,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bankcore.errors import DomainError
 from bankcore.sca.models import Challenge
-from bankcore.sca.services import ChallengeRefused, challenge_approve, challenge_confirm, challenge_create
+from bankcore.sca.selectors import details_hash
+from bankcore.sca.services import (
+    FAILED_ATTEMPTS_WINDOW,
+    MAX_FAILED_ATTEMPTS,
+    ChallengeRefused,
+    challenge_approve,
+    challenge_confirm,
+    challenge_consume,
+    challenge_create,
+)
 from bankcore.users.models import AuditEvent, User
 from tests.bankcore.users.otp import totp_code
 
@@ -148,3 +159,116 @@ class TestChallenge:
         with pytest.raises(ChallengeRefused) as caught:
             challenge_create(user_id=user.pk, action="payment", details={"x": object()}, now=now)
         assert caught.value.code == "invalid_details"
+
+
+class TestFailedCodesAreDurable:
+    def test_a_check_refuses_to_run_inside_the_callers_transaction(
+        self, user: User, device: TOTPDevice, now: datetime
+    ) -> None:
+        # Inside a caller's transaction a rollback would erase the failed attempt: the check
+        # runs only in its own, committed one.
+        cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            challenge_approve(challenge_id=cid, user_id=user.pk, otp_token="000000", details=PAY_A_100, now=now)
+        assert Challenge.objects.get(pk=cid).failed_attempts == 0
+
+    def test_wrong_codes_count_per_user_across_challenges(self, user: User, device: TOTPDevice, now: datetime) -> None:
+        # A fresh challenge per guess must not reset the count.
+        for _ in range(MAX_FAILED_ATTEMPTS):
+            cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+            device.refresh_from_db()
+            device.throttle_reset()
+            assert refused(challenge_id=cid, user_id=user.pk, otp_token="000000", details=PAY_A_100, now=now) == (
+                "invalid_otp"
+            )
+        cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+        device.refresh_from_db()
+        device.throttle_reset()
+        good = totp_code(device)
+        assert refused(challenge_id=cid, user_id=user.pk, otp_token=good, details=PAY_A_100, now=now) == (
+            "too_many_attempts"
+        )
+        # The refusal spent no code: the right one still works once the window has passed.
+        later = now + FAILED_ATTEMPTS_WINDOW
+        cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=later)
+        challenge_approve(challenge_id=cid, user_id=user.pk, otp_token=good, details=PAY_A_100, now=later)
+
+    def test_a_success_starts_the_count_again(self, user: User, device: TOTPDevice, now: datetime) -> None:
+        for _ in range(MAX_FAILED_ATTEMPTS - 1):
+            cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+            device.refresh_from_db()
+            device.throttle_reset()
+            refused(challenge_id=cid, user_id=user.pk, otp_token="000000", details=PAY_A_100, now=now)
+        device.refresh_from_db()
+        device.throttle_reset()
+        challenge_confirm(user_id=user.pk, action="payment", details=PAY_A_100, otp_token=totp_code(device), now=now)
+        cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+        device.refresh_from_db()
+        device.throttle_reset()
+        assert refused(challenge_id=cid, user_id=user.pk, otp_token="000000", details=PAY_A_100, now=now) == (
+            "invalid_otp"
+        )
+
+
+class TestConsume:
+    """An approval is used by the action it approves, in the action's own transaction, once."""
+
+    def approved(self, user: User, device: TOTPDevice, now: datetime) -> int:
+        return challenge_confirm(
+            user_id=user.pk, action="payment", details=PAY_A_100, otp_token=totp_code(device), now=now
+        )
+
+    def test_one_approval_executes_one_action(self, user: User, device: TOTPDevice, now: datetime) -> None:
+        cid = self.approved(user, device, now)
+        digest = details_hash(action="payment", details=PAY_A_100)
+        with transaction.atomic():
+            challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
+        with pytest.raises(ChallengeRefused) as again:
+            challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
+        assert again.value.code == "challenge_used"
+        assert Challenge.objects.get(pk=cid).status == "used"
+
+    def test_a_rolled_back_action_leaves_the_approval_usable(
+        self, user: User, device: TOTPDevice, now: datetime
+    ) -> None:
+        cid = self.approved(user, device, now)
+        digest = details_hash(action="payment", details=PAY_A_100)
+
+        def action_that_fails() -> None:
+            with transaction.atomic():
+                challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
+                raise DomainError("the action fails after using the approval")
+
+        with pytest.raises(DomainError):
+            action_that_fails()
+        assert Challenge.objects.get(pk=cid).status == "approved"
+        challenge_consume(challenge_id=cid, user_id=user.pk, payload_hash=digest, now=now)
+
+    @pytest.mark.parametrize(
+        ("change", "code"),
+        [
+            ({"payload_hash": "0" * 64}, "challenge_mismatch"),
+            ({"user": "other"}, "challenge_not_found"),
+            ({"later": True}, "challenge_expired"),
+        ],
+    )
+    def test_refusals(self, user: User, device: TOTPDevice, now: datetime, change: dict[str, Any], code: str) -> None:
+        cid = self.approved(user, device, now)
+        user_id = User.objects.create_user(email="o@example.com", password="x").pk if "user" in change else user.pk
+        when = now + timedelta(minutes=5) if "later" in change else now
+        digest = change.get("payload_hash") or details_hash(action="payment", details=PAY_A_100)
+        with pytest.raises(ChallengeRefused) as caught:
+            challenge_consume(challenge_id=cid, user_id=user_id, payload_hash=digest, now=when)
+        assert caught.value.code == code
+        assert Challenge.objects.get(pk=cid).status == "approved"
+
+    def test_a_pending_challenge_cannot_be_used(self, user: User, device: TOTPDevice, now: datetime) -> None:
+        cid = challenge_create(user_id=user.pk, action="payment", details=PAY_A_100, now=now)
+        with pytest.raises(ChallengeRefused) as caught:
+            challenge_consume(
+                challenge_id=cid,
+                user_id=user.pk,
+                payload_hash=details_hash(action="payment", details=PAY_A_100),
+                now=now,
+            )
+        assert caught.value.code == "challenge_not_approved"

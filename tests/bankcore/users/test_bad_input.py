@@ -90,7 +90,7 @@ class TestLockout:
         # Locked: not even the password step works now, and no session exists.
         assert login(client, "dana@example.com", PASSWORD).status_code == 429
         assert client.get("/app/").status_code == 302
-        assert AuditEvent.objects.filter(kind="login_failed", details__stage="otp").count() >= 1
+        assert AuditEvent.objects.filter(kind="otp_failed", details__stage="otp").count() >= 1
 
     def test_a_code_step_begun_before_the_lockout_cannot_finish_after_it(self, client: Client) -> None:
         # Someone with the password opens the code step, then the account is locked (from elsewhere):

@@ -83,7 +83,7 @@ def test_staff_without_a_device_is_sent_to_enrol(client: Client) -> None:
     client.force_login(staff(roles.ADMINISTRATOR))
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0] == "/app/security/"
-    assert b"Set up two-factor authentication before using the back office" in response.content
+    assert b"Set up two-factor authentication before using the back office: ask an administrator" in response.content
 
 
 def test_a_customer_with_a_device_cannot_enter(client: Client) -> None:
