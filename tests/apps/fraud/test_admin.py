@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from apps.fraud import interface, services
+from apps.fraud import interface
 from apps.fraud.models import Alert, RuleVersion
+from apps.fraud.services import alerts, rules
 from bankcore.events.models import OutboxEvent
 from bankcore.money import Money
 from bankcore.testing.access import login_verified
@@ -28,7 +29,7 @@ def analyst(client: Client):
 
 @pytest.fixture
 def held_alert(now: datetime) -> int:
-    services.rules_defaults_ensure(now=now)
+    rules.rules_defaults_ensure(now=now)
     decision = interface.transaction_decide(
         txn=interface.ProposedTransaction(
             reference="payment:77", customer_id=5, amount=Money.of("6000.00", "EUR"), counterparty_country="IR"
@@ -95,9 +96,7 @@ class TestCaseFlow:
 
     def test_sar_draft_export(self, client: Client, analyst, held_alert: int, now: datetime) -> None:
         held_now = now
-        services.alert_note_add(
-            alert_id=held_alert, author_id=analyst.pk, body="Looks like mule activity.", now=held_now
-        )
+        alerts.alert_note_add(alert_id=held_alert, author_id=analyst.pk, body="Looks like mule activity.", now=held_now)
         response = act(client, "export_sar_draft", held_alert)
         text = response.content.decode()
         assert response["Content-Disposition"] == 'attachment; filename="sar-draft.txt"'
