@@ -94,6 +94,34 @@ class TestCaseFlow:
         assert page.status_code == 200
         assert "This case holds no payment." in page.content.decode()
 
+    def test_reverting_from_the_history_page_writes_nothing(self, client: Client, analyst, held_alert: int) -> None:
+        # The opened state is in the history: posting it back would reopen the case and hold the
+        # payment again, with no event to tell payments, around the services.
+        opened = Alert.history.filter(id=held_alert).earliest("history_date")
+        act(client, "close_confirmed", held_alert)
+        page = client.get(f"{URL}{held_alert}/history/{opened.history_id}/")
+        assert page.status_code == 200
+        assert "Revert" not in page.content.decode()
+        client.post(f"{URL}{held_alert}/history/{opened.history_id}/", {})
+        alert = Alert.objects.get(pk=held_alert)
+        assert (alert.status, alert.hold) == ("closed", "rejected")
+
+    def test_adding_a_note_does_not_rewrite_the_alert(self, client: Client, analyst, held_alert: int) -> None:
+        before = Alert.history.filter(id=held_alert).count()
+        client.post(
+            f"{URL}{held_alert}/change/",
+            {
+                "notes-TOTAL_FORMS": "1",
+                "notes-INITIAL_FORMS": "0",
+                "notes-MIN_NUM_FORMS": "0",
+                "notes-MAX_NUM_FORMS": "1000",
+                "notes-0-body": "Called the customer.",
+                "notes-0-alert": str(held_alert),
+            },
+        )
+        assert Alert.objects.get(pk=held_alert).notes.get().body == "Called the customer."
+        assert Alert.history.filter(id=held_alert).count() == before
+
     def test_sar_draft_export(self, client: Client, analyst, held_alert: int, now: datetime) -> None:
         held_now = now
         alerts.alert_note_add(alert_id=held_alert, author_id=analyst.pk, body="Looks like mule activity.", now=held_now)

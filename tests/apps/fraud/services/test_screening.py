@@ -92,6 +92,55 @@ class TestCounterpartyScreening:
         )  # by the task, at its own now
 
 
+class TestPartyScreening:
+    def test_a_beneficial_owner_is_screened_and_a_hit_names_the_business_customer(
+        self, now: datetime, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            subject_id = interface.party_screen(
+                ref="kyc-owner:12", customer_id=40, name="Usama bin Ladin", kind="individual", now=now
+            )
+        subject = ScreenedSubject.objects.get(pk=subject_id)
+        assert (subject.kind, subject.ref, subject.customer_id, subject.best_score) == ("party", "kyc-owner:12", 40, 1.0)
+        alert = Alert.objects.get(subject=subject)
+        assert (alert.kind, alert.customer_id, alert.hold) == ("sanctions", 40, "")
+        assert "Other party (e.g. beneficial owner) 'Usama bin Ladin'" in alert.summary
+
+    def test_the_same_ref_again_updates_the_party(self, now: datetime) -> None:
+        first = interface.party_screen(ref="kyc-owner:13", customer_id=41, name="Hans Meier", now=now)
+        again = interface.party_screen(ref="kyc-owner:13", customer_id=41, name="Hans Maier", country="de", now=now)
+        assert again == first
+        subject = ScreenedSubject.objects.get(pk=first)
+        assert (subject.name, subject.country) == ("Hans Maier", "DE")
+
+    def test_a_party_of_the_same_ref_as_a_customer_is_another_subject(self, now: datetime) -> None:
+        customer = interface.customer_screen(customer_id=14, name="Hans Meier", now=now)
+        assert interface.party_screen(ref="14", name="Hans Meier", now=now) != customer
+
+    @pytest.mark.parametrize(
+        ("values", "code"),
+        [
+            ({"name": " "}, "name_required"),
+            ({"ref": ""}, "invalid_ref"),
+            ({"ref": "kyc-owner:" + "9" * 100}, "invalid_ref"),
+            ({"birth_year": 20_000}, "invalid_birth_year"),
+        ],
+    )
+    def test_bad_values_are_refused_with_a_code(self, now: datetime, values: dict, code: str) -> None:
+        with pytest.raises(interface.FraudRefused) as refused:
+            interface.party_screen(**{"ref": "kyc-owner:1", "name": "Hans Meier", **values}, now=now)
+        assert refused.value.code == code
+        assert not ScreenedSubject.objects.exists()
+
+    def test_parties_are_rescreened_when_the_list_changes(self, now: datetime) -> None:
+        interface.party_screen(ref="kyc-owner:15", name="Ayman al-Zawahiri", now=now)
+        screening.subject_register(kind="counterparty", ref="payment:2", name="Ayman al-Zawahiri", now=now)
+        tasks.on_list_updated("event-2", {"source": "ofac", "version": interface.sanctions_list_version()})
+        run = RescreenRun.objects.get()
+        assert (run.status, run.processed, run.hits) == ("done", 1, 1)
+        assert ScreenedSubject.objects.get(kind="party").screened_at is not None
+
+
 class TestRescreen:
     @pytest.fixture
     def subjects(self, now: datetime) -> list[int]:
