@@ -215,6 +215,9 @@ class RuleAdmin(admin.ModelAdmin[Rule]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rules are born as a first draft version (Rule versions > Add)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a rule is its code and its versions: nothing here to edit
+
 
 class FailingFilter(admin.SimpleListFilter):
     """Versions whose condition raised while evaluated: each such payment was held for review."""

@@ -101,7 +101,12 @@ class TestPartyScreening:
                 ref="kyc-owner:12", customer_id=40, name="Usama bin Ladin", kind="individual", now=now
             )
         subject = ScreenedSubject.objects.get(pk=subject_id)
-        assert (subject.kind, subject.ref, subject.customer_id, subject.best_score) == ("party", "kyc-owner:12", 40, 1.0)
+        assert (subject.kind, subject.ref, subject.customer_id, subject.best_score) == (
+            "party",
+            "kyc-owner:12",
+            40,
+            1.0,
+        )
         alert = Alert.objects.get(subject=subject)
         assert (alert.kind, alert.customer_id, alert.hold) == ("sanctions", 40, "")
         assert "Other party (e.g. beneficial owner) 'Usama bin Ladin'" in alert.summary
