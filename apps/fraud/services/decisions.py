@@ -132,7 +132,7 @@ def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     if live.failed or shadow.failed:
         # After commit, so the payment path never waits on a version row that every decision
         # would lock while the rule stays broken.
-        transaction.on_commit(partial(rule_errors_record, failed=[*live.failed, *shadow.failed], now=now))
+        transaction.on_commit(partial(rule_errors_record, failed=[*live.failed, *shadow.failed], now=now), robust=True)
     if outcome != Outcome.BLOCK or txn.posted:
         velocity_record(
             customer_id=txn.customer_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 
 import pytest
 from django.utils import timezone
@@ -12,7 +11,6 @@ from apps.fraud import events as fraud_events
 from apps.fraud import interface
 from apps.fraud.errors import FraudRefused
 from apps.fraud.models import Alert, MonitoredTransaction, VelocityBucket
-from apps.fraud.services import rules
 from bankcore.events.models import OutboxEvent
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
@@ -33,11 +31,6 @@ def pay(source: int, target: int, amount: str) -> int:
     return ledger.transfer(
         from_account_id=source, to_account_id=target, amount=eur(amount), idempotency_key=f"fraud-test-{next(_keys)}"
     )
-
-
-@pytest.fixture
-def starter_rules(now: datetime) -> list[int]:
-    return rules.rules_defaults_ensure(now=now)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,33 +15,25 @@ from apps.fraud.models import Alert, MonitoredTransaction, RuleVersion
 from apps.fraud.selectors import alerts as alert_read
 from apps.fraud.selectors.rules import CompiledRule
 from apps.fraud.services import backtests, rules
-from bankcore.money import Money
 from bankcore.testing.access import login_verified
+from tests.apps.fraud.factories import RuleVersionFactory, txn
 
 pytestmark = pytest.mark.django_db
 
 
-def txn(ref: str, amount: str = "100.00", **extra: Any) -> interface.ProposedTransaction:
-    values = {"customer_id": 1, "counterparty_key": "DE89370400440532013000", "counterparty_country": "DE"}
-    return interface.ProposedTransaction(reference=ref, amount=Money.of(amount, "EUR"), **{**values, **extra})
-
-
-def broken_version(*, code: str, now: datetime, status: str = RuleVersion.Status.ACTIVE, score: int = 10) -> int:
+def broken_version(*, code: str, status: str = RuleVersion.Status.ACTIVE) -> int:
     """A version whose stored condition names a feature the catalogue no longer has.
 
     Conditions are checked when saved, so this is how one breaks for real: a later release renames
-    or drops a feature. The row is written as such a release would leave it.
+    or drops a feature, and the row stays as it was stored.
     """
-    version_id = rules.rule_version_create(
-        code=code, condition="amount_minor > 0", score=score, description=f"{code} rule", now=now
-    )
-    RuleVersion.objects.filter(pk=version_id).update(condition="amount_in_cents > 0", status=status)
-    return version_id
+    version: RuleVersion = RuleVersionFactory(rule__code=code, condition="amount_in_cents > 0", status=status)
+    return version.pk
 
 
 class TestALiveRuleThatRaises:
     def test_an_ordinary_payment_is_held_for_review_not_let_through(self, now, django_capture_on_commit_callbacks):
-        broken = broken_version(code="renamed-feature", now=now)
+        broken = broken_version(code="renamed-feature")
         with django_capture_on_commit_callbacks(execute=True):
             decision = interface.transaction_decide(txn=txn("e1"), now=now)
         assert (decision.outcome, decision.score, decision.fired) == ("review", 0, ())
@@ -61,7 +53,7 @@ class TestALiveRuleThatRaises:
 
     def test_the_other_rules_still_decide(self, now) -> None:
         rules.rules_defaults_ensure(now=now)
-        broken_version(code="renamed-feature", now=now)
+        broken_version(code="renamed-feature")
         decision = interface.transaction_decide(
             txn=txn("e2", "6000.00", counterparty_country="IR", beneficiary_created_at=now - timedelta(hours=2)),
             now=now,
@@ -71,12 +63,12 @@ class TestALiveRuleThatRaises:
         assert [f.code for f in decision.failed] == ["renamed-feature"]
 
     def test_replaying_the_decision_returns_its_failures(self, now) -> None:
-        broken_version(code="renamed-feature", now=now)
+        broken_version(code="renamed-feature")
         first = interface.transaction_decide(txn=txn("e3"), now=now)
         assert interface.transaction_decide(txn=txn("e3"), now=now) == first
 
     def test_each_failure_is_counted_on_commit(self, now, django_capture_on_commit_callbacks) -> None:
-        broken = broken_version(code="renamed-feature", now=now)
+        broken = broken_version(code="renamed-feature")
         for i in range(3):
             with django_capture_on_commit_callbacks(execute=True):
                 interface.transaction_decide(txn=txn(f"c{i}"), now=now + timedelta(minutes=i))
@@ -86,7 +78,7 @@ class TestALiveRuleThatRaises:
         assert version.history.count() == 1
 
     def test_the_failure_is_logged_with_the_rule_version(self, now, caplog) -> None:
-        broken = broken_version(code="renamed-feature", now=now)
+        broken = broken_version(code="renamed-feature")
         with caplog.at_level(logging.ERROR, logger="apps.fraud.services.rules"):
             interface.transaction_decide(txn=txn("l1"), now=now)
         (record,) = [r for r in caplog.records if isinstance(r.msg, dict) and r.msg["event"] == "fraud.rule_failed"]
@@ -98,14 +90,14 @@ class TestALiveRuleThatRaises:
         assert record.msg["exc_info"] is True  # the traceback goes out with the line
 
     def test_the_sar_draft_names_the_rule_that_failed(self, now) -> None:
-        broken_version(code="renamed-feature", now=now)
+        broken_version(code="renamed-feature")
         decision = interface.transaction_decide(txn=txn("s1"), now=now)
         assert decision.alert_id is not None
         draft = alert_read.alert_sar_draft(alert_id=decision.alert_id)
         assert "rule renamed-feature v1 could not be evaluated: ConditionInvalid" in draft
 
     def test_after_the_fact_monitoring_opens_an_alert_that_holds_nothing(self, now) -> None:
-        broken_version(code="renamed-feature", now=now)
+        broken_version(code="renamed-feature")
         decision = interface.transaction_decide(txn=txn("ledger:1:2", posted=True), now=now)
         assert decision.outcome == "review"
         assert Alert.objects.get(pk=decision.alert_id).hold == Alert.Hold.NONE
@@ -113,7 +105,7 @@ class TestALiveRuleThatRaises:
 
 class TestAShadowRuleThatRaises:
     def test_is_counted_but_never_decides(self, now, django_capture_on_commit_callbacks) -> None:
-        broken = broken_version(code="shadow-broken", now=now, status=RuleVersion.Status.SHADOW)
+        broken = broken_version(code="shadow-broken", status=RuleVersion.Status.SHADOW)
         with django_capture_on_commit_callbacks(execute=True):
             decision = interface.transaction_decide(txn=txn("sh1"), now=now)
         assert (decision.outcome, decision.failed, decision.alert_id) == ("allow", (), None)
@@ -138,7 +130,7 @@ class TestBacktest:
     def test_a_failing_version_is_reported_and_counts_as_a_review(self, now) -> None:
         for i in range(2):
             interface.transaction_decide(txn=txn(f"b{i}", counterparty_key=f"k{i}"), now=now)
-        broken = broken_version(code="renamed-feature", now=now, status=RuleVersion.Status.DRAFT)
+        broken = broken_version(code="renamed-feature", status=RuleVersion.Status.DRAFT)
         run_id = backtests.backtest_run(
             rule_version_ids=[broken], since=now - timedelta(days=1), until=now + timedelta(days=1), now=now
         )
@@ -161,7 +153,7 @@ class TestShownToAnalysts:
     def test_the_rule_list_filters_failing_versions_and_the_page_shows_the_error(
         self, client: Client, analyst, now, django_capture_on_commit_callbacks
     ) -> None:
-        broken = broken_version(code="renamed-feature", now=now)
+        broken = broken_version(code="renamed-feature")
         rules.rule_version_create(code="healthy", condition="amount_minor > 1", score=1, description="ok", now=now)
         with django_capture_on_commit_callbacks(execute=True):
             interface.transaction_decide(txn=txn("a1"), now=now)
@@ -173,7 +165,7 @@ class TestShownToAnalysts:
         assert "renamed-feature v1" in client.get("/admin/fraud/monitoredtransaction/").content.decode()
 
     def test_metrics_count_the_failures_per_version(self, client: Client, now, django_capture_on_commit_callbacks):
-        broken_version(code="renamed-feature", now=now)
+        broken_version(code="renamed-feature")
         with django_capture_on_commit_callbacks(execute=True):
             interface.transaction_decide(txn=txn("m1"), now=now)
         text = client.get("/metrics").content.decode()
