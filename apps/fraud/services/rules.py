@@ -134,6 +134,8 @@ def rule_version_set_status(*, version_id: int, status: str) -> None:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """What a rule set said about one transaction: the rules that held, and those that raised."""
+
     fired: list[FiredRule]
     failed: list[tuple[CompiledRule, FailedRule]]
 
@@ -168,7 +170,7 @@ def rules_evaluate(
 
 
 def rule_errors_record(*, failed: Iterable[tuple[CompiledRule, FailedRule]], now: datetime) -> None:
-    """Count the failures on their version rows, for the analysts (one guarded increment each)."""
+    """Count the failures on their version rows, for the analysts (one atomic increment each)."""
     for rule, failure in failed:
         RuleVersion.objects.filter(pk=rule.version_id).update(
             error_count=F("error_count") + 1, last_error=failure.error, last_error_at=now
