@@ -15,7 +15,6 @@ from apps.fraud import interface
 from apps.fraud.models import RuleVersion
 from bankcore.testing.access import login_verified
 from tests.apps.fraud.factories import RuleVersionFactory, txn
-from tests.browser.conftest import browser  # noqa: F401 - the session's Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +22,7 @@ NOW = datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
 
 
 @pytest.fixture(params=[(375, 812), (1280, 800)], ids=["phone", "desktop"])
-def analyst_page(request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer) -> Iterator[Page]:  # noqa: F811
+def analyst_page(request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A signed-in analyst's tab; console errors and CSP reports are collected on ``page.problems``."""
     user = get_user_model().objects.create_superuser(email="analyst@bank.test", password="x-Passw0rd-123")
     client = Client()
