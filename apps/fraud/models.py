@@ -198,7 +198,9 @@ class MonitoredTransaction(models.Model):
     score = models.IntegerField()
     fired = models.JSONField(default=list)
     shadow_fired = models.JSONField(default=list)
-    failed = models.JSONField(default=list, help_text="Live rules that raised while evaluated (the payment was held).")
+    failed = models.JSONField(
+        default=list, help_text="Live rules that raised while evaluated (the decision became at least a review)."
+    )
 
     class Meta:
         ordering = ("-occurred_at", "-id")

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='monitoredtransaction',
             name='failed',
-            field=models.JSONField(default=list, help_text='Live rules that raised while evaluated (the payment was held).'),
+            field=models.JSONField(default=list, help_text='Live rules that raised while evaluated (the decision became at least a review).'),
         ),
         migrations.AddField(
             model_name='ruleversion',
