@@ -15,10 +15,12 @@ from pathlib import Path
 
 from faker import Faker
 
-from apps.fraud import conf, selectors, services
+from apps.fraud import conf
 from apps.fraud.matching import name_tokens
 from apps.fraud.models import ScreenedSubject
 from apps.fraud.ofac import read_ofac
+from apps.fraud.selectors import sanctions as selectors
+from apps.fraud.services import decisions, rules, sanctions, screening
 from apps.fraud.types import ProposedTransaction
 from bankcore.money import Money
 from bench.result import emit
@@ -141,9 +143,9 @@ def _rescreen(now: datetime) -> float:
         [ScreenedSubject(kind="customer", ref=f"bench-{i}", name=n, created_at=now) for i, n in enumerate(names)],
         batch_size=5000,
     )
-    run_id = services.rescreen_start(list_version=selectors.sanctions_version_current(), now=now)
+    run_id = screening.rescreen_start(list_version=selectors.sanctions_version_current(), now=now)
     start = time.perf_counter()
-    while services.rescreen_continue(run_id=run_id, now=now, chunk=1000):
+    while screening.rescreen_continue(run_id=run_id, now=now, chunk=1000):
         pass
     return RESCREEN_CUSTOMERS / (time.perf_counter() - start)
 
@@ -170,11 +172,11 @@ def _transactions(now: datetime) -> Iterator[ProposedTransaction]:
 
 
 def _decisions(now: datetime) -> float:
-    services.rules_defaults_ensure(now=now)
+    rules.rules_defaults_ensure(now=now)
     timings = []
     for txn in _transactions(now):
         start = time.perf_counter()
-        services.transaction_decide(txn=txn, now=txn.occurred_at or now)
+        decisions.transaction_decide(txn=txn, now=txn.occurred_at or now)
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
     return timings[int(len(timings) * 0.99)]
@@ -192,7 +194,7 @@ def _run() -> None:
     now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     threshold = float(conf.get("SANCTIONS_MATCH_THRESHOLD"))
     try:
-        services.sanctions_import(source="ofac", directory=OFAC_DIR, now=now)
+        sanctions.sanctions_import(source="ofac", directory=OFAC_DIR, now=now)
         selectors.sanctions_index_forget()
         alias_recall, per_variant, aliases = _recall()
         faker = _faker_names(10_000, seed=42)

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.fraud import selectors, services
 from apps.fraud.expressions import ConditionInvalid
 from apps.fraud.models import (
     Alert,
@@ -28,6 +27,8 @@ from apps.fraud.models import (
     SanctionsListVersion,
     ScreenedSubject,
 )
+from apps.fraud.selectors import alerts as alert_read
+from apps.fraud.services import alerts, backtests, rules
 from bankcore.admin_mixins import ReadOnlyAdmin
 from bankcore.errors import DomainError
 
@@ -110,13 +111,21 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # alerts come from screening and monitoring (or another app's interface call)
 
+    def save_model(self, request: HttpRequest, obj: Alert, form: Any, change: bool) -> None:
+        # An alert changes only through the services (actions below); the change form adds notes.
+        # The history page's "revert" posts here too: it must not write an older state back.
+        return
+
+    def revert_disabled(self, request: HttpRequest, obj: Alert | None = None) -> bool:
+        return True
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         # New notes go through the service (author and time are set there, not by the form).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for note_form in formset.forms:
             body = note_form.cleaned_data.get("body") if note_form.has_changed() else None
             if body and not note_form.instance.pk:
-                services.alert_note_add(
+                alerts.alert_note_add(
                     alert_id=form.instance.pk, author_id=request.user.pk, body=body, now=timezone.now()
                 )
 
@@ -125,7 +134,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
         _each(
             request,
             queryset,
-            lambda a: services.alert_assign(alert_id=a.pk, assignee_id=request.user.pk, now=timezone.now()),
+            lambda a: alerts.alert_assign(alert_id=a.pk, assignee_id=request.user.pk, now=timezone.now()),
             "Assigned",
         )
 
@@ -134,7 +143,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
         _each(
             request,
             queryset,
-            lambda a: services.alert_payment_decide(
+            lambda a: alerts.alert_payment_decide(
                 alert_id=a.pk, release=True, by_id=request.user.pk, now=timezone.now()
             ),
             "Released",
@@ -145,7 +154,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
         _each(
             request,
             queryset,
-            lambda a: services.alert_payment_decide(
+            lambda a: alerts.alert_payment_decide(
                 alert_id=a.pk, release=False, by_id=request.user.pk, now=timezone.now()
             ),
             "Rejected",
@@ -155,7 +164,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
         _each(
             request,
             queryset,
-            lambda a: services.alert_close(
+            lambda a: alerts.alert_close(
                 alert_id=a.pk, outcome=outcome, closed_by_id=request.user.pk, now=timezone.now()
             ),
             done,
@@ -175,7 +184,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
 
     @admin.action(description="Export a suspicious-activity report draft")
     def export_sar_draft(self, request: HttpRequest, queryset: QuerySet[Alert]) -> HttpResponse:
-        body = "\n\f\n".join(selectors.alert_sar_draft(alert_id=a.pk) for a in queryset.order_by("pk"))
+        body = "\n\f\n".join(alert_read.alert_sar_draft(alert_id=a.pk) for a in queryset.order_by("pk"))
         response = HttpResponse(body, content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="sar-draft.txt"'
         return response
@@ -187,7 +196,7 @@ class AlertAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
 class RuleVersionInline(admin.TabularInline[RuleVersion, Rule]):
     model = RuleVersion
     extra = 0
-    fields = ("number", "status", "score", "condition", "description", "activated_at")
+    fields = ("number", "status", "score", "condition", "description", "activated_at", "error_count", "last_error")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -206,13 +215,33 @@ class RuleAdmin(admin.ModelAdmin[Rule]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rules are born as a first draft version (Rule versions > Add)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a rule is its code and its versions: nothing here to edit
+
+
+class FailingFilter(admin.SimpleListFilter):
+    """Versions whose condition raised while evaluated: each such payment was held for review."""
+
+    title = "evaluation errors"
+    parameter_name = "failing"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Raised at least once"), ("no", "Never raised")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(error_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(error_count=0)
+        return queryset
+
 
 @admin.register(RuleVersion)
 class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
     """Analysts write drafts here; activation needs a second person (Approvals)."""
 
-    list_display = ("rule", "number", "status", "score", "description", "activated_at")
-    list_filter = ("status",)
+    list_display = ("rule", "number", "status", "score", "description", "activated_at", "error_count", "last_error_at")
+    list_filter = ("status", FailingFilter)
     search_fields = ("rule__code", "description", "condition")
     actions = ["request_activation", "shadow_mode", "retire", "backtest_30_days"]
     fields = ("code", "condition", "score", "description")
@@ -220,7 +249,19 @@ class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped bas
     def get_fields(self, request: HttpRequest, obj: RuleVersion | None = None) -> Any:
         if obj is None:
             return ("code", "condition", "score", "description")
-        return ("rule", "number", "status", "condition", "score", "description", "created_by", "created_at")
+        return (
+            "rule",
+            "number",
+            "status",
+            "condition",
+            "score",
+            "description",
+            "created_by",
+            "created_at",
+            "error_count",
+            "last_error",
+            "last_error_at",
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: RuleVersion | None = None) -> Any:
         # A version never changes once saved: edit by adding a new draft version.
@@ -242,7 +283,7 @@ class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped bas
             def clean_condition(self) -> str:
                 condition: str = self.cleaned_data["condition"]
                 try:
-                    services.rule_condition_check(condition=condition)
+                    rules.rule_condition_check(condition=condition)
                 except ConditionInvalid as exc:
                     raise forms.ValidationError(str(exc)) from None
                 return condition
@@ -253,7 +294,7 @@ class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped bas
         if change:
             return
         data = form.cleaned_data
-        obj.pk = services.rule_version_create(
+        obj.pk = rules.rule_version_create(
             code=data["code"],
             condition=data["condition"],
             score=data["score"],
@@ -266,12 +307,15 @@ class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped bas
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def revert_disabled(self, request: HttpRequest, obj: RuleVersion | None = None) -> bool:
+        return True  # status moves through the services (activation through approval), never a revert
+
     @admin.action(description="Request activation (a second analyst approves in Approvals)")
     def request_activation(self, request: HttpRequest, queryset: QuerySet[RuleVersion]) -> None:
         _each(
             request,
             queryset,
-            lambda v: services.rule_activation_request(
+            lambda v: rules.rule_activation_request(
                 version_id=v.pk, maker_id=request.user.pk or 0, reason=f"activate {v}", now=timezone.now()
             ),
             "Activation requested",
@@ -279,19 +323,27 @@ class RuleVersionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped bas
 
     @admin.action(description="Run in shadow mode (evaluated on live traffic, never decides)")
     def shadow_mode(self, request: HttpRequest, queryset: QuerySet[RuleVersion]) -> None:
-        _each(request, queryset, lambda v: services.rule_version_set_status(version_id=v.pk, status="shadow"), "Shadow")
+        _each(
+            request,
+            queryset,
+            lambda v: rules.rule_version_set_status(version_id=v.pk, status=RuleVersion.Status.SHADOW),
+            "Shadow",
+        )
 
     @admin.action(description="Retire")
     def retire(self, request: HttpRequest, queryset: QuerySet[RuleVersion]) -> None:
         _each(
-            request, queryset, lambda v: services.rule_version_set_status(version_id=v.pk, status="retired"), "Retired"
+            request,
+            queryset,
+            lambda v: rules.rule_version_set_status(version_id=v.pk, status=RuleVersion.Status.RETIRED),
+            "Retired",
         )
 
     @admin.action(description="Back-test the selected versions over the last 30 days")
     def backtest_30_days(self, request: HttpRequest, queryset: QuerySet[RuleVersion]) -> None:
         now = timezone.now()
         try:
-            run_id = services.backtest_run(
+            run_id = backtests.backtest_run(
                 rule_version_ids=list(queryset.values_list("pk", flat=True)),
                 since=now - timedelta(days=30),
                 until=now,
@@ -316,10 +368,23 @@ class BacktestRunAdmin(ReadOnlyAdmin):
 
 @admin.register(MonitoredTransaction)
 class MonitoredTransactionAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "customer_id", "amount_minor", "currency", "outcome", "score", "occurred_at")
+    list_display = (
+        "reference",
+        "customer_id",
+        "amount_minor",
+        "currency",
+        "outcome",
+        "score",
+        "rules_failed",
+        "occurred_at",
+    )
     list_filter = ("outcome", "currency")
     search_fields = ("reference", "=customer_id", "counterparty_key")
     date_hierarchy = "occurred_at"
+
+    @admin.display(description="rules failed")
+    def rules_failed(self, obj: MonitoredTransaction) -> str:
+        return ", ".join(f"{f['code']} v{f['version']}" for f in obj.failed) or "-"
 
 
 # --- sanctions lists and screening ----------------------------------------------------------

@@ -7,11 +7,14 @@ class FraudConfig(AppConfig):
     verbose_name = "Fraud and AML"
 
     def ready(self) -> None:
-        from apps.fraud import demo, events, services, tasks
+        from apps.fraud import demo, events, metrics, tasks
+        from apps.fraud.services import rules
         from bankcore import demo as demo_registry
         from bankcore.approvals import registry as approvals
         from bankcore.events import subscribe
+        from bankcore.observability import metrics as observability
 
         demo_registry.register("fraud", demo.seed, order=60)
-        approvals.register_action(services.ACTIVATE_ACTION, services.rule_version_activate_approved)
+        approvals.register_action(rules.ACTIVATE_ACTION, rules.rule_version_activate_approved)
         subscribe(events.SANCTIONS_LIST_UPDATED, tasks.on_list_updated)
+        observability.add_source(metrics.gauges)

@@ -24,7 +24,7 @@ ALERT_ESCALATED = "fraud.alert.escalated"
 # {"alert_id": int, "outcome": "confirmed_fraud" | "false_positive", "customer_id": int | None}
 ALERT_CLOSED = "fraud.alert.closed"
 
-# {"source": "ofac", "version": str}: a list import changed entries; customers and beneficiaries
+# {"source": "ofac", "version": str}: a list import changed entries; customers, beneficiaries and other parties
 # are re-screened (the fraud app's own handler starts the job).
 SANCTIONS_LIST_UPDATED = "fraud.sanctions.list_updated"
 

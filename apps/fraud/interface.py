@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.fraud import matching, selectors, services, tasks
+from apps.fraud import matching, tasks
+from apps.fraud.errors import FraudRefused
 from apps.fraud.events import (  # subscribers take the event names from the door, like everything else
     ALERT_CLOSED,
     ALERT_ESCALATED,
@@ -22,8 +23,11 @@ from apps.fraud.events import (  # subscribers take the event names from the doo
     SANCTIONS_LIST_UPDATED,
 )
 from apps.fraud.models import Alert, ScreenedSubject
+from apps.fraud.selectors import sanctions as lists
+from apps.fraud.services import alerts, decisions, ledger_monitoring, screening
 from apps.fraud.types import (
     Decision,
+    FailedRule,
     FiredRule,
     ImportReport,
     ProposedTransaction,
@@ -40,7 +44,9 @@ __all__ = [
     "CASE_RELEASED",
     "SANCTIONS_LIST_UPDATED",
     "Decision",
+    "FailedRule",
     "FiredRule",
+    "FraudRefused",
     "ImportReport",
     "ProposedTransaction",
     "SanctionsMatch",
@@ -52,7 +58,10 @@ __all__ = [
     "ledger_account_monitor",
     "ledger_entry_monitor",
     "name_similarity",
+    "party_screen",
+    "sanctions_list_version",
     "screen_name",
+    "subject_screen_now",
     "transaction_decide",
 ]
 
@@ -70,7 +79,7 @@ def screen_name(
     ``kind``: "individual" or "entity" to keep only those; ``birth_year`` and ``country`` (ISO
     alpha-2 or a name) lower the score of entries they contradict. Nothing is recorded.
     """
-    return selectors.sanctions_screen(name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country)
+    return lists.sanctions_screen(name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country)
 
 
 def _screen_later(subject_id: int, payment_ref: str = "") -> None:
@@ -91,7 +100,7 @@ def customer_screen(
     Returns the subject id. The customer is re-screened after every list change. A hit opens an
     alert (``fraud.alert.opened``).
     """
-    subject_id = services.subject_register(
+    subject_id = screening.subject_register(
         kind=ScreenedSubject.Kind.CUSTOMER,
         ref=str(customer_id),
         customer_id=customer_id,
@@ -110,7 +119,7 @@ def beneficiary_screen(
     *, beneficiary_id: int, customer_id: int, name: str, now: datetime, kind: str = "", country: str = ""
 ) -> int:
     """Keep a new beneficiary screened (re-screened after list changes); returns the subject id."""
-    subject_id = services.subject_register(
+    subject_id = screening.subject_register(
         kind=ScreenedSubject.Kind.BENEFICIARY,
         ref=str(beneficiary_id),
         customer_id=customer_id,
@@ -132,7 +141,7 @@ def counterparty_screen(
     The alert's ``fraud.alert.opened`` event carries ``payment_ref`` and ``hold: true``; the case's
     outcome later publishes ``fraud.case.released`` or ``fraud.case.rejected``.
     """
-    subject_id = services.subject_register(
+    subject_id = screening.subject_register(
         kind=ScreenedSubject.Kind.COUNTERPARTY,
         ref=payment_ref,
         customer_id=customer_id,
@@ -146,14 +155,45 @@ def counterparty_screen(
     return subject_id
 
 
+def party_screen(
+    *,
+    ref: str,
+    name: str,
+    now: datetime,
+    customer_id: int | None = None,
+    kind: str = "",
+    birth_year: int | None = None,
+    country: str = "",
+) -> int:
+    """Keep another party screened, e.g. a business customer's beneficial owner; returns the subject id.
+
+    ``ref`` is the caller's own id for the party, prefixed by its context (``kyc-owner:<id>``);
+    calling again with the same ``ref`` updates the party. ``customer_id`` is the customer the
+    party belongs to, so a hit's alert names that customer. Screens now on the ``screening``
+    queue and again after every list change; a hit opens an alert (``fraud.alert.opened``).
+    """
+    subject_id = screening.subject_register(
+        kind=ScreenedSubject.Kind.PARTY,
+        ref=ref,
+        customer_id=customer_id,
+        name=name_for_screening(name),
+        party_kind=kind,
+        birth_year=birth_year,
+        country=country,
+        now=now,
+    )
+    _screen_later(subject_id)
+    return subject_id
+
+
 def subject_screen_now(*, subject_id: int, now: datetime, payment_ref: str = "") -> ScreeningOutcome:
     """Screen a registered party synchronously (when the caller cannot wait for the queue)."""
-    return services.subject_screen(subject_id=subject_id, payment_ref=payment_ref, now=now)
+    return screening.subject_screen(subject_id=subject_id, payment_ref=payment_ref, now=now)
 
 
 def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     """Score ``txn`` before money moves: allow / review (hold) / block, with the rules that fired."""
-    return services.transaction_decide(txn=txn, now=now)
+    return decisions.transaction_decide(txn=txn, now=now)
 
 
 def ledger_entry_monitor(
@@ -173,7 +213,7 @@ def ledger_entry_monitor(
     aggregates, and a finding opens an alert that holds nothing (the money has moved). Refused with
     ``not_outgoing`` when the entry took no money out of the account. Idempotent per entry.
     """
-    return services.ledger_entry_monitor(
+    return ledger_monitoring.ledger_entry_monitor(
         entry_id=entry_id,
         account_id=account_id,
         customer_id=customer_id,
@@ -189,7 +229,7 @@ def ledger_account_monitor(
     *, account_id: int, customer_id: int, now: datetime, kyc_tier: str = "", risk_rating: str = ""
 ) -> list[Decision]:
     """Monitor every payment out of ``account_id`` posted since the last sweep, oldest first."""
-    return services.ledger_account_monitor(
+    return ledger_monitoring.ledger_account_monitor(
         account_id=account_id, customer_id=customer_id, now=now, kyc_tier=kyc_tier, risk_rating=risk_rating
     )
 
@@ -209,7 +249,7 @@ def alert_open(
     With ``payment_ref`` the payment is held until the case releases or rejects it. The same
     ``dedupe_key`` never opens a second open alert.
     """
-    return services.alert_open(
+    return alerts.alert_open(
         kind=Alert.Kind.TRANSACTION,
         summary=summary,
         score=score,
@@ -223,4 +263,4 @@ def alert_open(
 
 def sanctions_list_version() -> str:
     """The version of the sanctions list in force ("" before the first import)."""
-    return selectors.sanctions_version_current()
+    return lists.sanctions_version_current()

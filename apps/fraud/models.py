@@ -9,10 +9,16 @@ from simple_history.models import HistoricalRecords
 # --- sanctions lists ----------------------------------------------------------------------------
 
 
+class SanctionsSource(models.TextChoices):
+    """The lists the bank screens against (``import_sanctions <source>``)."""
+
+    OFAC = "ofac", "OFAC SDN"
+
+
 class SanctionsListVersion(models.Model):
     """One import of a list that changed something (re-importing the same files adds no row)."""
 
-    source = models.CharField(max_length=20)
+    source = models.CharField(max_length=20, choices=SanctionsSource.choices)
     version = models.CharField(max_length=64, help_text="Hash of the imported files.")
     list_date = models.DateField()
     imported_at = models.DateTimeField()
@@ -30,7 +36,7 @@ class SanctionsListVersion(models.Model):
 
 
 class SanctionsEntry(models.Model):
-    source = models.CharField(max_length=20)
+    source = models.CharField(max_length=20, choices=SanctionsSource.choices)
     source_id = models.IntegerField(help_text="The list's own entry id (OFAC ent_num).")
     name = models.CharField(max_length=500)
     sdn_type = models.CharField(max_length=20, blank=True, help_text="individual, vessel, aircraft; empty: entity")
@@ -57,12 +63,13 @@ class SanctionsEntry(models.Model):
 
 
 class ScreenedSubject(models.Model):
-    """A party the bank must keep screened: customers and beneficiaries are re-screened on list change."""
+    """A party the bank must keep screened: all but payment counterparties are re-screened on list change."""
 
     class Kind(models.TextChoices):
         CUSTOMER = "customer", "Customer"
         BENEFICIARY = "beneficiary", "Beneficiary"
         COUNTERPARTY = "counterparty", "Payment counterparty"
+        PARTY = "party", "Other party (e.g. beneficial owner)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     ref = models.CharField(max_length=100, help_text="The owning app's id (customer id, beneficiary id, payment ref).")
@@ -84,7 +91,7 @@ class ScreenedSubject(models.Model):
 
 
 class RescreenRun(models.Model):
-    """A chunked re-screen of every customer and beneficiary; the cursor makes it resumable."""
+    """A chunked re-screen of every party kept screened; the cursor makes it resumable."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -123,15 +130,19 @@ class Rule(models.Model):
         return self.code
 
 
+# Outside their models so that the models' constraints (in Meta) can name them.
+class RuleVersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Awaiting activation approval"
+    SHADOW = "shadow", "Shadow (evaluated, never decides)"
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+
+
 class RuleVersion(models.Model):
     """One version of a rule: drafts are edited, activation needs a second person (maker-checker)."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PENDING = "pending", "Awaiting activation approval"
-        SHADOW = "shadow", "Shadow (evaluated, never decides)"
-        ACTIVE = "active", "Active"
-        RETIRED = "retired", "Retired"
+    Status = RuleVersionStatus
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -144,15 +155,23 @@ class RuleVersion(models.Model):
     )
     created_at = models.DateTimeField()
     activated_at = models.DateTimeField(null=True, blank=True)
+    # A version whose condition raises while evaluated holds the payment for review; these say
+    # how often that happened and why, for the analysts who must fix or retire it.
+    error_count = models.PositiveIntegerField(default=0, help_text="Evaluations that raised instead of answering.")
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    # The audit trail is of what the version says and its status, not of its error counter.
+    history = HistoricalRecords(excluded_fields=["error_count", "last_error", "last_error_at"])
 
     class Meta:
         ordering = ("rule__code", "-number")
         constraints = [
             models.UniqueConstraint(fields=["rule", "number"], name="fraud_rule_version_once"),
             models.UniqueConstraint(
-                fields=["rule"], condition=models.Q(status="active"), name="fraud_rule_one_active_version"
+                fields=["rule"],
+                condition=models.Q(status=RuleVersionStatus.ACTIVE),
+                name="fraud_rule_one_active_version",
             ),
         ]
 
@@ -179,6 +198,9 @@ class MonitoredTransaction(models.Model):
     score = models.IntegerField()
     fired = models.JSONField(default=list)
     shadow_fired = models.JSONField(default=list)
+    failed = models.JSONField(
+        default=list, help_text="Live rules that raised while evaluated (the decision became at least a review)."
+    )
 
     class Meta:
         ordering = ("-occurred_at", "-id")
@@ -257,6 +279,13 @@ class BacktestRun(models.Model):
 # --- alerts and cases ------------------------------------------------------------------------
 
 
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_REVIEW = "in_review", "In review"
+    ESCALATED = "escalated", "Escalated"
+    CLOSED = "closed", "Closed"
+
+
 class Alert(models.Model):
     """An alert is the analyst's case: queue, assignment, notes, outcome, and the held payment."""
 
@@ -264,11 +293,7 @@ class Alert(models.Model):
         SANCTIONS = "sanctions", "Sanctions match"
         TRANSACTION = "transaction", "Transaction monitoring"
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_REVIEW = "in_review", "In review"
-        ESCALATED = "escalated", "Escalated"
-        CLOSED = "closed", "Closed"
+    Status = AlertStatus
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
@@ -306,7 +331,9 @@ class Alert(models.Model):
         ordering = ("-opened_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["dedupe_key"], condition=~models.Q(status="closed"), name="fraud_one_open_alert_per_finding"
+                fields=["dedupe_key"],
+                condition=~models.Q(status=AlertStatus.CLOSED),
+                name="fraud_one_open_alert_per_finding",
             )
         ]
 

@@ -8,18 +8,18 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from apps.fraud import services
+from apps.fraud.services import screening, velocity
 
 
 @shared_task(queue="screening", acks_late=True)
 def subject_screen(*, subject_id: int, payment_ref: str = "", **_: object) -> None:
-    """Screen a new customer, beneficiary or payment counterparty; a hit opens an alert."""
-    services.subject_screen(subject_id=subject_id, payment_ref=payment_ref, now=timezone.now())
+    """Screen a new customer, beneficiary, other party or payment counterparty; a hit opens an alert."""
+    screening.subject_screen(subject_id=subject_id, payment_ref=payment_ref, now=timezone.now())
 
 
 @shared_task(queue="screening", acks_late=True)
 def rescreen_start(*, list_version: str, **_: object) -> None:
-    run_id = services.rescreen_start(list_version=list_version, now=timezone.now())
+    run_id = screening.rescreen_start(list_version=list_version, now=timezone.now())
     rescreen_continue.delay(run_id=run_id)
 
 
@@ -31,7 +31,7 @@ TASK_BUDGET_SECONDS = 60.0
 @shared_task(queue="screening", acks_late=True)
 def rescreen_continue(*, run_id: int, **_: object) -> None:
     started = time.monotonic()
-    while services.rescreen_continue(run_id=run_id, now=timezone.now()):
+    while screening.rescreen_continue(run_id=run_id, now=timezone.now()):
         if time.monotonic() - started > TASK_BUDGET_SECONDS:
             rescreen_continue.delay(run_id=run_id)
             return
@@ -40,7 +40,7 @@ def rescreen_continue(*, run_id: int, **_: object) -> None:
 @shared_task(queue="screening", acks_late=True)
 def rescreen_resume(**_: object) -> None:
     """Beat: pick up re-screens whose chain broke (worker lost between chunks)."""
-    for run_id in services.rescreen_stalled(now=timezone.now()):
+    for run_id in screening.rescreen_stalled(now=timezone.now()):
         rescreen_continue.delay(run_id=run_id)
 
 
@@ -52,4 +52,4 @@ def on_list_updated(event_id: str, payload: dict[str, Any]) -> None:
 @shared_task(queue="screening", acks_late=True)
 def buckets_prune(**_: object) -> None:
     """Beat: drop velocity buckets older than any window reads."""
-    services.buckets_prune(now=timezone.now())
+    velocity.buckets_prune(now=timezone.now())

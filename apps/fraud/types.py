@@ -65,6 +65,15 @@ class FiredRule:
 
 
 @dataclass(frozen=True)
+class FailedRule:
+    """A live rule that raised instead of answering: the decision is at least a review."""
+
+    code: str
+    version: int
+    error: str  # the exception's type and message
+
+
+@dataclass(frozen=True)
 class Decision:
     """allow / review (hold the payment) / block, with the score and each rule's part in it."""
 
@@ -73,13 +82,17 @@ class Decision:
     score: int
     fired: tuple[FiredRule, ...]
     alert_id: int | None = None
+    failed: tuple[FailedRule, ...] = ()
 
     def explain(self) -> str:
         """The reasons in plain words, for an analyst or a customer-support agent."""
         if not self.fired:
-            return f"{self.outcome}: no rule fired (score 0)"
-        parts = "; ".join(f"{r.description} (+{r.score})" for r in self.fired)
-        return f"{self.outcome}: score {self.score}: {parts}"
+            text = f"{self.outcome}: no rule fired (score 0)"
+        else:
+            parts = "; ".join(f"{r.description} (+{r.score})" for r in self.fired)
+            text = f"{self.outcome}: score {self.score}: {parts}"
+        failed = "".join(f"; rule {r.code} v{r.version} could not be evaluated" for r in self.failed)
+        return text + failed
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from apps.fraud import selectors, services
 from apps.fraud.models import SanctionsEntry, SanctionsListVersion
+from apps.fraud.selectors import sanctions as lists
+from apps.fraud.services import sanctions
 from bankcore.events.models import OutboxEvent
 
 OFAC_DIR = Path(__file__).resolve().parents[3] / "apps" / "fraud" / "data" / "ofac"
@@ -27,7 +28,7 @@ def _ofac_session(django_db_setup: None, django_db_blocker: pytest.FixtureReques
     """
     with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
         before = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        services.sanctions_import(source="ofac", directory=OFAC_DIR, now=LOADED_AT)
+        sanctions.sanctions_import(source="ofac", directory=OFAC_DIR, now=LOADED_AT)
         OutboxEvent.objects.filter(id__gt=before).delete()
 
 
@@ -35,7 +36,7 @@ def _ofac_session(django_db_setup: None, django_db_blocker: pytest.FixtureReques
 def ofac(_ofac_session: None, db: None) -> None:
     """The full OFAC list in the database (re-imported if a transactional test flushed it)."""
     if not SanctionsEntry.objects.exists():
-        services.sanctions_import(source="ofac", directory=OFAC_DIR, now=LOADED_AT)
+        sanctions.sanctions_import(source="ofac", directory=OFAC_DIR, now=LOADED_AT)
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def no_list(db: None) -> None:
 @pytest.fixture(autouse=True)
 def _index_follows_the_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Test transactions roll back without on-commit hooks: check the list version on every screen.
-    monkeypatch.setattr(selectors, "INDEX_RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(lists, "INDEX_RECHECK_SECONDS", 0.0)
     return
 
 

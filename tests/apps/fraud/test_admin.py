@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from apps.fraud import interface, services
+from apps.fraud import interface
 from apps.fraud.models import Alert, RuleVersion
+from apps.fraud.services import alerts, rules
 from bankcore.events.models import OutboxEvent
 from bankcore.money import Money
 from bankcore.testing.access import login_verified
@@ -28,7 +29,7 @@ def analyst(client: Client):
 
 @pytest.fixture
 def held_alert(now: datetime) -> int:
-    services.rules_defaults_ensure(now=now)
+    rules.rules_defaults_ensure(now=now)
     decision = interface.transaction_decide(
         txn=interface.ProposedTransaction(
             reference="payment:77", customer_id=5, amount=Money.of("6000.00", "EUR"), counterparty_country="IR"
@@ -93,11 +94,37 @@ class TestCaseFlow:
         assert page.status_code == 200
         assert "This case holds no payment." in page.content.decode()
 
+    def test_reverting_from_the_history_page_writes_nothing(self, client: Client, analyst, held_alert: int) -> None:
+        # The opened state is in the history: posting it back would reopen the case and hold the
+        # payment again, with no event to tell payments, around the services.
+        opened = Alert.history.filter(id=held_alert).earliest("history_date")
+        act(client, "close_confirmed", held_alert)
+        page = client.get(f"{URL}{held_alert}/history/{opened.history_id}/")
+        assert page.status_code == 200
+        assert "Revert" not in page.content.decode()
+        client.post(f"{URL}{held_alert}/history/{opened.history_id}/", {})
+        alert = Alert.objects.get(pk=held_alert)
+        assert (alert.status, alert.hold) == ("closed", "rejected")
+
+    def test_adding_a_note_does_not_rewrite_the_alert(self, client: Client, analyst, held_alert: int) -> None:
+        before = Alert.history.filter(id=held_alert).count()
+        client.post(
+            f"{URL}{held_alert}/change/",
+            {
+                "notes-TOTAL_FORMS": "1",
+                "notes-INITIAL_FORMS": "0",
+                "notes-MIN_NUM_FORMS": "0",
+                "notes-MAX_NUM_FORMS": "1000",
+                "notes-0-body": "Called the customer.",
+                "notes-0-alert": str(held_alert),
+            },
+        )
+        assert Alert.objects.get(pk=held_alert).notes.get().body == "Called the customer."
+        assert Alert.history.filter(id=held_alert).count() == before
+
     def test_sar_draft_export(self, client: Client, analyst, held_alert: int, now: datetime) -> None:
         held_now = now
-        services.alert_note_add(
-            alert_id=held_alert, author_id=analyst.pk, body="Looks like mule activity.", now=held_now
-        )
+        alerts.alert_note_add(alert_id=held_alert, author_id=analyst.pk, body="Looks like mule activity.", now=held_now)
         response = act(client, "export_sar_draft", held_alert)
         text = response.content.decode()
         assert response["Content-Disposition"] == 'attachment; filename="sar-draft.txt"'

@@ -8,15 +8,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from apps.fraud import services
+from apps.fraud.models import SanctionsSource
 from apps.fraud.ofac import SanctionsFileInvalid
+from apps.fraud.services import sanctions
 
 
 class Command(BaseCommand):
     help = "Import a sanctions list (OFAC legacy CSV: sdn.csv, alt.csv, add.csv [, sdn_comments.csv]); all or nothing."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("source", choices=["ofac"], help="which list the files are")
+        parser.add_argument("source", choices=SanctionsSource.values, help="which list the files are")
         parser.add_argument("--dir", required=True, type=Path, help="folder holding the list's files")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             return bar
 
         try:
-            report = services.sanctions_import(
+            report = sanctions.sanctions_import(
                 source=options["source"], directory=options["dir"], now=timezone.now(), progress=progress
             )
         except SanctionsFileInvalid as exc:

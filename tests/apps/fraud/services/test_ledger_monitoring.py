@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 
 import pytest
 from django.utils import timezone
 
 from apps.fraud import events as fraud_events
-from apps.fraud import interface, services
+from apps.fraud import interface
+from apps.fraud.errors import FraudRefused
 from apps.fraud.models import Alert, MonitoredTransaction, VelocityBucket
 from bankcore.events.models import OutboxEvent
 from bankcore.ledger import selectors as ledger_read
@@ -34,11 +34,6 @@ def pay(source: int, target: int, amount: str) -> int:
 
 
 @pytest.fixture
-def rules(now: datetime) -> list[int]:
-    return services.rules_defaults_ensure(now=now)
-
-
-@pytest.fixture
 def bank() -> int:
     return ledger.account_open(name="Settlement", currency="EUR", allow_negative=True, kind="internal")
 
@@ -57,7 +52,7 @@ def payees() -> list[int]:
 
 
 class TestLedgerEntryMonitor:
-    def test_the_decision_describes_the_posted_transfer(self, rules, customer_account, payees) -> None:
+    def test_the_decision_describes_the_posted_transfer(self, starter_rules, customer_account, payees) -> None:
         entry_id = pay(customer_account, payees[0], "120.00")
         decision = interface.ledger_entry_monitor(
             entry_id=entry_id, account_id=customer_account, customer_id=CUSTOMER, now=timezone.now()
@@ -71,7 +66,9 @@ class TestLedgerEntryMonitor:
         assert (stored.features["channel"], stored.features["direction"]) == ("ledger", "out")
         assert decision.outcome == "allow"
 
-    def test_structuring_across_real_transfers_fires_and_is_explained(self, rules, customer_account, payees) -> None:
+    def test_structuring_across_real_transfers_fires_and_is_explained(
+        self, starter_rules, customer_account, payees
+    ) -> None:
         decisions = [
             interface.ledger_entry_monitor(
                 entry_id=pay(customer_account, payee, "9500.00"),
@@ -89,7 +86,9 @@ class TestLedgerEntryMonitor:
         assert (features["near_limit_count_24h"], features["customer_count_24h"]) == (3, 3)
         assert features["customer_sum_24h_minor"] == 3 * 950000
 
-    def test_a_finding_after_the_fact_opens_an_alert_that_holds_nothing(self, rules, customer_account, payees) -> None:
+    def test_a_finding_after_the_fact_opens_an_alert_that_holds_nothing(
+        self, starter_rules, customer_account, payees
+    ) -> None:
         for payee in payees[:3]:
             decision = interface.ledger_entry_monitor(
                 entry_id=pay(customer_account, payee, "9500.00"),
@@ -103,7 +102,9 @@ class TestLedgerEntryMonitor:
         opened = OutboxEvent.objects.get(name=fraud_events.ALERT_OPENED, payload__alert_id=alert.pk)
         assert opened.payload["hold"] is False
 
-    def test_monitoring_an_entry_twice_returns_the_first_decision(self, rules, customer_account, payees) -> None:
+    def test_monitoring_an_entry_twice_returns_the_first_decision(
+        self, starter_rules, customer_account, payees
+    ) -> None:
         entry_id = pay(customer_account, payees[0], "50.00")
         first = interface.ledger_entry_monitor(
             entry_id=entry_id, account_id=customer_account, customer_id=CUSTOMER, now=timezone.now()
@@ -114,9 +115,9 @@ class TestLedgerEntryMonitor:
         assert again == first
         assert VelocityBucket.objects.get(scope="c", key=str(CUSTOMER), grain="d").count == 1
 
-    def test_money_coming_in_is_refused_and_nothing_is_written(self, rules, bank, customer_account) -> None:
+    def test_money_coming_in_is_refused_and_nothing_is_written(self, starter_rules, bank, customer_account) -> None:
         entry_id = pay(bank, customer_account, "10.00")
-        with pytest.raises(services.FraudRefused) as refused:
+        with pytest.raises(FraudRefused) as refused:
             interface.ledger_entry_monitor(
                 entry_id=entry_id, account_id=customer_account, customer_id=CUSTOMER, now=timezone.now()
             )
@@ -126,7 +127,9 @@ class TestLedgerEntryMonitor:
 
 
 class TestLedgerAccountMonitor:
-    def test_a_sweep_decides_new_payments_oldest_first_and_only_once(self, rules, customer_account, payees) -> None:
+    def test_a_sweep_decides_new_payments_oldest_first_and_only_once(
+        self, starter_rules, customer_account, payees
+    ) -> None:
         entries = [pay(customer_account, payee, "9500.00") for payee in payees[:3]]
         decisions = interface.ledger_account_monitor(
             account_id=customer_account, customer_id=CUSTOMER, now=timezone.now()
@@ -147,7 +150,9 @@ class TestLedgerAccountMonitor:
             MonitoredTransaction.objects.get(pk=fresh.transaction_id).reference == f"ledger:{later}:{customer_account}"
         )
 
-    def test_posted_payments_feed_the_windows_of_the_next_live_decision(self, rules, customer_account, payees) -> None:
+    def test_posted_payments_feed_the_windows_of_the_next_live_decision(
+        self, starter_rules, customer_account, payees
+    ) -> None:
         for payee in payees[:3]:
             pay(customer_account, payee, "9500.00")
         interface.ledger_account_monitor(account_id=customer_account, customer_id=CUSTOMER, now=timezone.now())

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from apps.fraud import interface, services
+from apps.fraud import interface
 from apps.fraud.models import SanctionsEntry, SanctionsListVersion
 from apps.fraud.ofac import SanctionsFileInvalid
+from apps.fraud.services import sanctions
 from tests.apps.fraud.conftest import write_list
 
 ROW = '{id},"{name}",individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'
@@ -20,7 +21,7 @@ def sdn(**names: str) -> str:
 class TestSanctionsImport:
     def test_first_import_adds_everything_and_records_the_version(self, tmp_path: Path, now) -> None:
         folder = write_list(tmp_path, sdn=sdn(e1="DOE, John", e2="ROE, Richard"), alt='1,5,"aka","DOE, Johnny",-0- \n')
-        report = services.sanctions_import(source="ofac", directory=folder, now=now)
+        report = sanctions.sanctions_import(source="ofac", directory=folder, now=now)
         assert (report.added, report.changed, report.removed, report.already_current) == (2, 0, 0, False)
         version = SanctionsListVersion.objects.get()
         assert (version.version, version.entry_count, version.imported_at) == (report.version, 2, now)
@@ -28,18 +29,18 @@ class TestSanctionsImport:
 
     def test_reimport_is_idempotent(self, tmp_path: Path, now) -> None:
         folder = write_list(tmp_path, sdn=sdn(e1="DOE, John"))
-        services.sanctions_import(source="ofac", directory=folder, now=now)
-        again = services.sanctions_import(source="ofac", directory=folder, now=now)
+        sanctions.sanctions_import(source="ofac", directory=folder, now=now)
+        again = sanctions.sanctions_import(source="ofac", directory=folder, now=now)
         assert again.already_current
         assert (again.added, again.changed, again.removed) == (0, 0, 0)
         assert SanctionsListVersion.objects.count() == 1
         assert SanctionsEntry.objects.count() == 1
 
     def test_changes_are_counted(self, tmp_path: Path, now) -> None:
-        services.sanctions_import(
+        sanctions.sanctions_import(
             source="ofac", directory=write_list(tmp_path / "a", sdn=sdn(e1="DOE, John", e2="ROE, Richard")), now=now
         )
-        report = services.sanctions_import(
+        report = sanctions.sanctions_import(
             source="ofac", directory=write_list(tmp_path / "b", sdn=sdn(e1="DOE, Jonathan", e3="POE, Edgar")), now=now
         )
         assert (report.added, report.changed, report.removed) == (1, 1, 1)
@@ -47,17 +48,19 @@ class TestSanctionsImport:
         assert [m.source_id for m in interface.screen_name("Jonathan Doe")] == [1]
 
     def test_a_bad_file_loads_nothing(self, tmp_path: Path, now) -> None:
-        services.sanctions_import(source="ofac", directory=write_list(tmp_path / "a", sdn=sdn(e1="DOE, John")), now=now)
+        sanctions.sanctions_import(
+            source="ofac", directory=write_list(tmp_path / "a", sdn=sdn(e1="DOE, John")), now=now
+        )
         bad = write_list(tmp_path / "b", sdn=sdn(e1="DOE, Jonathan", e2="ROE, Richard"), add='2,1,"street"\n')
         with pytest.raises(SanctionsFileInvalid, match=r"add\.csv: line 1: 3 columns"):
-            services.sanctions_import(source="ofac", directory=bad, now=now)
+            sanctions.sanctions_import(source="ofac", directory=bad, now=now)
         assert list(SanctionsEntry.objects.values_list("name", flat=True)) == ["DOE, John"]
         assert SanctionsListVersion.objects.count() == 1
 
     def test_an_update_publishes_the_event_that_starts_a_rescreen(self, tmp_path: Path, now) -> None:
         from bankcore.events.models import OutboxEvent
 
-        report = services.sanctions_import(
+        report = sanctions.sanctions_import(
             source="ofac", directory=write_list(tmp_path, sdn=sdn(e1="DOE, John")), now=now
         )
         payloads = OutboxEvent.objects.filter(name="fraud.sanctions.list_updated").values_list("payload", flat=True)

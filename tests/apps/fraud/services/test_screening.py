@@ -4,8 +4,10 @@ from datetime import datetime
 
 import pytest
 
-from apps.fraud import interface, services, tasks
+from apps.fraud import interface, tasks
+from apps.fraud.errors import FraudRefused
 from apps.fraud.models import Alert, RescreenRun, ScreenedSubject
+from apps.fraud.services import screening
 from bankcore.events.models import OutboxEvent
 
 pytestmark = pytest.mark.usefixtures("ofac")
@@ -43,27 +45,29 @@ class TestCustomerScreening:
         ],
     )
     def test_values_that_cannot_be_stored_are_refused_with_a_code(self, now: datetime, values: dict, code: str) -> None:
-        with pytest.raises(services.FraudRefused) as refused:
-            services.subject_register(**{"kind": "counterparty", "ref": "pay:1", "name": "John Doe", **values}, now=now)
+        with pytest.raises(FraudRefused) as refused:
+            screening.subject_register(
+                **{"kind": "counterparty", "ref": "pay:1", "name": "John Doe", **values}, now=now
+            )
         assert refused.value.code == code
         assert not ScreenedSubject.objects.exists()
 
     def test_screening_twice_keeps_one_open_alert(self, now: datetime) -> None:
-        subject_id = services.subject_register(kind="customer", ref="8", name="Ayman al-Zawahiri", now=now)
-        first = services.subject_screen(subject_id=subject_id, now=now)
-        again = services.subject_screen(subject_id=subject_id, now=now)
+        subject_id = screening.subject_register(kind="customer", ref="8", name="Ayman al-Zawahiri", now=now)
+        first = screening.subject_screen(subject_id=subject_id, now=now)
+        again = screening.subject_screen(subject_id=subject_id, now=now)
         assert first.alert_id == again.alert_id
         assert Alert.objects.filter(subject_id=subject_id).count() == 1
 
     def test_clean_customer_opens_nothing(self, now: datetime) -> None:
-        subject_id = services.subject_register(kind="customer", ref="9", name="Emma Thompson", now=now)
-        outcome = services.subject_screen(subject_id=subject_id, now=now)
+        subject_id = screening.subject_register(kind="customer", ref="9", name="Emma Thompson", now=now)
+        outcome = screening.subject_screen(subject_id=subject_id, now=now)
         assert outcome.matches == ()
         assert outcome.alert_id is None
 
     def test_a_name_is_required(self, now: datetime) -> None:
-        with pytest.raises(services.FraudRefused) as refused:
-            services.subject_register(kind="customer", ref="1", name="  ", now=now)
+        with pytest.raises(FraudRefused) as refused:
+            screening.subject_register(kind="customer", ref="1", name="  ", now=now)
         assert refused.value.code == "name_required"
 
 
@@ -88,24 +92,78 @@ class TestCounterpartyScreening:
         )  # by the task, at its own now
 
 
+class TestPartyScreening:
+    def test_a_beneficial_owner_is_screened_and_a_hit_names_the_business_customer(
+        self, now: datetime, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            subject_id = interface.party_screen(
+                ref="kyc-owner:12", customer_id=40, name="Usama bin Ladin", kind="individual", now=now
+            )
+        subject = ScreenedSubject.objects.get(pk=subject_id)
+        assert (subject.kind, subject.ref, subject.customer_id, subject.best_score) == (
+            "party",
+            "kyc-owner:12",
+            40,
+            1.0,
+        )
+        alert = Alert.objects.get(subject=subject)
+        assert (alert.kind, alert.customer_id, alert.hold) == ("sanctions", 40, "")
+        assert "Other party (e.g. beneficial owner) 'Usama bin Ladin'" in alert.summary
+
+    def test_the_same_ref_again_updates_the_party(self, now: datetime) -> None:
+        first = interface.party_screen(ref="kyc-owner:13", customer_id=41, name="Hans Meier", now=now)
+        again = interface.party_screen(ref="kyc-owner:13", customer_id=41, name="Hans Maier", country="de", now=now)
+        assert again == first
+        subject = ScreenedSubject.objects.get(pk=first)
+        assert (subject.name, subject.country) == ("Hans Maier", "DE")
+
+    def test_a_party_of_the_same_ref_as_a_customer_is_another_subject(self, now: datetime) -> None:
+        customer = interface.customer_screen(customer_id=14, name="Hans Meier", now=now)
+        assert interface.party_screen(ref="14", name="Hans Meier", now=now) != customer
+
+    @pytest.mark.parametrize(
+        ("values", "code"),
+        [
+            ({"name": " "}, "name_required"),
+            ({"ref": ""}, "invalid_ref"),
+            ({"ref": "kyc-owner:" + "9" * 100}, "invalid_ref"),
+            ({"birth_year": 20_000}, "invalid_birth_year"),
+        ],
+    )
+    def test_bad_values_are_refused_with_a_code(self, now: datetime, values: dict, code: str) -> None:
+        with pytest.raises(interface.FraudRefused) as refused:
+            interface.party_screen(**{"ref": "kyc-owner:1", "name": "Hans Meier", **values}, now=now)
+        assert refused.value.code == code
+        assert not ScreenedSubject.objects.exists()
+
+    def test_parties_are_rescreened_when_the_list_changes(self, now: datetime) -> None:
+        interface.party_screen(ref="kyc-owner:15", name="Ayman al-Zawahiri", now=now)
+        screening.subject_register(kind="counterparty", ref="payment:2", name="Ayman al-Zawahiri", now=now)
+        tasks.on_list_updated("event-2", {"source": "ofac", "version": interface.sanctions_list_version()})
+        run = RescreenRun.objects.get()
+        assert (run.status, run.processed, run.hits) == ("done", 1, 1)
+        assert ScreenedSubject.objects.get(kind="party").screened_at is not None
+
+
 class TestRescreen:
     @pytest.fixture
     def subjects(self, now: datetime) -> list[int]:
         names = ["Emma Thompson", "Usama bin Ladin", "Hans Meier", "Ayman al-Zawahiri", "Li Wei"]
-        ids = [services.subject_register(kind="customer", ref=f"r{i}", name=n, now=now) for i, n in enumerate(names)]
+        ids = [screening.subject_register(kind="customer", ref=f"r{i}", name=n, now=now) for i, n in enumerate(names)]
         # Payment counterparties are screened once, with their payment, not on list changes.
-        services.subject_register(kind="counterparty", ref="payment:1", name="Usama bin Ladin", now=now)
+        screening.subject_register(kind="counterparty", ref="payment:1", name="Usama bin Ladin", now=now)
         return ids
 
     def test_chunked_and_resumable(self, subjects: list[int], now: datetime) -> None:
         version = interface.sanctions_list_version()
-        run_id = services.rescreen_start(list_version=version, now=now)
-        assert services.rescreen_start(list_version=version, now=now) == run_id  # one run per version
-        assert services.rescreen_continue(run_id=run_id, now=now, chunk=2) is True
+        run_id = screening.rescreen_start(list_version=version, now=now)
+        assert screening.rescreen_start(list_version=version, now=now) == run_id  # one run per version
+        assert screening.rescreen_continue(run_id=run_id, now=now, chunk=2) is True
         run = RescreenRun.objects.get(pk=run_id)
         assert (run.processed, run.total, run.last_subject_id) == (2, 5, subjects[1])
         # A new worker picks up where the cursor stands.
-        while services.rescreen_continue(run_id=run_id, now=now, chunk=2):
+        while screening.rescreen_continue(run_id=run_id, now=now, chunk=2):
             pass
         run.refresh_from_db()
         assert (run.status, run.processed, run.hits) == ("done", 5, 2)
@@ -120,6 +178,6 @@ class TestRescreen:
     def test_stalled_runs_are_found(self, subjects: list[int], now: datetime) -> None:
         from datetime import timedelta
 
-        run_id = services.rescreen_start(list_version="v", now=now)
-        assert services.rescreen_stalled(now=now + timedelta(minutes=11)) == [run_id]
-        assert services.rescreen_stalled(now=now + timedelta(minutes=1)) == []
+        run_id = screening.rescreen_start(list_version="v", now=now)
+        assert screening.rescreen_stalled(now=now + timedelta(minutes=11)) == [run_id]
+        assert screening.rescreen_stalled(now=now + timedelta(minutes=1)) == []
