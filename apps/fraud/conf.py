@@ -8,7 +8,7 @@ from django.conf import settings
 
 _DEFAULTS: dict[str, Any] = {
     # Chosen from the measured recall / false-positive figures in docs/BENCHMARKS.md.
-    "SANCTIONS_MATCH_THRESHOLD": 0.90,
+    "SANCTIONS_MATCH_THRESHOLD": 0.84,
     # Total rule score from which a payment is held for review, and from which it is refused.
     "FRAUD_REVIEW_SCORE": 50,
     "FRAUD_BLOCK_SCORE": 100,

@@ -1,136 +1,82 @@
-"""Name normalisation, the name similarity, and the in-memory index that screens one name fast.
+"""The name similarity, and the in-memory index that screens one name against the whole list fast.
 
-Pure Python (no database), so it is unit-tested and benchmarked on its own.
+Pure Python (no database), so it is unit-tested and benchmarked on its own. Names are taken apart
+by ``apps.fraud.names`` (rigour: transliteration, legal forms, titles, name symbols, numbers);
+this module scores two parsed names.
 
 The similarity (``name_similarity``) in one paragraph
 ------------------------------------------------------
-Both names are normalised (ASCII transliteration, case-fold, punctuation and legal-form noise
-removed, "LAST, First" put back in order) and split into tokens. Every pair of tokens is scored with
-Jaro-Winkler (rapidfuzz); pairs under ``TOKEN_FLOOR`` count as no match at all, so unrelated
-tokens never add up to a hit. Tokens are then paired greedily, best pair first, each token used
-once, which makes the measure independent of word order. The score is the length-weighted mean of
-the paired similarities, with the unpaired tokens added to the denominator:
+Parts are compared pairwise (``part_similarity``): numbers only equal themselves; a romanised
+Chinese/Japanese/Korean character only its own romanisation (or itself, when both names are in that
+script); an initial any word it starts; other words score the mean of Jaro-Winkler and the Indel
+ratio (rapidfuzz), raised to 0.95 when rigour ties them to one name ("Usama"/"أسامة",
+"Bill"/"William"), and count as nothing under ``TOKEN_FLOOR``. Two adjacent parts may also pair
+with one ("Abu Bakr"/"Abubakr", "Jin Ping"/"Jinping"). Pairs are taken greedily, best first, each
+part once, so word order does not matter. The score is
 
-    score = sum(s * w) / (sum(w) + penalty * unpaired_length)      w = mean length of the pair
+    score = sum(s * w) / (sum(w) + sum(penalty(role) * role_weight))   over pairs / unpaired parts
 
-``penalty`` is ``EXTRA_TOKEN_PENALTY`` (light) when every token of the shorter name is paired and
-at least two pairs were found: a dropped middle name or an extra family name barely moves the
-score. Otherwise it is 1: a lone matching surname ("Smith" against "SMITH, John") stays far below
-any sensible threshold. The greedy pairing is run on a canonical order of the two names, so the
-result is exactly symmetric; it lies in 0..1 and is 1 only for names with the same tokens.
+where a pair's ``w`` is the role weight of its parts times how rare they are on the list
+(``names.informativeness``): a match on "Maria Garcia" is weaker evidence than one on a rare family
+name, while what is left unpaired weighs by its role alone. An unpaired given or family name
+costs fully, a middle name or a patronymic little, a particle or an initial almost nothing. Two
+different numbers left unpaired halve the score (vessel 1 and vessel 2 are two vessels). A pairing
+without one word matched at ``STRONG`` or better scores 0. The pairing runs on a canonical order of
+the two names, so the measure is exactly symmetric; it lies in 0..1 and is 1 for the same parts.
 
 The index
 ---------
-``NameIndex`` holds every listed name and alias, already tokenised. To screen a query it looks up,
-per query token, the listed *tokens* that share a blocking key with it (first three letters, last
-three letters, or a Soundex-like consonant skeleton that survives transliteration:
-Qaddafi/Gaddafi/Kadhafi all give ``231``), scores those with ``rapidfuzz.process.extract`` and a
-``score_cutoff`` of ``TOKEN_FLOOR``, and follows the postings to the names that contain them. The
-token pairs found this way are exactly the pairs ``name_similarity`` would keep, so the index gives
-the same score as the direct measure, without comparing the query with 17,000 names.
+``NameIndex`` holds every listed name and alias, parsed. To screen a query it looks up, per query
+part (and per joined pair of adjacent parts), the listed *words* that share a blocking key with it
+(first three letters, last three letters, a consonant skeleton, rigour's metaphone, or a name
+symbol), keeps those within ``TOKEN_FLOOR``, follows the postings to the names that contain them,
+drops the names whose upper bound is under the cutoff, and scores the rest with the same pairing
+as ``name_similarity``, so the index gives the score of the direct measure.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from anyascii import anyascii
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Indel, JaroWinkler
+from rigour.text import metaphone
 
-TOKEN_FLOOR = 0.80
-EXTRA_TOKEN_PENALTY = 0.05
+from apps.fraud import names
+from apps.fraud.names import ParsedName, Part, informativeness, parse
 
-# Company forms and honorifics: they say nothing about who the party is, and a customer typing
-# "Acme Ltd" must match "ACME LIMITED". Multi-word forms are removed first (after dots are
-# dropped, "S. DE R.L. DE C.V." reads "s de rl de cv").
-_NOISE_SEQUENCES: tuple[tuple[str, ...], ...] = tuple(
-    tuple(form.split())
-    for form in (
-        "s de rl de cv",
-        "s de rl",
-        "sa de cv",
-        "s en c",
-        "de cv",
-        "s a",
-        "s l",
-        "s r l",
-        "s a s",
-        "s p a",
-        "co ltd",
-        "pvt ltd",
-        "sdn bhd",
-        "l l c",
-    )
-)
-_NOISE_TOKENS = frozenset(
-    {
-        "ltd",
-        "llc",
-        "inc",
-        "corp",
-        "co",
-        "sa",
-        "sas",
-        "sarl",
-        "srl",
-        "sl",
-        "spa",
-        "gmbh",
-        "ag",
-        "kg",
-        "kft",
-        "bv",
-        "nv",
-        "plc",
-        "llp",
-        "lp",
-        "pte",
-        "pty",
-        "pvt",
-        "oy",
-        "ab",
-        "as",
-        "jsc",
-        "ojsc",
-        "cjsc",
-        "pjsc",
-        "ooo",
-        "oao",
-        "zao",
-        "tov",
-        "ltda",
-        "eirl",
-        "cia",
-        "sac",
-        "saic",
-        "cv",
-        "rl",
-        "sdn",
-        "bhd",
-        "fze",
-        "fzco",
-        "fzc",
-        "dmcc",
-        "doo",
-        "limited",
-        "incorporated",
-        "corporation",
-        "company",
-        "the",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-    }
-)
-# Apostrophes and dots vanish (O'Brien -> obrien, S.A. -> sa); every other non-alphanumeric
-# character separates tokens.
-_JOINERS = re.compile(r"['`.\u2019]")
-_SEPARATORS = re.compile(r"[^0-9a-z]+")
+TOKEN_FLOOR = 0.82
+STRONG = 0.86
+SYMBOL_SIM = 0.95
+INITIAL_SIM = 0.90
+# Candidate words are fetched with plain Jaro-Winkler first; the measure is never above it by more
+# than what a symbol or a skeleton adds, which the blocking keys fetch on their own.
+_FETCH_FLOOR = 0.70
+
+ROLE_WEIGHT = {
+    "given": 1.0,
+    "middle": 0.8,
+    "family": 1.2,
+    "name": 1.0,
+    "particle": 0.15,
+    "initial": 0.35,
+    "number": 1.0,
+    "syllable": 0.8,
+}
+UNPAIRED_PENALTY = {
+    "given": 1.0,
+    "middle": 0.25,
+    "family": 1.0,
+    "name": 0.8,
+    "particle": 0.05,
+    "initial": 0.3,
+    "number": 0.6,
+    "syllable": 1.0,
+}
+NUMBER_CLASH = 0.5
+SINGLE_WORD_FUZZY = 0.9
 
 _SKELETON_CLASS = {
     **dict.fromkeys("bfpv", "1"),
@@ -140,49 +86,11 @@ _SKELETON_CLASS = {
     **dict.fromkeys("mn", "5"),
     "r": "6",
 }
-
-
-def _remove_noise(tokens: list[str]) -> list[str]:
-    kept: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for seq in _NOISE_SEQUENCES:
-            if tuple(tokens[i : i + len(seq)]) == seq:
-                i += len(seq)
-                break
-        else:
-            if tokens[i] not in _NOISE_TOKENS:
-                kept.append(tokens[i])
-            i += 1
-    return kept
-
-
-def _strip_noise(tokens: list[str]) -> list[str]:
-    # A name made only of noise ("The Company Ltd") keeps its words rather than becoming empty.
-    return _remove_noise(tokens) or tokens
-
-
-def _split(text: str) -> list[str]:
-    return [t for t in _SEPARATORS.split(_JOINERS.sub("", text)) if t]
-
-
-def name_tokens(name: str) -> tuple[str, ...]:
-    """The normalised tokens of ``name``, in reading order ("LAST, First" becomes first last)."""
-    text = anyascii(name).casefold()
-    if text.count(",") == 1:
-        last, first = text.split(",")
-        first_tokens = _split(first)
-        # "ANGLO-CARIBBEAN CO., LTD." has a comma too: only reorder when the part after the comma
-        # is a real name, not a company form.
-        tokens = first_tokens + _split(last) if _remove_noise(first_tokens) else _split(last) + first_tokens
-    else:
-        tokens = _split(text)
-    return tuple(_strip_noise(tokens))
-
-
-def normalise(name: str) -> str:
-    """ASCII, case-folded, punctuation- and noise-free form of ``name`` with single spaces."""
-    return " ".join(name_tokens(name))
+_KOREAN = (("eo", "o"), ("eu", "u"), ("oo", "u"), ("ee", "i"), ("wo", "o"), ("ae", "e"))
+_KOREAN_INITIAL = {"g": "k", "b": "p", "d": "t", "j": "ch", "r": "l"}
+# Family names whose usual Latin spellings share no rule with the Revised Romanization.
+_KOREAN_FAMILY = {"lee": "i", "yi": "i", "rhee": "i", "ri": "i", "li": "i", "park": "pak", "bak": "pak",
+                  "choi": "che", "choe": "che", "roh": "no", "noh": "no", "rho": "no"}  # fmt: skip
 
 
 def skeleton(token: str) -> str:
@@ -195,77 +103,262 @@ def skeleton(token: str) -> str:
     return "".join(out[:3])
 
 
-def blocking_keys(token: str) -> tuple[str, ...]:
-    keys = ["p" + token[:3], "s" + skeleton(token)]
-    if len(token) >= 5:
-        keys.append("e" + token[-3:])
-    return tuple(keys)
+@functools.lru_cache(maxsize=100_000)
+def _syllable_key(token: str) -> str:
+    """One romanisation for the many of a CJK syllable (Gim/Kim, Jeong/Jong/Chong, Eun/Un)."""
+    token = _KOREAN_FAMILY.get(token, token)
+    for old, new in _KOREAN:
+        token = token.replace(old, new)
+    if token[:1] in _KOREAN_INITIAL:
+        token = _KOREAN_INITIAL[token[0]] + token[1:]
+    return token
+
+
+@functools.lru_cache(maxsize=100_000)
+def _consonants(token: str) -> str:
+    return "".join(ch for ch in token if ch not in "aeiouyw")
+
+
+def _is_arabic(part: Part) -> bool:
+    return bool(part.orig) and "\u0600" <= part.orig[0] <= "\u06ff"
+
+
+@functools.lru_cache(maxsize=500_000)
+def _word_similarity(a: str, b: str) -> float:
+    return (JaroWinkler.similarity(a, b) + Indel.normalized_similarity(a, b)) / 2
+
+
+def part_similarity(p: Part, q: Part) -> float:
+    """How alike two parts are, 0..1 (see the module docstring); 0 under TOKEN_FLOOR."""
+    if p.role == "number" or q.role == "number":
+        return 1.0 if p.text == q.text else 0.0
+    if p.role == "syllable" or q.role == "syllable":
+        if p.orig and q.orig and p.role == q.role == "syllable":
+            return 1.0 if p.orig == q.orig else 0.0
+        return 1.0 if _syllable_key(p.text) == _syllable_key(q.text) else 0.0
+    if p.role == "initial" or q.role == "initial":
+        if p.role == q.role:
+            return 1.0 if p.text == q.text else 0.0
+        return INITIAL_SIM if p.text[:1] == q.text[:1] else 0.0
+    if p.text == q.text:
+        return 1.0
+    s = _word_similarity(p.text, q.text)
+    shared = p.symbols & q.symbols
+    if shared and (p.orig or q.orig or s >= 0.6 or any(x.startswith(("NICK:", "SYMBOL:")) for x in shared)):
+        # Across scripts a shared name symbol is the evidence; within Latin, rigour's symbols also
+        # tie names of different languages (Vietnamese Dang, Chinese Teng) that are not spellings.
+        s = max(s, SYMBOL_SIM)
+    if (_is_arabic(p) or _is_arabic(q)) and len(p.text) > 2 and len(q.text) > 2:
+        # Arabic script writes few vowels: compare what both spellings agree to write.
+        ca, cb = _consonants(p.text), _consonants(q.text)
+        if ca and ca == cb:
+            s = max(s, STRONG)
+    return s if s >= TOKEN_FLOOR else 0.0
+
+
+def _weight(part: Part) -> float:
+    return ROLE_WEIGHT[part.role] * informativeness(part.text)
+
+
+def _unpaired(part: Part) -> float:
+    return ROLE_WEIGHT[part.role] * UNPAIRED_PENALTY[part.role]
 
 
 @dataclass(frozen=True)
 class Pairing:
     score: float
-    pairs: tuple[tuple[str, str, float], ...]  # (token of a, token of b, Jaro-Winkler)
+    pairs: tuple[tuple[str, str, float], ...]  # (part(s) of a, part(s) of b, similarity)
     unpaired_a: tuple[str, ...]
     unpaired_b: tuple[str, ...]
 
+    def swapped(self) -> Pairing:
+        return Pairing(self.score, tuple((y, x, s) for x, y, s in self.pairs), self.unpaired_b, self.unpaired_a)
 
-def _pairing(a: Sequence[str], b: Sequence[str], scored: Iterable[tuple[float, int, int]]) -> Pairing:
-    """Greedy best-first pairing of token pairs ``(similarity, index in a, index in b)``.
 
-    Callers pass ``a`` and ``b`` in canonical order (see ``_canonical``) so the result is symmetric.
-    """
+_EMPTY = Pairing(0.0, (), (), ())
+
+
+def _joined(parts: Sequence[Part]) -> list[tuple[int, Part]]:
+    """Adjacent parts written as one word: (index of the first, the joined part)."""
+    out = []
+    if len(parts) >= 3 and parts[0].role == "given" and parts[-1].role == "family":
+        # Given and family name typed as one word, without the middle names between them.
+        out.append((0, Part(parts[0].text + parts[-1].text, "name")))
+    for i in range(len(parts) - 1):
+        a, b = parts[i], parts[i + 1]
+        if a.role == "number" or b.role == "number" or a.role == "initial" or b.role == "initial":
+            continue
+        role = "syllable" if a.role == b.role == "syllable" else "name"
+        orig = a.orig + b.orig if a.orig and b.orig and role == "syllable" else ""
+        out.append((i, Part(a.text + b.text, role, frozenset(), orig)))
+    return out
+
+
+def _score(a: Sequence[Part], b: Sequence[Part]) -> Pairing:
+    """Pair and score two part sequences given in canonical order."""
+    scored: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
+    for i, pa in enumerate(a):
+        for j, pb in enumerate(b):
+            s = part_similarity(pa, pb)
+            if s:
+                scored.append((s, 2, (i,), (j,)))
+    for i, pa in _joined(a):
+        for j, pb in enumerate(b):
+            if pb.role not in ("number", "initial", "particle"):
+                s = _joined_similarity(pa, pb)
+                if s:
+                    scored.append((s, 3, (i, i + 1), (j,)))
+    for j, pb in _joined(b):
+        for i, pa in enumerate(a):
+            if pa.role not in ("number", "initial", "particle"):
+                s = _joined_similarity(pb, pa)
+                if s:
+                    scored.append((s, 3, (i,), (j, j + 1)))
+    if not scored:
+        return Pairing(0.0, (), tuple(p.text for p in a), tuple(p.text for p in b))
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[tuple[str, str, float]] = []
-    num = 0.0
-    weight = 0.0
-    for s, i, j in sorted(scored, key=lambda p: (-p[0], p[1], p[2])):
-        if i in used_a or j in used_b:
+    num = den = 0.0
+    strong = False
+    for s, _, ia, ib in sorted(scored, key=lambda x: (-x[0], -x[1], x[2], x[3])):
+        if used_a.intersection(ia) or used_b.intersection(ib):
             continue
-        used_a.add(i)
-        used_b.add(j)
-        w = (len(a[i]) + len(b[j])) / 2
+        used_a.update(ia)
+        used_b.update(ib)
+        w = (sum(_weight(a[i]) for i in ia) + sum(_weight(b[j]) for j in ib)) / 2
         num += s * w
-        weight += w
-        pairs.append((a[i], b[j], s))
-    if not pairs:
-        return Pairing(0.0, (), tuple(a), tuple(b))
-    unpaired_a = tuple(t for i, t in enumerate(a) if i not in used_a)
-    unpaired_b = tuple(t for j, t in enumerate(b) if j not in used_b)
-    unpaired = sum(map(len, unpaired_a)) + sum(map(len, unpaired_b))
-    light = len(pairs) >= 2 and len(pairs) == min(len(a), len(b))
-    penalty = EXTRA_TOKEN_PENALTY if light else 1.0
-    return Pairing(num / (weight + penalty * unpaired), tuple(pairs), unpaired_a, unpaired_b)
+        den += w
+        if s >= STRONG and any(a[i].role not in ("particle", "initial") for i in ia):
+            strong = True
+        pairs.append((" ".join(a[i].text for i in ia), " ".join(b[j].text for j in ib), s))
+    rest_a = [p for i, p in enumerate(a) if i not in used_a]
+    rest_b = [p for j, p in enumerate(b) if j not in used_b]
+    den += _rest_penalty(a, used_a) + _rest_penalty(b, used_b)
+    score = num / den if strong and den else 0.0
+    words_a = sum(p.role not in ("particle", "initial", "number") for p in a)
+    words_b = sum(p.role not in ("particle", "initial", "number") for p in b)
+    if min(words_a, words_b) == 1 and max(s for _, _, s in pairs) < SYMBOL_SIM:
+        # One word is little evidence: it has to be that word, not one like it.
+        score *= SINGLE_WORD_FUZZY
+    if any(p.role == "number" for p in rest_a) and any(p.role == "number" for p in rest_b):
+        score *= NUMBER_CLASH
+    return Pairing(score, tuple(pairs), tuple(p.text for p in rest_a), tuple(p.text for p in rest_b))
 
 
-def _canonical(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def _rest_penalty(parts: Sequence[Part], used: set[int]) -> float:
+    """What the unpaired parts cost. A second family name costs little once one is paired:
+    Spanish and Portuguese names drop the mother's family name all the time."""
+    family_paired = any(parts[i].role == "family" for i in used)
+    total = 0.0
+    for i, part in enumerate(parts):
+        if i in used:
+            continue
+        cost = _unpaired(part)
+        if part.role == "family" and family_paired:
+            cost *= 0.3
+        total += cost
+    return total
+
+
+def _joined_similarity(joined: Part, single: Part) -> float:
+    if joined.role == "syllable" or single.role == "syllable":
+        if joined.orig and single.orig:
+            return 1.0 if joined.orig == single.orig else 0.0
+        return 1.0 if _syllable_key(joined.text) == _syllable_key(single.text) else 0.0
+    s = _word_similarity(joined.text, single.text)
+    return s if s >= STRONG else 0.0
+
+
+def _canonical(a: ParsedName, b: ParsedName) -> bool:
     """True when (a, b) must be swapped to be in canonical order."""
-    return (len(a), a) > (len(b), b)
+    ka = (len(a.parts), a.tokens, tuple(p.role for p in a.parts), tuple(p.orig for p in a.parts))
+    kb = (len(b.parts), b.tokens, tuple(p.role for p in b.parts), tuple(p.orig for p in b.parts))
+    return ka > kb
 
 
-def token_pairing(a: tuple[str, ...], b: tuple[str, ...]) -> Pairing:
-    """Score two token tuples (see the module docstring); symmetric in a and b."""
-    swapped = _canonical(a, b)
-    if swapped:
-        a, b = b, a
-    scored = []
-    for i, ta in enumerate(a):
-        for j, tb in enumerate(b):
-            s = JaroWinkler.similarity(ta, tb)
-            if s >= TOKEN_FLOOR:
-                scored.append((s, i, j))
-    result = _pairing(a, b, scored)
-    if swapped:
-        result = Pairing(
-            result.score, tuple((y, x, s) for x, y, s in result.pairs), result.unpaired_b, result.unpaired_a
-        )
-    return result
+def parsed_pairing(a: ParsedName, b: ParsedName) -> Pairing:
+    """Score two parsed names (see the module docstring); symmetric in a and b."""
+    if not a.parts or not b.parts:
+        return Pairing(0.0, (), a.tokens, b.tokens)
+    if _canonical(a, b):
+        return _score(b.parts, a.parts).swapped()
+    return _score(a.parts, b.parts)
 
 
-def name_similarity(a: str, b: str) -> float:
+class NameTokens(tuple[str, ...]):
+    """The tokens of a name, carrying the parsed name they come from."""
+
+    parsed: ParsedName
+
+    def __new__(cls, parsed: ParsedName) -> NameTokens:
+        obj = super().__new__(cls, parsed.tokens)
+        obj.parsed = parsed
+        return obj
+
+
+def name_tokens(name: str, kind: str = names.UNKNOWN) -> NameTokens:
+    """The normalised parts of ``name``, in reading order ("LAST, First" becomes first last)."""
+    return NameTokens(parse(name, kind))
+
+
+def normalise(name: str) -> str:
+    """ASCII, case-folded, punctuation-, title- and legal-form-free form of ``name``."""
+    return " ".join(name_tokens(name))
+
+
+def name_similarity(a: str, b: str, *, kind: str = names.UNKNOWN) -> float:
     """How alike two names are, 0..1, symmetric (see the module docstring)."""
-    return token_pairing(name_tokens(a), name_tokens(b)).score
+    return parsed_pairing(parse(a, kind), parse(b, kind)).score
+
+
+# --- secondary identifiers -------------------------------------------------------------------
+
+
+BIRTH_YEAR_AGREES = 0.05
+BIRTH_YEAR_DIFFERS = -0.12
+COUNTRY_AGREES = 0.02
+COUNTRY_DIFFERS = -0.05
+IMO_AGREES = 0.15
+IMO_DIFFERS = -0.30
+
+
+def secondary_evidence(
+    entry: ListedEntry, *, birth_year: int | None = None, country: str | None = None, imo: str | None = None
+) -> tuple[float, list[str]]:
+    """How much the identifiers besides the name move the score, and why.
+
+    Agreement raises the score a little, contradiction lowers it more: identifiers are often
+    missing or wrong in payment data, so they tell homonyms apart without hiding a strong name match
+    on their own. An IMO number is an identity: agreeing on it is near proof, differing near
+    disproof.
+    """
+    delta = 0.0
+    notes: list[str] = []
+    if birth_year and entry.birth_years:
+        if any(abs(birth_year - y) <= 1 for y in entry.birth_years):
+            delta += BIRTH_YEAR_AGREES
+            notes.append(f"birth year {birth_year} agrees (+{BIRTH_YEAR_AGREES:.2f})")
+        else:
+            delta += BIRTH_YEAR_DIFFERS
+            years = ", ".join(map(str, entry.birth_years))
+            notes.append(f"birth year {birth_year} differs from {years} ({BIRTH_YEAR_DIFFERS:.2f})")
+    if country and entry.countries:
+        if country in entry.countries:
+            delta += COUNTRY_AGREES
+            notes.append(f"country {country} agrees (+{COUNTRY_AGREES:.2f})")
+        else:
+            delta += COUNTRY_DIFFERS
+            notes.append(f"country {country} not among {', '.join(sorted(entry.countries))} ({COUNTRY_DIFFERS:.2f})")
+    if imo and entry.imo_numbers:
+        wanted = "".join(ch for ch in imo if ch.isdigit())
+        if wanted in entry.imo_numbers:
+            delta += IMO_AGREES
+            notes.append(f"IMO {wanted} agrees (+{IMO_AGREES:.2f})")
+        else:
+            delta += IMO_DIFFERS
+            notes.append(f"IMO {wanted} differs from {', '.join(sorted(entry.imo_numbers))} ({IMO_DIFFERS:.2f})")
+    return delta, notes
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -277,6 +370,7 @@ class ListedName:
     name: str  # as published
     alias_type: str  # "" for the primary name, else "aka" / "fka" / "nka"
     tokens: tuple[str, ...]
+    parsed: ParsedName | None = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +381,7 @@ class ListedEntry:
     program: str
     birth_years: tuple[int, ...] = ()
     countries: frozenset[str] = frozenset()  # ISO 3166 alpha-2 codes where known
+    imo_numbers: frozenset[str] = frozenset()  # vessels: IMO numbers, digits only
 
 
 @dataclass(frozen=True)
@@ -295,93 +390,154 @@ class NameHit:
     pairing: Pairing
 
 
+def _listed_part(text: str) -> Part:
+    role = "number" if text.isdigit() else ("initial" if len(text) == 1 else "name")
+    return Part(text, role, names.symbols_of(text) if role == "name" else frozenset())
+
+
+def blocking_keys(token: str) -> tuple[str, ...]:
+    keys = ["p" + token[:3], "s" + skeleton(token)]
+    if len(token) >= 5:
+        keys.append("e" + token[-3:])
+    if len(token) >= 3 and not token.isdigit():
+        keys.append("m" + metaphone(token))
+    return tuple(keys)
+
+
 @dataclass
 class NameIndex:
     version: str
     entries: list[ListedEntry] = field(default_factory=list)
     names: list[ListedName] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # token -> (name, position)
-    blocks: dict[str, list[str]] = field(default_factory=dict)  # blocking key -> tokens
-    _expansions: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # listed word (or two adjacent words joined) -> (name, position of its first word)
+    postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    blocks: dict[str, list[str]] = field(default_factory=dict)  # blocking key -> words
+    by_symbol: dict[str, list[str]] = field(default_factory=dict)  # name symbol -> words
+    _parts: dict[str, Part] = field(default_factory=dict)  # listed word -> its part, symbols included
+    _by_key: dict[str, list[str]] = field(default_factory=dict)  # romanisation key -> listed words
+    _expansions: dict[tuple[str, str, str], list[tuple[str, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, version: str, entries: Iterable[tuple[ListedEntry, Iterable[tuple[str, str]]]]) -> NameIndex:
         """``entries`` yields each entry with its names as ``(name, alias_type)`` pairs."""
         index = cls(version=version)
         blocks: dict[str, set[str]] = {}
-        for entry, names in entries:
+        symbols: dict[str, set[str]] = {}
+        for entry, entry_names in entries:
             pos = len(index.entries)
             index.entries.append(entry)
+            kind = names.kind_of_sdn_type(entry.sdn_type)
             seen: set[tuple[str, ...]] = set()
-            for name, alias_type in names:
-                tokens = name_tokens(name)
-                if not tokens or tokens in seen:
+            for name, alias_type in entry_names:
+                parsed = parse(name, kind)
+                if not parsed.parts or parsed.tokens in seen:
                     continue
-                seen.add(tokens)
+                seen.add(parsed.tokens)
                 name_pos = len(index.names)
-                index.names.append(ListedName(pos, name, alias_type, tokens))
-                for j, token in enumerate(tokens):
-                    index.postings.setdefault(token, []).append((name_pos, j))
+                index.names.append(ListedName(pos, name, alias_type, parsed.tokens, parsed))
+                for j, part in enumerate(parsed.parts):
+                    index.postings.setdefault(part.text, []).append((name_pos, j))
+                    for symbol in part.symbols:
+                        symbols.setdefault(symbol, set()).add(part.text)
+                for j, joined in _joined(parsed.parts):
+                    index.postings.setdefault(joined.text, []).append((name_pos, -1 - j))
         for token in index.postings:
+            index._parts[token] = _listed_part(token)
+            index._by_key.setdefault(_syllable_key(token), []).append(token)
             for key in blocking_keys(token):
                 blocks.setdefault(key, set()).add(token)
         index.blocks = {key: sorted(tokens) for key, tokens in blocks.items()}
+        index.by_symbol = {key: sorted(tokens) for key, tokens in symbols.items()}
         return index
 
-    def _expand(self, token: str) -> list[tuple[str, float]]:
-        """Listed tokens within TOKEN_FLOOR of ``token`` (cached: names repeat a lot)."""
-        cached = self._expansions.get(token)
+    def _expand(self, part: Part) -> list[tuple[str, float]]:
+        """Listed words (and joined pairs) within TOKEN_FLOOR of ``part`` (cached)."""
+        key = (part.text, part.role, part.orig)
+        cached = self._expansions.get(key)
         if cached is not None:
             return cached
         candidates: set[str] = set()
-        for key in blocking_keys(token):
-            candidates.update(self.blocks.get(key, ()))
-        found = [
-            (choice, score)
-            for choice, score, _ in process.extract(
-                token, list(candidates), scorer=JaroWinkler.similarity, score_cutoff=TOKEN_FLOOR, limit=None
-            )
-        ]
+        if part.role == "number" or part.role == "initial":
+            candidates.add(part.text)
+        elif part.role == "syllable":
+            candidates.update(self._by_key.get(_syllable_key(part.text), ()))
+        else:
+            for block in blocking_keys(part.text):
+                candidates.update(self.blocks.get(block, ()))
+            for symbol in part.symbols:
+                candidates.update(self.by_symbol.get(symbol, ()))
+        found: list[tuple[str, float]] = []
+        if part.role in ("number", "initial", "syllable"):
+            pool = [c for c in candidates if c in self.postings]
+            if part.role == "initial":
+                pool = list(self.blocks.get("p" + part.text, ())) + pool
+        else:
+            pool = [c for c, _, _ in process.extract(part.text, list(candidates), scorer=JaroWinkler.similarity,
+                                                     score_cutoff=_FETCH_FLOOR, limit=None)]  # fmt: skip
+            pool += [c for symbol in part.symbols for c in self.by_symbol.get(symbol, ())]
+        for choice in dict.fromkeys(pool):
+            listed = self._parts.get(choice) or _listed_part(choice)
+            s = part_similarity(part, listed)
+            if not s and part.role not in ("number", "initial"):
+                s = _joined_similarity(part, listed) if len(choice) > len(part.text) else 0.0
+            if s:
+                found.append((choice, s))
         if len(self._expansions) > 200_000:  # bounded: a re-screen of millions must not grow forever
             self._expansions.clear()
-        self._expansions[token] = found
+        self._expansions[key] = found
         return found
 
     def search(self, tokens: tuple[str, ...], *, cutoff: float) -> list[NameHit]:
         """Listed names scoring at least ``cutoff`` against ``tokens``, best first."""
         if not tokens:
             return []
-        hits: dict[int, list[tuple[float, int, int]]] = {}
-        for qi, token in enumerate(tokens):
-            for listed, score in self._expand(token):
+        query = tokens.parsed if isinstance(tokens, NameTokens) else parse(" ".join(tokens))
+        if not query.parts:
+            return []
+        hits: dict[int, dict[int, float]] = {}
+        seen: dict[int, set[int]] = {}
+        # Particles, initials and numbers are never the evidence a match rests on: they are paired
+        # once a name is found through its other parts, but do not fetch candidates themselves.
+        probes = [(i, p) for i, p in enumerate(query.parts) if p.role not in ("particle", "initial", "number")]
+        probes += [(-1 - i, p) for i, p in _joined(query.parts)]
+        weights = {qi: _weight(p) for qi, p in probes}
+        probed = {qi for qi, _ in probes if qi >= 0}
+        for qi, part in probes:
+            for listed, score in self._expand(part):
                 for name_pos, j in self.postings[listed]:
                     bucket = hits.get(name_pos)
                     if bucket is None:
-                        hits[name_pos] = [(score, qi, j)]
-                    else:
-                        bucket.append((score, qi, j))
-        query_len = sum(map(len, tokens))
+                        hits[name_pos] = {qi: score}
+                        seen[name_pos] = {j}
+                        continue
+                    if bucket.get(qi, 0.0) < score:
+                        bucket[qi] = score
+                    seen[name_pos].add(j)
+        unpaired_query = [_unpaired(p) for p in query.parts]
         found: list[NameHit] = []
-        for name_pos, scored in hits.items():
-            listed_tokens = self.names[name_pos].tokens
-            # Cheap bound before pairing: with a single token pair, the unpaired rest weighs fully.
-            if len(scored) == 1 and len(tokens) + len(listed_tokens) > 2:
-                s, qi, j = scored[0]
-                w = (len(tokens[qi]) + len(listed_tokens[j])) / 2
-                rest = query_len - len(tokens[qi]) + sum(map(len, listed_tokens)) - len(listed_tokens[j])
-                if s * w / (w + rest) < cutoff:
-                    continue
-            pairing = self._pair(tokens, listed_tokens, scored)
+        for name_pos, matched in hits.items():
+            if max(matched.values()) < STRONG:
+                continue
+            # Upper bound: matched query parts paired at their best; listed parts no probe reached
+            # and query parts that reached nothing stay unpaired (joined pairs may cover two).
+            gain = sum(s * weights[qi] for qi, s in matched.items())
+            total = sum(weights[qi] for qi in matched)
+            covered = {qi for qi in matched if qi >= 0} | {-1 - qi for qi in matched if qi < 0}
+            covered |= {-qi for qi in matched if qi < 0}
+            rest = sum(u for i, u in enumerate(unpaired_query) if i not in covered and i in probed)
+            listed_parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
+            hit_j = seen[name_pos]
+            rest += sum(
+                _unpaired(p) * 0.3
+                for j, p in enumerate(listed_parts)
+                if j not in hit_j and p.role not in ("particle", "initial", "number", "family")
+            )
+            if gain / (total + rest) < cutoff - 0.1:
+                continue
+            listed_name = self.names[name_pos]
+            assert listed_name.parsed is not None
+            pairing = parsed_pairing(query, listed_name.parsed)
             if pairing.score >= cutoff:
                 found.append(NameHit(name_pos, pairing))
         found.sort(key=lambda h: (-h.pairing.score, h.name_index))
         return found
-
-    @staticmethod
-    def _pair(query: tuple[str, ...], listed: tuple[str, ...], scored: list[tuple[float, int, int]]) -> Pairing:
-        if _canonical(query, listed):
-            result = _pairing(listed, query, [(s, j, i) for s, i, j in scored])
-            return Pairing(
-                result.score, tuple((y, x, s) for x, y, s in result.pairs), result.unpaired_b, result.unpaired_a
-            )
-        return _pairing(query, listed, scored)

@@ -1,0 +1,532 @@
+"""Names taken apart for screening: parts with a role, a weight and the symbols they stand for.
+
+Pure Python on top of ``rigour`` (OpenSanctions' name handling), so it is unit-tested and
+benchmarked without a database. ``apps.fraud.matching`` scores two parsed names; this module only
+decides what a name is made of.
+
+What a part is
+--------------
+A name becomes a tuple of ``Part`` in reading order ("LAST, First" is put back in order and its
+family name remembered). Each part has:
+
+- ``text``: the comparable Latin form (rigour's transliteration; Chinese, Japanese and Korean are
+  split into one part per character or syllable, which is how their Latin spellings are written);
+- ``orig``: the part in its own script when that script is not Latin, so that two names in the same
+  non-Latin script are compared character by character (one changed Hangul syllable or Han
+  character is another person, however close the romanisations look);
+- ``role``: ``given`` / ``middle`` / ``family`` for people where the order says so, ``name`` for
+  any other word, ``particle`` (al, bin, de, van...), ``initial``, ``number`` (digits, number words
+  and ordinals all become digits: "Forty-Four", "44th" and "44" are one part ``44``) or
+  ``syllable`` (a romanised CJK character: it must match exactly);
+- ``symbols``: rigour's name symbols (Wikidata name items and nicknames), which tie "أسامة" to
+  "Usama" and "Osama", and "Bill" to "William", without any spelling in common.
+
+Honorifics and titles (rigour's person prefixes, plus the common ones of the languages customers
+write in) and legal forms (rigour's org types, in every language it knows, "Aktiengesellschaft"
+and "AG" alike) say nothing about who a party is: they are removed, and the legal forms kept aside
+(``ParsedName.legal``) for the explanation.
+
+How much a part says
+--------------------
+``informativeness`` is 0.35..1 from how often the word occurs among the listed names the project
+ships (apps/fraud/data/ofac): a family name found once on the list says much more than
+"Muhammad", "Maria" or "Garcia", which appear hundreds of times. The table is built once per
+process from the shipped files, so the measure does not depend on what a database holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from anyascii import anyascii
+from rigour import _core as rigour_core
+from rigour.names import (
+    NameTypeTag,
+    analyze_names,
+    extract_org_types,
+    remove_obj_prefixes,
+    remove_person_prefixes,
+    replace_org_types_compare,
+)
+from rigour.text import ascii_text
+
+OFAC_DIR = Path(__file__).resolve().parent / "data" / "ofac"
+
+PERSON = "person"
+ORGANISATION = "organisation"
+VESSEL = "vessel"
+AIRCRAFT = "aircraft"
+UNKNOWN = "unknown"
+
+_KIND_OF_SDN_TYPE = {"individual": PERSON, "vessel": VESSEL, "aircraft": AIRCRAFT, "": ORGANISATION}
+
+PARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "ul",
+        "bin",
+        "ibn",
+        "ben",
+        "bint",
+        "binti",
+        "bt",
+        "abu",
+        "abou",
+        "abd",
+        "de",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "du",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "la",
+        "le",
+        "los",
+        "las",
+        "van",
+        "von",
+        "ter",
+        "ten",
+        "zu",
+        "y",
+        "e",
+        "et",
+        "ould",
+        "ag",
+        "bte",
+        "bn",
+    ]
+)
+# Titles customers and lists put before a name, beyond rigour's list of person prefixes (which
+# has Mr, Dr, General, President and the like in European languages). Leading ones are dropped.
+_TITLES = frozenset(
+    [
+        "shaikh",
+        "sheikh",
+        "shaykh",
+        "sheik",
+        "cheikh",
+        "haji",
+        "hajji",
+        "hadji",
+        "alhaj",
+        "alhajji",
+        "mullah",
+        "mulla",
+        "maulana",
+        "maulvi",
+        "mawlawi",
+        "mawlana",
+        "imam",
+        "sayyid",
+        "sayed",
+        "syed",
+        "sayyed",
+        "ayatollah",
+        "hojatoleslam",
+        "sultan",
+        "emir",
+        "amir",
+        "prince",
+        "princess",
+        "king",
+        "president",
+        "minister",
+        "general",
+        "colonel",
+        "major",
+        "captain",
+        "commander",
+        "admiral",
+        "marshal",
+        "brigadier",
+        "lieutenant",
+        "prof",
+        "professor",
+        "dr",
+        "doctor",
+        "eng",
+        "engr",
+        "ing",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+        "dona",
+        "don",
+        "sir",
+        "dame",
+        "lord",
+        "herr",
+        "frau",
+        "pan",
+        "pani",
+        "gospodin",
+        "gospozha",
+        "bey",
+        "pasha",
+        "effendi",
+        "hon",
+        "honourable",
+        "honorable",
+        "excellency",
+        "his",
+        "her",
+        "quy",
+        "ong",
+        "ba",
+        "co",
+        "anh",
+        "chi",
+        "em",
+        "ngai",
+        "bay",
+        "drg",
+        "dra",
+        "drs",
+        "ir",
+        "hj",
+    ]
+)
+_TITLES_NATIVE = frozenset(
+    [
+        "السيد",
+        "السيدة",
+        "الآنسة",
+        "السيدات",
+        "الأستاذ",
+        "الأستاذة",
+        "الدكتور",
+        "الدكتورة",
+        "المهندس",
+        "المهندسة",
+        "الشيخ",
+        "الحاج",
+        "الحاجة",
+        "آقای",
+        "آقا",
+        "خانم",
+        "دکتر",
+        "مهندس",
+        "حاج",
+        "господин",
+        "госпожа",
+        "г-н",  # noqa: RUF001
+        "г-жа",  # noqa: RUF001
+        "संमानित",
+        "आदरसूचक",
+        "श्री",
+        "श्रीमती",
+        "कुमारी",
+        "डॉ",
+    ]
+)
+# Degrees and post-nominal letters ("Isabella Siering MBA", "Jarwi Yulianti, S.Sos").
+_SUFFIXES = frozenset(
+    [
+        "jr",
+        "jnr",
+        "sr",
+        "snr",
+        "phd",
+        "md",
+        "mba",
+        "msc",
+        "bsc",
+        "ba",
+        "ma",
+        "llm",
+        "dds",
+        "esq",
+        "ssos",
+        "sked",
+        "ssi",
+        "st",
+        "se",
+        "mm",
+        "mpd",
+        "sh",
+        "sp",
+        "spd",
+        "ssi",
+        "mkom",
+        "skom",
+        "ipu",
+        "dipl",
+    ]
+)
+
+_APOSTROPHES = re.compile(r"['`\u2019\u02bc\u02bb]")
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+_PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovic|evic|ich|ichna|oglu|ogly|kyzy|qizi)$")
+_ARABIC_ARTICLE = re.compile(r"^(al|el)(?=[a-z]{3})")
+_CJK_SCRIPTS = frozenset({"Han", "Hangul", "Hiragana", "Katakana"})
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str
+    role: str
+    symbols: frozenset[str] = frozenset()
+    orig: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    raw: str
+    kind: str
+    parts: tuple[Part, ...]
+    legal: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(p.text for p in self.parts)
+
+
+def kind_of_sdn_type(sdn_type: str) -> str:
+    return _KIND_OF_SDN_TYPE.get(sdn_type, ORGANISATION)
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in _SEPARATORS.split(_APOSTROPHES.sub("", text)) if t]
+
+
+@functools.cache
+def _number_phrases() -> dict[tuple[str, ...], int]:
+    """Number words and ordinals in the languages rigour knows, as token sequences -> value."""
+    phrases: dict[tuple[str, ...], int] = {}
+    for value, forms in rigour_core.ordinals_dict().items():
+        for form in forms:
+            tokens = tuple(_tokens(anyascii(form).casefold()))
+            if not tokens or tokens[0] in ("no", "number"):
+                continue
+            # Roman numerals of one letter are initials far more often than numbers ("V. Putin").
+            if len(tokens) == 1 and len(tokens[0]) == 1 and not tokens[0].isdigit():
+                continue
+            phrases.setdefault(tokens, value)
+    return phrases
+
+
+_ROMAN = re.compile(r"^[ivxlc]+$")
+_ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th|e|er|eme|o|a|ta|to|va|vo|da|do|ste)$")
+
+
+def _numbers(tokens: list[str], first_is_name: bool) -> list[tuple[str, bool]]:
+    """Tokens with number words folded to digits; each flagged True when it is a number."""
+    phrases = _number_phrases()
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            seq = tuple(tokens[i : i + size])
+            if len(seq) < size:
+                continue
+            value = phrases.get(seq)
+            if value is None:
+                continue
+            # A lone Roman-looking word at the start of a person's name is a name ("Li", "Mix").
+            if size == 1 and _ROMAN.match(seq[0]) and ((i == 0 and first_is_name) or len(seq[0]) < 2):
+                continue
+            out.append((str(value), True))
+            i += size
+            break
+        else:
+            token = tokens[i]
+            match = _ORDINAL_SUFFIX.match(token)
+            if match:
+                out.append((str(int(match.group(1))), True))
+            elif token.isdigit():
+                out.append((str(int(token)), True))
+            else:
+                out.append((token, False))
+            i += 1
+    return out
+
+
+# --- symbols and informativeness -------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=200_000)
+def symbols_of(word: str) -> frozenset[str]:
+    """rigour's name and nickname symbols of one word, in any script."""
+    if len(word) < 2 or word.isdigit():
+        return frozenset()
+    found: set[str] = set()
+    for tag in (NameTypeTag.PER, NameTypeTag.ORG):
+        for name in analyze_names(tag, [word], phonetics=False, numerics=False, consolidate=False):
+            for span in name.spans:
+                if len(span.parts) == 1 and span.symbol.category.value in ("NAME", "NICK", "SYMBOL"):
+                    found.add(f"{span.symbol.category.value}:{span.symbol.id}")
+    return frozenset(found)
+
+
+@functools.cache
+def _frequencies() -> tuple[Counter[str], int]:
+    counts: Counter[str] = Counter()
+    total = 0
+    for file_name, column in (("sdn.csv", 1), ("alt.csv", 3)):
+        path = OFAC_DIR / file_name
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                if len(row) <= column or row[column].strip() in ("", "-0-"):
+                    continue
+                total += 1
+                counts.update(set(_tokens(anyascii(row[column]).casefold())))
+    return counts, max(total, 1)
+
+
+@functools.lru_cache(maxsize=200_000)
+def informativeness(token: str) -> float:
+    """0.35..1: how much a match on this word says (rare words say more)."""
+    counts, total = _frequencies()
+    df = counts.get(token, 0)
+    scale = math.log((total + 1) / 2)
+    value = math.log((total + 1) / (df + 1)) / scale if scale > 0 else 1.0
+    weight = 0.35 + 0.65 * min(1.0, max(0.0, value))
+    if len(token) <= 2:
+        weight *= 0.7
+    return weight
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _script(ch: str) -> str:
+    return rigour_core.codepoint_script(ord(ch)) or ""
+
+
+def _latin(text: str) -> list[tuple[str, str]]:
+    """Words as (Latin form, original when not Latin); CJK split into characters/syllables."""
+    out: list[tuple[str, str]] = []
+    for word in text.split():
+        if any(_script(ch) in _CJK_SCRIPTS for ch in word):
+            for ch in word:
+                if _script(ch) in _CJK_SCRIPTS:
+                    latin = anyascii(ch).casefold()
+                    if latin.strip():
+                        out.append((latin, ch))
+                elif ch.isalnum():
+                    out.append((ascii_text(ch).casefold(), ""))
+            continue
+        ascii_word = ascii_text(word).casefold()
+        foreign = word if not word.isascii() and any(_script(ch) not in ("Latin", "Common", "") for ch in word) else ""
+        pieces = _tokens(ascii_word)
+        if foreign and _script(word[0]) == "Arabic" and len(pieces) == 1 and _ARABIC_ARTICLE.match(pieces[0]):
+            # The article is written joined in Arabic script ("الأسد"), apart in Latin ("al-Assad").
+            out.append((pieces[0][:2], ""))
+            pieces = [pieces[0][2:]]
+        for piece in pieces:
+            out.append((piece, foreign if len(pieces) == 1 else ""))
+    return out
+
+
+def _strip_titles(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    i = 0
+    while i < len(words) - 1 and (words[i][0] in _TITLES or words[i][1] in _TITLES_NATIVE):
+        i += 1
+    words = words[i:]
+    while len(words) > 1 and words[-1][0] in _SUFFIXES:
+        words = words[:-1]
+    return words
+
+
+def _legal_forms(text: str) -> tuple[str, list[str]]:
+    found = [compare for _, compare in extract_org_types(text)]
+    if not found:
+        return text, []
+    return replace_org_types_compare(text), found
+
+
+def _split_comma(text: str) -> tuple[str, str] | None:
+    """("LAST", "First") for a "LAST, First" name; None when the comma is a company form's."""
+    if text.count(",") != 1:
+        return None
+    last, first = text.split(",")
+    rest = _tokens(anyascii(first).casefold())
+    legal = {
+        t for found, compare in extract_org_types(first) for t in _tokens(anyascii(f"{found} {compare}").casefold())
+    }
+    if not rest or "".join(rest) in _SUFFIXES or all(t in legal or t in _SUFFIXES or t in _TITLES for t in rest):
+        return None
+    return last, first
+
+
+def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
+    """Take ``name`` apart (see the module docstring). ``kind`` is one of the party kinds."""
+    text = unicodedata.normalize("NFC", name).strip()
+    legal: list[str] = []
+    if kind in (ORGANISATION, UNKNOWN):
+        text, legal = _legal_forms(text)
+    if kind in (VESSEL, AIRCRAFT):
+        text = remove_obj_prefixes(text)
+    family_count = 0
+    split = _split_comma(text) if kind in (PERSON, UNKNOWN) or not legal else None
+    if split is not None:
+        last, first = split
+        first_words = _strip_titles(_latin(remove_person_prefixes(first)))
+        last_words = _strip_titles([*_latin(remove_person_prefixes(last)), ("", "")])[:-1]
+        family_count = len(last_words)
+        words = first_words + last_words
+    else:
+        if kind != ORGANISATION:
+            text = remove_person_prefixes(text)
+        words = _latin(text)
+        if kind != ORGANISATION:
+            words = _strip_titles(words)
+    legal_tokens = {t for form in legal for t in _tokens(anyascii(form).casefold())}
+    if legal_tokens and len(words) > 1:
+        kept = [w for w in words if w[0] not in legal_tokens or w[1]]
+        words = kept or words
+    first_is_name = kind in (PERSON, UNKNOWN)
+    numbered = _numbers([w[0] for w in words], first_is_name)
+    # Where number phrases were folded the originals no longer line up one to one.
+    origs = [w[1] for w in words] if len(numbered) == len(words) else [""] * len(numbered)
+    parts: list[Part] = []
+    n = len(numbered)
+    given_end = n - family_count
+    for i, ((token, is_number), orig) in enumerate(zip(numbered, origs, strict=True)):
+        if is_number:
+            role = "number"
+        elif orig and _script(orig[0]) in _CJK_SCRIPTS:
+            role = "syllable"
+        elif token in PARTICLES and i < n - 1:
+            role = "particle"
+        elif len(token) == 1 and n > 1:
+            role = "initial"
+        elif kind in (PERSON, UNKNOWN) and n > 1:
+            if _PATRONYMIC.search(token) and len(token) > 6 and 0 < i < (given_end if family_count else n - 1):
+                role = "middle"
+            elif family_count and i >= given_end:
+                role = "family"
+            elif family_count:
+                role = "given" if i == 0 else "middle"
+            else:
+                role = "given" if i == 0 else ("family" if i == n - 1 else "middle")
+        else:
+            role = "name"
+        symbols = frozenset() if role in ("number", "syllable", "initial") else symbols_of(orig or token)
+        parts.append(Part(token, role, symbols, orig))
+    return ParsedName(name, kind, tuple(parts), tuple(legal))

@@ -1,0 +1,72 @@
+"""The name-part aware measure, class by class (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.fraud.matching import ListedEntry, name_similarity, secondary_evidence
+from apps.fraud.names import parse
+
+THRESHOLD = 0.84
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Siemens Aktiengesellschaft", "SIEMENS AG"),
+        ("Foo Gesellschaft mit beschränkter Haftung", "FOO GMBH"),
+        ("Bar Open Joint Stock Company", "OAO BAR"),
+        ("Baz Societatea cu Raspundere Limitata", "BAZ SRL"),
+    ],
+)
+def test_legal_forms_across_languages_are_one_form(query: str, listed: str) -> None:
+    assert name_similarity(query, listed) >= THRESHOLD
+
+
+def test_honorifics_and_titles_are_dropped() -> None:
+    assert name_similarity("Sheikh Hassan Nasrallah", "NASRALLAH, Hasan") >= THRESHOLD
+    assert parse("President Bashar al-Assad").tokens == ("bashar", "al", "assad")
+
+
+def test_run_together_given_and_family_name() -> None:
+    assert name_similarity("HasanNasrallah", "NASRALLAH, Hasan") >= THRESHOLD
+
+
+def test_numbers_as_words_digits_and_roman_numerals_are_one_number() -> None:
+    assert name_similarity("Sea Star Three", "SEA STAR III") == 1.0
+    assert name_similarity("Ever Bright Eighty-Eight", "EVER BRIGHT 88") == 1.0
+
+
+def test_a_different_number_is_a_different_vessel() -> None:
+    assert name_similarity("Sea Star 2", "SEA STAR III") < THRESHOLD
+
+
+def test_cyrillic_and_arabic_script_match_their_transliteration() -> None:
+    assert name_similarity("Олег Дерипаска", "DERIPASKA, Oleg Vladimirovich") >= THRESHOLD
+    assert name_similarity("أسامة بن لادن", "BIN LADIN, Usama") >= THRESHOLD
+
+
+def test_one_changed_hangul_syllable_is_another_person() -> None:
+    assert name_similarity("김정은", "KIM, Jong Un") >= THRESHOLD
+    assert name_similarity("김정일", "KIM, Jong Un") < THRESHOLD
+    assert name_similarity("김정은", "김정일") < THRESHOLD
+
+
+def test_one_changed_han_character_is_another_person() -> None:
+    assert name_similarity("李方伟", "LI, Fangwei") >= THRESHOLD
+    assert name_similarity("李方明", "LI, Fangwei") < THRESHOLD
+
+
+def test_common_given_and_family_name_against_a_long_listed_name_stays_low() -> None:
+    assert name_similarity("Maria Garcia", "GARCIA LOPEZ, Maria del Carmen") < THRESHOLD
+
+
+def test_secondary_identifiers_raise_and_lower_and_say_so() -> None:
+    entry = ListedEntry(1, "X", "individual", "P", birth_years=(1951,), countries=frozenset({"EG"}))
+    up, notes_up = secondary_evidence(entry, birth_year=1951, country="EG")
+    down, notes_down = secondary_evidence(entry, birth_year=1980, country="FR")
+    assert up > 0 > down
+    assert "agrees" in notes_up[0]
+    assert "differs" in notes_down[0]
+    vessel = ListedEntry(2, "V", "vessel", "P", imo_numbers=frozenset({"9187629"}))
+    assert secondary_evidence(vessel, imo="IMO 9187629")[0] > 0 > secondary_evidence(vessel, imo="IMO 1234567")[0]
