@@ -1,3 +1,6 @@
+-- The entry check, run at commit by the deferred ledger_entry_checked trigger: the entry has
+-- postings and they sum to zero per currency. Their currencies and accounts were judged by the
+-- guard as they arrived, so this is one index range of the entry's own postings, no join.
 CREATE OR REPLACE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v record;

@@ -93,5 +93,7 @@ class TestTheComparisonCatchesDrift:
 
     def test_a_disabled_trigger_differs(self) -> None:
         text = (LIVE / "ledger_postings_guard.sql").read_text(encoding="utf-8")
-        before, after = drift("ledger_postings_guard", text + "ALTER TABLE ledger_posting DISABLE TRIGGER ledger_postings_guard;")
+        before, after = drift(
+            "ledger_postings_guard", text + "ALTER TABLE ledger_posting DISABLE TRIGGER ledger_postings_guard;"
+        )
         assert before != after

@@ -1,3 +1,14 @@
+-- The postings guard: what the posting's two foreign keys refused (they were dropped: four
+-- checks per transfer at commit), judged once per INSERT statement, set-based.
+--
+-- - Every posting names an existing account, locked FOR KEY SHARE as a foreign key would lock
+--   it (so a concurrent delete waits), and is in that account's currency.
+-- - Every entry named exists, and postings it had from an earlier statement did not balance
+--   yet: an entry's postings may arrive over several statements until it balances; once it
+--   does (committed long ago, or checked early with SET CONSTRAINTS ... IMMEDIATE) it takes no
+--   more.
+-- LATERAL index probes keep it to a few lookups per entry whatever the table's size (a hash
+-- join planned for a 1,000-transfer batch read the whole entry table).
 CREATE OR REPLACE FUNCTION ledger_guard_postings() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_bad record;

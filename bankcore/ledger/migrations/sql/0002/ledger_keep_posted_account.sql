@@ -1,3 +1,8 @@
+-- What the posting-to-account foreign key refused: deleting an account that has postings or
+-- changing its id; and, since its postings' currency was judged against it, changing its
+-- currency. The guard's FOR KEY SHARE makes a delete wait for a concurrent transaction's
+-- postings; the look for them must then see that commit, which a snapshot taken earlier
+-- (REPEATABLE READ, SERIALIZABLE) would not, so those levels are refused here.
 CREATE OR REPLACE FUNCTION ledger_keep_posted_account() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.currency = OLD.currency THEN

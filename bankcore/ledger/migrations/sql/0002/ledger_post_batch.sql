@@ -1,3 +1,22 @@
+-- ledger_post_batch: every transfer of a batch in one call, set-based.
+--
+-- Why: the ORM batch built an entry and two postings per transfer in Python. Here every touched
+-- account is locked once (ascending id order, one statement), each transfer is decided in the
+-- given order against the running balances (so an earlier transfer can fund a later one, and a
+-- refusal leaves no trace and needs no savepoint), then one statement writes all entries and
+-- postings and another all balances. Rules and refusal codes are those of _plan in services.py:
+-- per transfer, its two accounts in id order, each checked for unknown, currency, closed,
+-- frozen, range, funds.
+--
+-- Returns three arrays in the order of the input: entry id (NULL when refused), outcome
+-- ('posted', 'replayed' or a refusal code) and a message.
+--
+-- force_custom_plan: from a session's sixth call PL/pgSQL may switch to a generic plan made
+-- without looking at the parameters; for the statement that writes a thousand entries and two
+-- thousand postings it took twice as long (about 58 ms against 29 ms per batch of 1,000), so a
+-- long-lived worker slowed down after its fifth batch. Planning afresh costs well under a
+-- millisecond a call. Unlike ledger_post it runs as its caller, so the postings guard and the
+-- entry check judge everything it writes.
 CREATE OR REPLACE FUNCTION ledger_post_batch(
     p_keys text[], p_from bigint[], p_to bigint[], p_amounts bigint[], p_currencies text[],
     p_descriptions text[], p_fingerprints text[],
