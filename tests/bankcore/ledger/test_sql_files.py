@@ -28,12 +28,14 @@ def normalised(text: str) -> str:
 
 
 def installed(cursor: Any) -> dict[str, tuple[str, ...]]:
-    """Every ledger function and trigger as PostgreSQL renders it, with its owner or its state."""
+    """Every ledger function and trigger as PostgreSQL renders it, with its owner and grants or its state."""
     cursor.execute(
-        "SELECT p.proname, pg_get_functiondef(p.oid), pg_get_userbyid(p.proowner) FROM pg_proc p"
-        " WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'ledger\\_%'"
+        "SELECT p.proname, pg_get_functiondef(p.oid), pg_get_userbyid(p.proowner), coalesce(p.proacl::text, '')"
+        " FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'ledger\\_%'"
     )
-    objects: dict[str, tuple[str, ...]] = {name: (normalised(text), owner) for name, text, owner in cursor.fetchall()}
+    objects: dict[str, tuple[str, ...]] = {
+        name: (normalised(text), owner, acl) for name, text, owner, acl in cursor.fetchall()
+    }
     cursor.execute(
         "SELECT t.tgname, pg_get_triggerdef(t.oid), t.tgenabled FROM pg_trigger t"
         " JOIN pg_class c ON c.oid = t.tgrelid"

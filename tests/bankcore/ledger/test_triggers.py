@@ -337,6 +337,7 @@ def client() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         admin.execute(f"CREATE ROLE {role} LOGIN")
         try:
             admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role}")
+            admin.execute(f"GRANT EXECUTE ON FUNCTION ledger_post TO {role}")
             with other_connection(user=role) as session:
                 assert session.execute("SELECT current_user").fetchone() == (role,)
                 yield session
@@ -362,6 +363,18 @@ class TestNoClientCanSwitchTheChecksOff:
     def test_a_client_cannot_become_the_functions_role(self, client: psycopg.Connection[tuple[Any, ...]]) -> None:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             client.execute("SET ROLE bankcore_ledger_post")
+
+    def test_a_role_not_granted_the_function_cannot_post_through_it(
+        self, client: psycopg.Connection[tuple[Any, ...]], alice: int, bob: int
+    ) -> None:
+        """The function writes with its owner's rights: a role may call it only when granted it."""
+        role = client.execute("SELECT current_user").fetchone()[0]
+        with other_connection(autocommit=True) as admin:
+            admin.execute(f"REVOKE EXECUTE ON FUNCTION ledger_post FROM {role}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for function ledger_post"):
+            client_post(client, "not-granted", [alice, bob])
+        client.rollback()
+        assert ledger_read.entry_id_by_key(idempotency_key="not-granted") is None
 
     def test_a_clients_raw_write_is_judged_and_its_posts_pass(
         self, client: psycopg.Connection[tuple[Any, ...]], alice: int, bob: int

@@ -217,3 +217,10 @@ $$;
 -- The function runs as this role: the mark the two integrity triggers skip.
 ALTER FUNCTION ledger_post(text, text, text, jsonb, text, bigint, bigint[], bigint[], text[])
     OWNER TO bankcore_ledger_post;
+-- It writes with its owner's rights, so calling it is a right of its own: not every role that
+-- may connect (a read-only one, say) may post. The role that migrates is the one the
+-- application connects as here; any other writer is granted it by hand.
+REVOKE EXECUTE ON FUNCTION ledger_post(text, text, text, jsonb, text, bigint, bigint[], bigint[], text[])
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_post(text, text, text, jsonb, text, bigint, bigint[], bigint[], text[])
+    TO CURRENT_USER;
