@@ -96,8 +96,8 @@ class Entry(models.Model):
 
 
 class Posting(models.Model):
-    # No foreign key (0012): the postings guard (0011) refuses a posting naming no entry when it
-    # is inserted, and entries are never updated or deleted (0003).
+    # No foreign key (four checks per transfer at commit): the postings guard (sql/) refuses a
+    # posting naming no entry when it is inserted, and entries are never updated or deleted.
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings", db_constraint=False)
     # Nor to its account: the guard checks and locks the accounts of every posting INSERT in one
     # statement, and a trigger keeps an account with postings from being deleted or renumbered.

@@ -2,7 +2,7 @@
 
 Two implementations of posting share one set of rules:
 - on PostgreSQL the hot path (``post_entry``, ``transfer``, ``entry_reverse``) is one call of the
-  ``ledger_post`` database function (migrations 0011, 0014, 0016): the accounts stay locked for a
+  ``ledger_post`` database function (bankcore/ledger/sql/ledger_post.sql): the accounts stay locked for a
   single statement, and outside a caller's transaction the statement commits on its own, so the
   locks are held for one round trip; a refusal comes back as an error (SQLSTATE ``LG001``) that
   undoes the call;
@@ -644,6 +644,15 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
 
     if connection.vendor == "postgresql":
         return _post_batch_sql(transfers, results, prepared)
+    return _post_batch_orm(transfers, results, prepared)
+
+
+def _post_batch_orm(
+    transfers: Sequence[TransferRequest],
+    results: list[BatchResult | None],
+    prepared: list[tuple[int, TransferRequest, str]],
+) -> list[BatchResult]:
+    """The batch through the ORM (SQLite): the same rules, in the same order, as ``ledger_post_batch``."""
     with transaction.atomic():
         keys = [request.idempotency_key for _, request, _ in prepared]
         earlier = {
@@ -740,7 +749,7 @@ def _post_batch_sql(
     results: list[BatchResult | None],
     prepared: list[tuple[int, TransferRequest, str]],
 ) -> list[BatchResult]:
-    """The whole batch in one call of ``ledger_post_batch`` (migrations 0006, 0013): one round trip."""
+    """The whole batch in one call of ``ledger_post_batch`` (sql/ledger_post_batch.sql): one round trip."""
     sendable = []
     for index, request, fingerprint in prepared:
         # Ids the database cannot hold name no account; descriptions are text (as in ``_post``).

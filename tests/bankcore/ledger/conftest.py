@@ -30,7 +30,7 @@ def other_connection(**options: object) -> psycopg.Connection[tuple[Any, ...]]:
     params = connections["default"].get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    return psycopg.connect(**params, **options)
+    return psycopg.connect(**(params | options))
 
 
 def snapshot() -> tuple[int, int, int, list[tuple[int, int, int, str]]]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
@@ -125,3 +125,102 @@ def test_every_transfer_credits_one_hot_account() -> None:
     outcomes = run_threads(pick)
     assert outcomes.refused
     assert_books_straight(bank, accounts, outcomes)
+
+
+class TestOneKeyFromTwoConnections:
+    """Two clients sending the same request at once (a retry racing the original) post it once."""
+
+    def test_a_post_waiting_on_the_first_ones_uncommitted_key_replays_it(self) -> None:
+        bank = ledger.account_open(name="Bank", currency="EUR", allow_negative=True, kind="internal")
+        target = ledger.account_open(name="Customer", currency="EUR")
+        request = {"from_account_id": bank, "to_account_id": target, "amount": Money(700, "EUR")}
+        second_pid: list[int] = []
+        entry_ids: dict[str, int] = {}
+        crashed: list[BaseException] = []
+        second_ready = threading.Event()
+        second_done = threading.Event()
+
+        def first() -> None:
+            try:
+                with transaction.atomic():
+                    entry_ids["first"] = ledger.transfer(**request, idempotency_key="same-key")  # type: ignore[arg-type]
+                    second_ready.wait()
+                    # Commit only once the second post waits on this transaction's key.
+                    with connection.cursor() as cursor:
+                        while not second_done.is_set():
+                            cursor.execute(
+                                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", second_pid
+                            )
+                            if cursor.fetchone()[0]:
+                                break
+            except BaseException as exc:
+                crashed.append(exc)
+                second_ready.set()
+            finally:
+                connection.close()
+
+        def second() -> None:
+            try:
+                connection.ensure_connection()
+                second_pid.append(connection.connection.info.backend_pid)
+                second_ready.set()
+                entry_ids["second"] = ledger.transfer(**request, idempotency_key="same-key")  # type: ignore[arg-type]
+            except BaseException as exc:
+                crashed.append(exc)
+            finally:
+                second_done.set()
+                connection.close()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if crashed:
+            raise crashed[0]
+        assert entry_ids["first"] == entry_ids["second"]
+        assert list(Entry.objects.filter(idempotency_key="same-key").values_list("id", flat=True)) == [
+            entry_ids["first"]
+        ]
+        assert ledger_read.balance(account_id=target) == Money(700, "EUR")
+        assert ledger_read.reconcile().clean
+
+    def test_keys_sent_by_two_threads_at_the_same_moment_post_once_each(self) -> None:
+        bank = ledger.account_open(name="Bank", currency="EUR", allow_negative=True, kind="internal")
+        target = ledger.account_open(name="Customer", currency="EUR")
+        rounds = 25
+        start = threading.Barrier(2)
+        answers: list[list[int]] = [[], []]
+        crashed: list[BaseException] = []
+
+        def worker(number: int) -> None:
+            try:
+                for n in range(rounds):
+                    start.wait()
+                    answers[number].append(
+                        ledger.transfer(
+                            from_account_id=bank,
+                            to_account_id=target,
+                            amount=Money(100, "EUR"),
+                            idempotency_key=f"twice-{n}",
+                        )
+                    )
+            except BaseException as exc:
+                crashed.append(exc)
+                start.abort()
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if crashed:
+            raise crashed[0]
+        assert len(answers[0]) == len(answers[1]) == rounds
+        assert answers[0] == answers[1]
+        stored = dict(Entry.objects.filter(idempotency_key__startswith="twice-").values_list("idempotency_key", "id"))
+        assert stored == {f"twice-{n}": entry_id for n, entry_id in enumerate(answers[0])}
+        assert Posting.objects.filter(entry_id__in=answers[0]).count() == 2 * rounds
+        assert ledger_read.balance(account_id=target) == Money(100 * rounds, "EUR")

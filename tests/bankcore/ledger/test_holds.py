@@ -41,11 +41,6 @@ class TestHoldCreate:
             hold(alice, 4_001, now)
         assert snapshot() == before
 
-    def test_held_money_cannot_be_transferred(self, alice: int, bob: int, now: datetime) -> None:
-        hold(alice, 6_000, now)
-        with pytest.raises(ledger.InsufficientFunds):
-            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(4_001), idempotency_key=key())
-
     def test_the_same_key_returns_the_first_hold(self, alice: int, now: datetime) -> None:
         first = hold(alice, 100, now, hold_key="h")
         assert hold(alice, 100, now, hold_key="h") == first

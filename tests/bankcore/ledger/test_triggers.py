@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -315,16 +316,103 @@ class TestOnlyTheFunctionsOwnWritesSkipTheChecks:
                 insert_postings(entry_id, [(alice, 100, "EUR"), (alice + bob + 1_000, -100, "EUR")])
             transaction.set_rollback(True)
 
-    @pytest.mark.parametrize("replayed", [False, True])
-    def test_the_mark_is_unset_once_a_post_returns(self, alice: int, bob: int, replayed: bool) -> None:
-        if replayed:  # the replay returns early, before any account is touched
-            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
-        with transaction.atomic(), connection.cursor() as cursor:
-            ledger.transfer(from_account_id=alice, to_account_id=bob, amount=eur(5), idempotency_key="vouched")
-            cursor.execute("SELECT nullif(current_setting('bankcore.ledger_post', true), '')")
-            assert cursor.fetchone()[0] is None
-            transaction.set_rollback(True)
-        assert ledger_read.balance(account_id=bob) == eur(5 if replayed else 0)
+
+@pytest.mark.django_db
+def test_the_setting_that_once_marked_the_functions_writes_switches_nothing_off(alice: int, bob: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('bankcore.ledger_post', 'raw-marked', true)")
+    with pytest.raises(IntegrityError, match="does not balance"):
+        write_raw("raw-marked", [(alice, 100, "EUR"), (bob, -99, "EUR")])
+    with pytest.raises(IntegrityError, match="names ledger account 987654321"):
+        write_raw("raw-marked-2", [(alice, 100, "EUR"), (987_654_321, -100, "EUR")], check=False)
+
+
+@pytest.fixture
+def client() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    """A session as an application would open it: a login role with every privilege on the
+    ledger's tables, but neither their owner nor a member of the function's role."""
+    role = f"ledger_client_{uuid.uuid4().hex[:12]}"
+    tables = "ledger_entry, ledger_posting, ledger_ledgeraccount"
+    with other_connection(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        try:
+            admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role}")
+            admin.execute(f"GRANT EXECUTE ON FUNCTION ledger_post TO {role}")
+            with other_connection(user=role) as session:
+                assert session.execute("SELECT current_user").fetchone() == (role,)
+                yield session
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def client_post(session: psycopg.Connection[tuple[Any, ...]], entry_key: str, accounts: list[int]) -> str:
+    row = session.execute(
+        "SELECT out_outcome FROM ledger_post(%s, 'journal', '', '{}', 'fp', NULL, %s::bigint[],"
+        " '{100,-100}'::bigint[], '{EUR,EUR}'::text[])",
+        [entry_key, accounts],
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.django_db(transaction=True)
+class TestNoClientCanSwitchTheChecksOff:
+    """The triggers skip only statements run as bankcore_ledger_post, which only ledger_post becomes."""
+
+    def test_a_client_cannot_become_the_functions_role(self, client: psycopg.Connection[tuple[Any, ...]]) -> None:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            client.execute("SET ROLE bankcore_ledger_post")
+
+    def test_a_role_not_granted_the_function_cannot_post_through_it(
+        self, client: psycopg.Connection[tuple[Any, ...]], alice: int, bob: int
+    ) -> None:
+        """The function writes with its owner's rights: a role may call it only when granted it."""
+        role = client.execute("SELECT current_user").fetchone()[0]
+        with other_connection(autocommit=True) as admin:
+            admin.execute(f"REVOKE EXECUTE ON FUNCTION ledger_post FROM {role}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for function ledger_post"):
+            client_post(client, "not-granted", [alice, bob])
+        client.rollback()
+        assert ledger_read.entry_id_by_key(idempotency_key="not-granted") is None
+
+    def test_a_clients_raw_write_is_judged_and_its_posts_pass(
+        self, client: psycopg.Connection[tuple[Any, ...]], alice: int, bob: int
+    ) -> None:
+        client.execute("SELECT set_config('bankcore.ledger_post', 'client-raw', true)")  # the old marker
+        entry_id = client.execute(
+            "INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, created_at)"
+            " VALUES ('client-raw', 'journal', '', '{}', '', now()) RETURNING id"
+        ).fetchone()[0]
+        client.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_minor, currency, balance_after_minor,"
+            " created_at) VALUES (%s, %s, 100, 'EUR', 0, now())",
+            [entry_id, alice],
+        )
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not balance"):
+            client.commit()
+        assert client_post(client, "client-post", [alice, bob]) == "posted"
+        client.commit()
+        assert ledger_read.balance(account_id=alice) == eur(9_900)
+        assert ledger_read.reconcile().clean
+
+    def test_a_callers_temporary_table_cannot_stand_in_for_the_accounts(
+        self, client: psycopg.Connection[tuple[Any, ...]], alice: int, bob: int
+    ) -> None:
+        """Were the function's search_path the caller's, its UPDATE would move this copy
+        (temporary tables come first) while its postings, unjudged, went to the real table."""
+        client.execute("CREATE TEMPORARY TABLE ledger_ledgeraccount AS SELECT * FROM public.ledger_ledgeraccount")
+        # Its owner may open it to the function's role: only the pinned search_path keeps it out.
+        client.execute("GRANT SELECT, UPDATE ON pg_temp.ledger_ledgeraccount TO bankcore_ledger_post")
+        assert client_post(client, "shadowed", [alice, bob]) == "posted"
+        client.commit()
+        shadow = client.execute(
+            "SELECT id, balance_minor FROM pg_temp.ledger_ledgeraccount WHERE id IN (%s, %s)", [alice, bob]
+        )
+        assert dict(shadow.fetchall()) == {alice: 10_000, bob: 0}
+        assert ledger_read.balance(account_id=alice) == eur(9_900)
+        assert ledger_read.balance(account_id=bob) == eur(100)
+        assert ledger_read.reconcile().clean
 
 
 @pytest.mark.django_db(transaction=True)
