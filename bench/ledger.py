@@ -1,8 +1,15 @@
-"""Ledger throughput and read latency on PostgreSQL, each against pgbench measured in the same run.
+"""Ledger throughput and read latency on PostgreSQL, each against references measured in the same run.
 
 Needs DATABASE_URL=postgres://… (a user that may CREATE DATABASE) and pgbench. Everything runs
 in a scratch database created here and dropped at the end. BENCH_SECONDS sets each timed run
-(default 15 s); pgbench and the ledger get the same duration, one right after the other.
+(default 15 s); every figure and its baselines get the same duration, one right after the other.
+
+Two kinds of baseline, both driven by pgbench with prepared statements as the ledger's calls are:
+- pgbench's own TPC-B-like transaction (the `baseline` of the historic lines);
+- a plain-SQL reference (the `*_vs_sql` lines): one statement doing a transfer's work on tables
+  shaped like the ledger's, with no function, no trigger and no Python in the way.
+Each side is measured warm: a discarded warm-up run, then ANALYZE, then the timed run. The first
+runs on the fresh database (no statistics, nothing vacuumed) are printed on their own as `*_cold`.
 """
 
 from __future__ import annotations
@@ -10,18 +17,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Barrier
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
+from bench.ledger_sql import SqlReference
+from bench.pgbench import pgbench_tps, run_pgbench
 from bench.result import emit
 from bench.scratch import admin_sql
 
@@ -30,6 +38,8 @@ ACCOUNTS = 10_000
 HISTORY_POSTINGS = 1_000_000
 BATCH_SIZE = 1_000
 OPENING_MINOR = 1_000_000_000
+# Each side's discarded first run; shorter than a timed run, long enough to fill caches and plans.
+WARM_UP_SECONDS = 5.0
 
 
 def _fail(message: str) -> int:
@@ -68,38 +78,87 @@ def run() -> int:
 
 def _run_in(scratch: str, server: Any, pgbench: str, seconds: float) -> int:
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
 
     settings.DEBUG = False  # no query log: it would measure itself
-    connections.close_all()
-    connections.settings["default"]["NAME"] = scratch
-    call_command("migrate", "ledger", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('synchronous_commit')")
-        version, shared_buffers, synchronous_commit = cursor.fetchone()
-    sys.stderr.write(
-        f"bench ledger: {version.split(' on ')[0]}, shared_buffers={shared_buffers}, "
-        f"synchronous_commit={synchronous_commit}, {os.cpu_count()} CPUs, {seconds:g} s per run\n"
-    )
-    bank, accounts = _open_accounts()
+    warm_up = min(seconds, WARM_UP_SECONDS)
+    # A new bank has no statistics and nothing vacuumed: each first run on a database of its own.
+    with _fresh_ledger(server, f"{scratch}_cold") as (_, accounts):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('synchronous_commit')")
+            version, shared_buffers, synchronous_commit = cursor.fetchone()
+        sys.stderr.write(
+            f"bench ledger: {version.split(' on ')[0]}, shared_buffers={shared_buffers}, "
+            f"synchronous_commit={synchronous_commit}, {os.cpu_count()} CPUs, {seconds:g} s per run\n"
+        )
+        cold = _parallel_tps(seconds, accounts=accounts, hot=None)
+    with _fresh_ledger(server, f"{scratch}_cold_hot") as (_, accounts):
+        cold_hot = _parallel_tps(seconds, accounts=accounts, hot=accounts[0])
 
-    _pgbench(pgbench, server, scratch, ["-i", "-q", "-s", "10"])
-    tpcb = _pgbench_tps(pgbench, server, scratch, seconds)
-    tps = _parallel_tps(seconds, accounts=accounts, hot=None)
-    emit("ledger.transfer_tps", tps, "tps", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
+    with _fresh_ledger(server, scratch, create=False) as (bank, accounts):
+        hot = accounts[0]
+        _parallel_tps(warm_up, accounts=accounts, hot=None)  # the ledger's warm-up, discarded
+        _analyze()
+        sql = SqlReference(pgbench, server, scratch, accounts, clients=WORKERS, batch_size=BATCH_SIZE)
+        run_pgbench(pgbench, server, scratch, ["-i", "-q", "-s", "10"])
+        tpcb = _pgbench_warm_tps(pgbench, server, scratch, seconds, warm_up)
+        tps = _parallel_tps(seconds, accounts=accounts, hot=None)
+        emit("ledger.transfer_tps", tps, "tps", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
+        emit("ledger.transfer_tps_cold", cold, "tps", baseline="ledger.transfer_tps", baseline_value=tps)
+        sql.run(warm_up)  # the reference's tables get their warm-up and ANALYZE too
+        _analyze()
+        sql_tps = sql.run(seconds)
+        emit("ledger.transfer_tps_vs_sql", tps, "tps", baseline="sql.transfer_cte_c8", baseline_value=sql_tps)
 
-    batch = _batch_tps(seconds, accounts)
-    emit("ledger.batch_tps", batch, "transfers/s", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
+        _batch_tps(warm_up, accounts)
+        _analyze()
+        batch = _batch_tps(seconds, accounts)
+        emit("ledger.batch_tps", batch, "transfers/s", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
+        sql.run(warm_up, batch=True)
+        _analyze()
+        sql_batch = sql.run(seconds, batch=True)
+        emit("ledger.batch_tps_vs_sql", batch, "transfers/s", baseline="sql.batch_cte_c1", baseline_value=sql_batch)
 
-    _pgbench(pgbench, server, scratch, ["-i", "-q", "-s", "1"])
-    tpcb_hot = _pgbench_tps(pgbench, server, scratch, seconds)
-    hot_tps = _parallel_tps(seconds, accounts=accounts, hot=accounts[0])
-    emit("ledger.hot_account_tps", hot_tps, "tps", baseline="pgbench.tpcb_like_s1_c8", baseline_value=tpcb_hot)
+        run_pgbench(pgbench, server, scratch, ["-i", "-q", "-s", "1"])
+        tpcb_hot = _pgbench_warm_tps(pgbench, server, scratch, seconds, warm_up)
+        hot_tps = _parallel_tps(seconds, accounts=accounts, hot=hot)
+        emit("ledger.hot_account_tps", hot_tps, "tps", baseline="pgbench.tpcb_like_s1_c8", baseline_value=tpcb_hot)
+        emit("ledger.hot_account_tps_cold", cold_hot, "tps", baseline="ledger.hot_account_tps", baseline_value=hot_tps)
+        sql_hot = sql.run(seconds, hot=True)
+        emit("ledger.hot_account_tps_vs_sql", hot_tps, "tps", baseline="sql.hot_row_cte_c8", baseline_value=sql_hot)
+        sql.check()
 
-    account = _build_history(bank)
-    _read_benchmarks(account)
+        account = _build_history(bank)
+        _read_benchmarks(account)
     return 0
+
+
+@contextmanager
+def _fresh_ledger(server: Any, name: str, *, create: bool = True) -> Iterator[tuple[int, list[int]]]:
+    """Point Django at a newly migrated database with the bench's funded accounts; drop it after."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    if create:
+        admin_sql(server, f'CREATE DATABASE "{name}"')
+    original = connections.settings["default"]["NAME"]
+    connections.close_all()
+    connections.settings["default"]["NAME"] = name
+    try:
+        call_command("migrate", "ledger", verbosity=0)
+        yield _open_accounts()
+    finally:
+        connections.close_all()
+        connections.settings["default"]["NAME"] = original
+        if create:
+            admin_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -131,36 +190,15 @@ def _open_accounts() -> tuple[int, list[int]]:
             ]
         )
         assert all(result.posted for result in results)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # No ANALYZE here: the first runs measure a new bank, which has no statistics yet.
     return bank, accounts
 
 
-def _pgbench(pgbench: str, server: Any, database: str, args: list[str]) -> str:
-    env = dict(os.environ, PGPASSWORD=unquote(server.password or ""))
-    command = [
-        pgbench,
-        "-h",
-        server.hostname or "127.0.0.1",  # TCP, like the ledger's clients
-        "-p",
-        str(server.port or 5432),
-        "-U",
-        unquote(server.username or "postgres"),
-        *args,
-        database,
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"pgbench {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
-
-
-def _pgbench_tps(pgbench: str, server: Any, database: str, seconds: float) -> float:
-    out = _pgbench(pgbench, server, database, ["-c", str(WORKERS), "-j", "2", "-T", str(int(seconds))])
-    match = re.search(r"tps = ([\d.]+)", out)
-    if match is None:
-        raise RuntimeError(f"no tps in pgbench output: {out}")
-    return float(match.group(1))
+def _pgbench_warm_tps(pgbench: str, server: Any, database: str, seconds: float, warm_up: float) -> float:
+    """TPC-B-like in the state the ledger is measured in: a discarded run, then ANALYZE."""
+    pgbench_tps(pgbench, server, database, seconds=warm_up, clients=WORKERS)
+    _analyze()
+    return pgbench_tps(pgbench, server, database, seconds=seconds, clients=WORKERS)
 
 
 # --- concurrent transfers -----------------------------------------------------------------------
