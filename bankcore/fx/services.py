@@ -36,6 +36,10 @@ class LoadReport:
     known: int
 
 
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
 def _invalid(line: int, message: str) -> RateFileInvalid:
     return RateFileInvalid(f"line {line}: {message}")
 
@@ -102,7 +106,7 @@ def rates_load(*, rows: Iterable[RateRow], source: str, now: datetime) -> LoadRe
         if existing is not None:
             if existing.mid != row.mid:
                 raise RateConflict(
-                    f"{row.base}/{row.quote} at {row.as_of.isoformat()} is already {existing.mid}, not {row.mid}"
+                    f"{row.base}/{row.quote} at {row.as_of.isoformat()} is already {_plain(existing.mid)}, not {row.mid}"
                 )
             known += 1
             continue
