@@ -120,7 +120,7 @@ class TestCommand:
 def test_refused_in_one_line_with_a_non_zero_exit(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("base,quote,mid,as_of\nEUR,USD,-1,2026-11-02T16:00:00Z\n")
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own interpreter and command
         [sys.executable, "manage.py", "fx_rates_load", str(path)],
         capture_output=True,
         text=True,

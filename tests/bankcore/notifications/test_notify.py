@@ -83,7 +83,7 @@ def test_an_email_is_delivered_once_however_often_the_task_runs(erin: User, now:
 def test_a_failing_mail_backend_leaves_it_for_a_retry(erin: User, now: datetime, settings: Any) -> None:
     notification_id = send(erin, now)
     settings.EMAIL_BACKEND = "tests.bankcore.notifications.broken_backend.BrokenBackend"
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError, match="unreachable"):
         services.notification_email_deliver(notification_id=notification_id, now=now)
     assert Notification.objects.get(pk=notification_id).emailed_at is None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
