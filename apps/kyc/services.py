@@ -218,6 +218,12 @@ def limits_release(*, customer_id: int, kind: str, ref: str, now: datetime) -> b
         return True
 
 
+def _status_for_update(customer_id: int) -> CustomerKyc:
+    # A first row is written once, by its caller's save, so its history starts with the reason.
+    found = CustomerKyc.objects.select_for_update().filter(customer_id=customer_id).first()
+    return found or CustomerKyc(customer_id=customer_id, tier_id=0)
+
+
 @transaction.atomic
 def customer_tier_set(*, customer_id: int, tier: int, risk_rating: str, now: datetime, reason: str) -> bool:
     """Put the customer at ``tier`` with ``risk_rating``; True if the tier changed.
@@ -230,9 +236,7 @@ def customer_tier_set(*, customer_id: int, tier: int, risk_rating: str, now: dat
         RiskRating(risk_rating)
     if target.level == 2 and not risk_rating:
         raise ValueError("tier 2 needs a risk rating: its limits are set per rating")
-    status, _ = CustomerKyc.objects.select_for_update().get_or_create(
-        customer_id=customer_id, defaults={"tier": selectors.tier_get(level=0), "updated_at": now}
-    )
+    status = _status_for_update(customer_id)
     previous = status.tier_id
     status.tier = target
     status.risk_rating = risk_rating
@@ -261,9 +265,7 @@ def customer_tier_set(*, customer_id: int, tier: int, risk_rating: str, now: dat
 @transaction.atomic
 def customer_restrict(*, customer_id: int, restricted: bool, reason: str, now: datetime) -> None:
     """Stop (or allow again) every money movement of the customer, whatever their tier."""
-    status, _ = CustomerKyc.objects.select_for_update().get_or_create(
-        customer_id=customer_id, defaults={"tier": selectors.tier_get(level=0), "updated_at": now}
-    )
+    status = _status_for_update(customer_id)
     status.restricted = restricted
     status.restricted_reason = reason if restricted else ""
     status.updated_at = now
