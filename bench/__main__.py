@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "fraud", "ledger"]
+GROUPS = ["money", "fraud", "ledger", "kyc"]
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,6 @@ queue on the lock and the second sees the first's usage: they cannot both slip u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
@@ -42,19 +41,6 @@ def _eur(minor: int) -> Money:
     return Money(minor, EUR)
 
 
-@dataclass(frozen=True)
-class _Standing:
-    tier: Tier
-    risk_rating: str
-    restricted: bool
-
-
-def _standing(status: CustomerKyc | None) -> _Standing:
-    if status is None:
-        return _Standing(tier=selectors.tier_get(level=0), risk_rating="", restricted=False)
-    return _Standing(tier=status.tier, risk_rating=status.risk_rating, restricted=status.restricted)
-
-
 def _counted_kinds(kind: str) -> list[str]:
     return [kind, LimitKind.ANY_OUT] if kind in OUTFLOW_KINDS else [kind]
 
@@ -69,29 +55,29 @@ def _refuse(
     )  # fmt: skip
 
 
-def _evaluate(
-    *, customer_id: int, standing: _Standing, kind: str, amount: Money, now: datetime
-) -> tuple[Money, int | None]:
+def _evaluate(*, customer_id: int, kind: str, amount: Money, now: datetime) -> tuple[Money, int | None]:
     """Raise ``LimitExceeded`` if ``amount`` of ``kind`` is not allowed now; else its EUR value and rate."""
     kind = LimitKind(kind)
     if amount.minor <= 0:
         raise ValueError("a limit counts a positive amount")
     zero = _eur(0)
+    kinds = _counted_kinds(kind)
+    standing, limits, usage = selectors.limits_inputs(
+        customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now)
+    )
     if standing.restricted:
         raise LimitExceeded(
             "this customer is restricted: no money may move until KYC has reviewed them",
             code="customer_restricted", kind=kind, window="any", limit=None, remaining=zero, attempted=zero,
         )  # fmt: skip
-    if not standing.tier.moves_money:
+    if not standing.moves_money:
         raise LimitExceeded(
-            f"tier {standing.tier.level} ({standing.tier.name}) moves no money: verify your identity first",
+            f"tier {standing.tier} ({standing.tier_name}) moves no money: verify your identity first",
             code="tier_moves_no_money", kind=kind, window="any", limit=None, remaining=zero, attempted=zero,
         )  # fmt: skip
-    kinds = _counted_kinds(kind)
-    limits = selectors.limits_for(tier=standing.tier.level, risk_rating=standing.risk_rating, kinds=kinds)
     if kind not in limits:
         raise LimitExceeded(
-            f"tier {standing.tier.level} does not allow {kind.label.lower()}",
+            f"tier {standing.tier} does not allow {kind.label.lower()}",
             code="kind_not_allowed", kind=kind, window="any", limit=None, remaining=zero, attempted=zero,
         )  # fmt: skip
     conversion = fx.money_convert(amount=amount, to=EUR, now=now)
@@ -100,20 +86,21 @@ def _evaluate(
         held = limits[kind].held_minor
         if held is not None and eur.minor > held:
             raise _refuse(
-                "limit_held", f"at most {_eur(held)} may be held at tier {standing.tier.level}; this would be {eur}",
+                "limit_held", f"at most {_eur(held)} may be held at tier {standing.tier}; this would be {eur}",
                 kind=kind, window="held", limit=held, used=0, eur=eur,
             )  # fmt: skip
         return eur, conversion.rate_id
-    usage = selectors.usage_for(customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now))
     for counted in kinds:
         limit = limits.get(counted)
         if limit is None:
             continue  # no aggregate ceiling for this tier
-        _check_windows(limit=limit, counted=counted, usage=usage, eur=eur, tier=standing.tier.level)
+        _check_windows(limit=limit, counted=counted, usage=usage, eur=eur, tier=standing.tier)
     return eur, conversion.rate_id
 
 
-def _check_windows(*, limit: Limit, counted: str, usage: dict[tuple[str, str], int], eur: Money, tier: int) -> None:
+def _check_windows(
+    *, limit: selectors.LimitRow, counted: str, usage: dict[tuple[str, str], int], eur: Money, tier: int
+) -> None:
     label = LimitKind(counted).label.lower()
     each = limit.per_transaction_minor
     if each is not None and eur.minor > each:
@@ -144,17 +131,12 @@ def limits_check(*, customer_id: int, kind: str, amount: Money, now: datetime) -
     For a stock kind (``wallet_balance``) ``amount`` is what the customer would hold after the
     movement. Stale or missing reference rates raise ``bankcore.fx`` errors: the movement is refused.
     """
-    standing = _standing(selectors.status_get(customer_id=customer_id))
-    _evaluate(customer_id=customer_id, standing=standing, kind=kind, amount=amount, now=now)
+    _evaluate(customer_id=customer_id, kind=kind, amount=amount, now=now)
 
 
-def _lock_status(customer_id: int) -> CustomerKyc | None:
-    return (
-        CustomerKyc.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .filter(customer_id=customer_id)
-        .first()
-    )
+def _lock_status(customer_id: int) -> None:
+    # A customer without a row is tier 0 and records nothing, so there is nothing to race on.
+    CustomerKyc.objects.select_for_update().filter(customer_id=customer_id).values_list("pk").first()
 
 
 def _bump(*, customer_id: int, kinds: list[str], day: date, delta: int) -> None:
@@ -180,7 +162,7 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("limits_record runs inside the transaction that moves the money")
     with transaction.atomic():
-        status = _lock_status(customer_id)
+        _lock_status(customer_id)  # from here to the caller's commit, this customer's usage is ours
         existing = UsageRecord.objects.filter(customer_id=customer_id, kind=kind, ref=ref).first()
         if existing is not None:
             if (existing.amount_minor, existing.currency) != (amount.minor, amount.currency):
@@ -188,7 +170,7 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
                     f"{ref} was counted as {Money(existing.amount_minor, existing.currency)}, not {amount}"
                 )
             return
-        eur, rate_id = _evaluate(customer_id=customer_id, standing=_standing(status), kind=kind, amount=amount, now=now)
+        eur, rate_id = _evaluate(customer_id=customer_id, kind=kind, amount=amount, now=now)
         day = selectors.bank_day(now=now)
         UsageRecord.objects.create(
             customer_id=customer_id, kind=kind, ref=ref, amount_minor=amount.minor, currency=amount.currency,

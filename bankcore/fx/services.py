@@ -105,8 +105,9 @@ def rates_load(*, rows: Iterable[RateRow], source: str, now: datetime) -> LoadRe
         existing = Rate.objects.filter(base=row.base, quote=row.quote, as_of=row.as_of).first()
         if existing is not None:
             if existing.mid != row.mid:
+                known_mid = _plain(existing.mid)
                 raise RateConflict(
-                    f"{row.base}/{row.quote} at {row.as_of.isoformat()} is already {_plain(existing.mid)}, not {row.mid}"
+                    f"{row.base}/{row.quote} at {row.as_of.isoformat()} is already {known_mid}, not {row.mid}"
                 )
             known += 1
             continue
