@@ -38,6 +38,7 @@ urlpatterns = [
     path("accounts/email/", portal.email_change, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("app/", include("bankcore.portal.urls")),
+    path("app/inbox/", include("bankcore.notifications.urls")),
     path("app/", include(app_pages)),
     path("api/v1/", include(api_v1)),
     # Only the token endpoints of OAuth2: partners are registered by staff, never self-served.

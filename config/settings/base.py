@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "bankcore.sca",
     "bankcore.ledger",
     "bankcore.events",
+    "bankcore.fx",
+    "bankcore.notifications",
     "bankcore.observability",
     "bankcore.api",
     # bounded contexts
@@ -119,6 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
+# Booking days, cut-offs, month ends and the KYC limits' day and month windows are this zone's;
+# stored moments stay UTC (DESIGN.md §7).
+BANK_TIME_ZONE = env.str("BANK_TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
 
