@@ -15,7 +15,6 @@ from typing import Any
 import structlog
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from apps.fraud.errors import FraudRefused
 from apps.fraud.expressions import ConditionInvalid, compile_condition
