@@ -145,6 +145,14 @@ def run(part: str = "report") -> None:
     emit(f"sanctions.{part}.recall", recall, "ratio")
     emit(f"sanctions.{part}.f1", f1, "ratio")
     for cls, scored in sorted(by_class.items()):
+        if not any(label for label, _ in scored):
+            # A class of hard negatives only: what counts is how many of them match.
+            emit(
+                f"sanctions.{part}.{cls}.false_match_rate",
+                sum(s >= threshold for _, s in scored) / len(scored),
+                "ratio",
+            )
+            continue
         cp, cr, cf = prf(scored, threshold)
         emit(f"sanctions.{part}.{cls}.precision", cp, "ratio")
         emit(f"sanctions.{part}.{cls}.recall", cr, "ratio")

@@ -37,6 +37,7 @@ as ``name_similarity``, so the index gives the score of the direct measure.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -76,7 +77,9 @@ UNPAIRED_PENALTY = {
     "syllable": 1.0,
 }
 NUMBER_CLASH = 0.5
+ORDER_CLASH = 0.75
 SINGLE_WORD_FUZZY = 0.9
+SINGLE_WORD_LITERAL = 0.90
 
 _SKELETON_CLASS = {
     **dict.fromkeys("bfpv", "1"),
@@ -161,7 +164,12 @@ def _weight(part: Part) -> float:
 
 
 def _unpaired(part: Part) -> float:
-    return ROLE_WEIGHT[part.role] * UNPAIRED_PENALTY[part.role]
+    cost = ROLE_WEIGHT[part.role] * UNPAIRED_PENALTY[part.role]
+    if part.role == "name":
+        # A company's generic words (Trading, International, Group) are common on the list and
+        # their absence says little; a person's given or family name always costs its full weight.
+        cost *= informativeness(part.text)
+    return cost
 
 
 @dataclass(frozen=True)
@@ -178,19 +186,19 @@ class Pairing:
 _EMPTY = Pairing(0.0, (), (), ())
 
 
-def _joined(parts: Sequence[Part]) -> list[tuple[int, Part]]:
-    """Adjacent parts written as one word: (index of the first, the joined part)."""
-    out = []
+def _joined(parts: Sequence[Part]) -> list[tuple[tuple[int, int], Part]]:
+    """Parts written as one word: (the indices of the two parts, the joined part)."""
+    out: list[tuple[tuple[int, int], Part]] = []
     if len(parts) >= 3 and parts[0].role == "given" and parts[-1].role == "family":
         # Given and family name typed as one word, without the middle names between them.
-        out.append((0, Part(parts[0].text + parts[-1].text, "name")))
+        out.append(((0, len(parts) - 1), Part(parts[0].text + parts[-1].text, "name")))
     for i in range(len(parts) - 1):
         a, b = parts[i], parts[i + 1]
         if a.role == "number" or b.role == "number" or a.role == "initial" or b.role == "initial":
             continue
         role = "syllable" if a.role == b.role == "syllable" else "name"
         orig = a.orig + b.orig if a.orig and b.orig and role == "syllable" else ""
-        out.append((i, Part(a.text + b.text, role, frozenset(), orig)))
+        out.append(((i, i + 1), Part(a.text + b.text, role, frozenset(), orig)))
     return out
 
 
@@ -202,18 +210,18 @@ def _score(a: Sequence[Part], b: Sequence[Part]) -> Pairing:
             s = part_similarity(pa, pb)
             if s:
                 scored.append((s, 2, (i,), (j,)))
-    for i, pa in _joined(a):
+    for ia, pa in _joined(a):
         for j, pb in enumerate(b):
             if pb.role not in ("number", "initial", "particle"):
                 s = _joined_similarity(pa, pb)
                 if s:
-                    scored.append((s, 3, (i, i + 1), (j,)))
-    for j, pb in _joined(b):
+                    scored.append((s, 3, ia, (j,)))
+    for ib, pb in _joined(b):
         for i, pa in enumerate(a):
             if pa.role not in ("number", "initial", "particle"):
                 s = _joined_similarity(pb, pa)
                 if s:
-                    scored.append((s, 3, (i,), (j, j + 1)))
+                    scored.append((s, 3, (i,), ib))
     if not scored:
         return Pairing(0.0, (), tuple(p.text for p in a), tuple(p.text for p in b))
     used_a: set[int] = set()
@@ -221,6 +229,8 @@ def _score(a: Sequence[Part], b: Sequence[Part]) -> Pairing:
     pairs: list[tuple[str, str, float]] = []
     num = den = 0.0
     strong = False
+    literal = 0.0
+    order: list[tuple[int, int]] = []
     for s, _, ia, ib in sorted(scored, key=lambda x: (-x[0], -x[1], x[2], x[3])):
         if used_a.intersection(ia) or used_b.intersection(ib):
             continue
@@ -232,18 +242,45 @@ def _score(a: Sequence[Part], b: Sequence[Part]) -> Pairing:
         if s >= STRONG and any(a[i].role not in ("particle", "initial") for i in ia):
             strong = True
         pairs.append((" ".join(a[i].text for i in ia), " ".join(b[j].text for j in ib), s))
+        if len(ia) == len(ib) == 1:
+            literal = max(literal, _literal_similarity(a[ia[0]], b[ib[0]]))
+            if "syllable" in (a[ia[0]].role, b[ib[0]].role):
+                order.append((ia[0], ib[0]))
+        else:
+            literal = max(literal, s)
     rest_a = [p for i, p in enumerate(a) if i not in used_a]
     rest_b = [p for j, p in enumerate(b) if j not in used_b]
     den += _rest_penalty(a, used_a) + _rest_penalty(b, used_b)
     score = num / den if strong and den else 0.0
     words_a = sum(p.role not in ("particle", "initial", "number") for p in a)
     words_b = sum(p.role not in ("particle", "initial", "number") for p in b)
-    if min(words_a, words_b) == 1 and max(s for _, _, s in pairs) < SYMBOL_SIM:
-        # One word is little evidence: it has to be that word, not one like it.
+    if min(words_a, words_b) == 1 and literal < SINGLE_WORD_LITERAL:
+        # One word is little evidence: it has to be that word, not one like it nor one that
+        # another language writes for it (Vietnamese Tran, Hokkien Tan).
         score *= SINGLE_WORD_FUZZY
+    if not _in_order(order):
+        # Syllables of a Chinese or Korean given name in another order are another name
+        # (Kwang Su is not Su Kwang); the family name may stand first or last.
+        score *= ORDER_CLASH
     if any(p.role == "number" for p in rest_a) and any(p.role == "number" for p in rest_b):
         score *= NUMBER_CLASH
     return Pairing(score, tuple(pairs), tuple(p.text for p in rest_a), tuple(p.text for p in rest_b))
+
+
+def _literal_similarity(p: Part, q: Part) -> float:
+    """The similarity without name symbols between Latin words (across scripts they stay)."""
+    if p.orig or q.orig or p.role in ("number", "syllable", "initial") or q.role in ("number", "syllable", "initial"):
+        return part_similarity(p, q)
+    return 1.0 if p.text == q.text else _word_similarity(p.text, q.text)
+
+
+def _in_order(pairs: list[tuple[int, int]]) -> bool:
+    """True when the paired positions keep their order, up to moving the family name to the end."""
+    if len(pairs) < 3:
+        return True
+    other = [j for _, j in sorted(pairs)]
+    descents = sum(1 for x, y in itertools.pairwise(other) if y < x)
+    return descents == 0 or (descents == 1 and other[-1] < other[0])
 
 
 def _rest_penalty(parts: Sequence[Part], used: set[int]) -> float:
@@ -439,7 +476,7 @@ class NameIndex:
                     index.postings.setdefault(part.text, []).append((name_pos, j))
                     for symbol in part.symbols:
                         symbols.setdefault(symbol, set()).add(part.text)
-                for j, joined in _joined(parsed.parts):
+                for (j, _), joined in _joined(parsed.parts):
                     index.postings.setdefault(joined.text, []).append((name_pos, -1 - j))
         for token in index.postings:
             index._parts[token] = _listed_part(token)
@@ -499,7 +536,8 @@ class NameIndex:
         # Particles, initials and numbers are never the evidence a match rests on: they are paired
         # once a name is found through its other parts, but do not fetch candidates themselves.
         probes = [(i, p) for i, p in enumerate(query.parts) if p.role not in ("particle", "initial", "number")]
-        probes += [(-1 - i, p) for i, p in _joined(query.parts)]
+        joined = _joined(query.parts)
+        probes += [(-1 - k, p) for k, (_, p) in enumerate(joined)]
         weights = {qi: _weight(p) for qi, p in probes}
         probed = {qi for qi, _ in probes if qi >= 0}
         for qi, part in probes:
@@ -522,8 +560,10 @@ class NameIndex:
             # and query parts that reached nothing stay unpaired (joined pairs may cover two).
             gain = sum(s * weights[qi] for qi, s in matched.items())
             total = sum(weights[qi] for qi in matched)
-            covered = {qi for qi in matched if qi >= 0} | {-1 - qi for qi in matched if qi < 0}
-            covered |= {-qi for qi in matched if qi < 0}
+            covered = {qi for qi in matched if qi >= 0}
+            for qi in matched:
+                if qi < 0:
+                    covered.update(joined[-1 - qi][0])
             rest = sum(u for i, u in enumerate(unpaired_query) if i not in covered and i in probed)
             listed_parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
             hit_j = seen[name_pos]

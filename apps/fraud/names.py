@@ -190,15 +190,11 @@ _TITLES = frozenset(
         "excellency",
         "his",
         "her",
+        # Vietnamese forms of address; Anh, Chi, Em and Co are given names as often, so they stay.
         "quy",
         "ong",
         "ba",
-        "co",
-        "anh",
-        "chi",
-        "em",
         "ngai",
-        "bay",
         "drg",
         "dra",
         "drs",
@@ -318,11 +314,11 @@ def _number_phrases() -> dict[tuple[str, ...], int]:
     phrases: dict[tuple[str, ...], int] = {}
     for value, forms in rigour_core.ordinals_dict().items():
         for form in forms:
+            # Han numerals romanise to syllables of ordinary names ("si", "san", "wu"): not those.
+            if any(_script(ch) in _CJK_SCRIPTS for ch in form):
+                continue
             tokens = tuple(_tokens(anyascii(form).casefold()))
             if not tokens or tokens[0] in ("no", "number"):
-                continue
-            # Roman numerals of one letter are initials far more often than numbers ("V. Putin").
-            if len(tokens) == 1 and len(tokens[0]) == 1 and not tokens[0].isdigit():
                 continue
             phrases.setdefault(tokens, value)
     return phrases
@@ -332,7 +328,7 @@ _ROMAN = re.compile(r"^[ivxlc]+$")
 _ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th|e|er|eme|o|a|ta|to|va|vo|da|do|ste)$")
 
 
-def _numbers(tokens: list[str], first_is_name: bool) -> list[tuple[str, bool]]:
+def _numbers(tokens: list[str], person: bool) -> list[tuple[str, bool]]:
     """Tokens with number words folded to digits; each flagged True when it is a number."""
     phrases = _number_phrases()
     out: list[tuple[str, bool]] = []
@@ -345,8 +341,9 @@ def _numbers(tokens: list[str], first_is_name: bool) -> list[tuple[str, bool]]:
             value = phrases.get(seq)
             if value is None:
                 continue
-            # A lone Roman-looking word at the start of a person's name is a name ("Li", "Mix").
-            if size == 1 and _ROMAN.match(seq[0]) and ((i == 0 and first_is_name) or len(seq[0]) < 2):
+            # A Roman-looking word is a name or an initial unless it ends a name that has others
+            # before it ("Argo I", "Sea Star III"; not "V. Putin", "Li Wei", "Mix").
+            if size == 1 and _ROMAN.match(seq[0]) and (i == 0 or i != len(tokens) - 1 or person):
                 continue
             out.append((str(value), True))
             i += size
@@ -454,7 +451,12 @@ def _strip_titles(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _legal_forms(text: str) -> tuple[str, list[str]]:
-    found = [compare for _, compare in extract_org_types(text)]
+    # "COMPANY, LIMITED": a comma inside or before a form can hide it, or read as "LAST, First";
+    # "CO., LTD." is found only with its comma. Whichever reading finds more is taken.
+    spaced = re.sub(r"\s*,\s*", " ", text)
+    readings = [(text, extract_org_types(text)), (spaced, extract_org_types(spaced))]
+    text, matches = max(readings, key=lambda r: sum(len(found) for found, _ in r[1]))
+    found = [compare for _, compare in matches]
     if not found:
         return text, []
     return replace_org_types_compare(text), found
@@ -482,6 +484,8 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
         text, legal = _legal_forms(text)
     if kind in (VESSEL, AIRCRAFT):
         text = remove_obj_prefixes(text)
+    if legal and kind == UNKNOWN:
+        kind = ORGANISATION
     family_count = 0
     split = _split_comma(text) if kind in (PERSON, UNKNOWN) or not legal else None
     if split is not None:
@@ -500,13 +504,23 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     if legal_tokens and len(words) > 1:
         kept = [w for w in words if w[0] not in legal_tokens or w[1]]
         words = kept or words
-    first_is_name = kind in (PERSON, UNKNOWN)
-    numbered = _numbers([w[0] for w in words], first_is_name)
+    numbered = _numbers([w[0] for w in words], kind == PERSON)
     # Where number phrases were folded the originals no longer line up one to one.
     origs = [w[1] for w in words] if len(numbered) == len(words) else [""] * len(numbered)
     parts: list[Part] = []
     n = len(numbered)
     given_end = n - family_count
+    tokens = [t for t, _ in numbered]
+    # The given name is the first word that is not a particle ("Abu Mahdi": Mahdi).
+    first = next((i for i, t in enumerate(tokens) if t not in PARTICLES), 0)
+    # "KIM, Yong Chol", "WANG, Wen Chou": a romanised East Asian given name is written in
+    # syllables, and every syllable of it is the given name, not a droppable middle name.
+    syllabic = (
+        family_count == 1
+        and len(tokens[-1]) <= 5
+        and 2 <= given_end <= 3
+        and all(len(t) <= 5 for t in tokens[:given_end])
+    )
     for i, ((token, is_number), orig) in enumerate(zip(numbered, origs, strict=True)):
         if is_number:
             role = "number"
@@ -522,9 +536,9 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
             elif family_count and i >= given_end:
                 role = "family"
             elif family_count:
-                role = "given" if i == 0 else "middle"
+                role = "given" if i <= first or syllabic else "middle"
             else:
-                role = "given" if i == 0 else ("family" if i == n - 1 else "middle")
+                role = "given" if i <= first else ("family" if i == n - 1 else "middle")
         else:
             role = "name"
         symbols = frozenset() if role in ("number", "syllable", "initial") else symbols_of(orig or token)

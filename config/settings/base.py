@@ -190,7 +190,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- fraud and AML (apps/fraud/conf.py lists every setting and its default) ---------------------
 # A name alerts from this similarity (0..1): chosen from measured recall and false positives,
 # see docs/BENCHMARKS.md "Fraud and AML".
-SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.90)
+SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.84)
 
 # --- REST API -----------------------------------------------------------------------------------
 # An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
