@@ -41,7 +41,13 @@ class BusinessCollector(Collector):
         yield GaugeMetricFamily(
             "bankcore_outbox_pending",
             "Domain events waiting for the relay",
-            value=outbox.objects.filter(processed_at__isnull=True).count(),
+            value=outbox.objects.filter(status="pending").count(),
+        )
+        # Dead events need a person (the admin's replay action); alert on any.
+        yield GaugeMetricFamily(
+            "bankcore_outbox_dead",
+            "Domain events whose handlers gave up after their last retry",
+            value=outbox.objects.filter(status="dead").count(),
         )
         for source in _sources:
             yield from source()

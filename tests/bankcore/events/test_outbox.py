@@ -156,3 +156,17 @@ def test_relay_command_drains_the_outbox(capsys: pytest.CaptureFixture[str]) -> 
     call_command("relay_outbox", "--batch-size", "2")
     assert "relayed 3 event(s)" in capsys.readouterr().out
     assert len(seen) == 3
+
+
+@override_settings(OUTBOX_MAX_ATTEMPTS=3)
+def test_metrics_count_dead_events_apart_from_pending_ones(client: Any, now: datetime) -> None:
+    events.publish("test.happened", {"n": 1})
+    events.publish("test.broken", {"n": 2})
+    moment = now
+    for _ in range(3):
+        outbox_relay(now=moment)
+        moment += timedelta(hours=2)
+    events.publish("test.happened", {"n": 3})  # not relayed yet
+    text = client.get("/metrics").content.decode()
+    assert "bankcore_outbox_pending 1.0" in text
+    assert "bankcore_outbox_dead 1.0" in text
