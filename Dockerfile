@@ -2,7 +2,7 @@
 # Build stage: compile wheels for the pinned production requirements.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential \
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential libicu-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements/ /tmp/requirements/
 RUN pip wheel --wheel-dir /wheels -r /tmp/requirements/prod.txt
@@ -11,7 +11,7 @@ RUN pip wheel --wheel-dir /wheels -r /tmp/requirements/prod.txt
 FROM python:3.11-slim AS run
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings.prod PORT=8000
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl \
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libicu72 curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system bank && useradd --system --gid bank --home /app bank
 COPY --from=build /wheels /wheels

