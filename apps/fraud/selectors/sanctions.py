@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 from apps.fraud import conf
-from apps.fraud.matching import ListedEntry, NameHit, NameIndex, name_tokens
+from apps.fraud.matching import ListedEntry, NameHit, NameIndex, name_tokens, secondary_evidence
 from apps.fraud.models import SanctionsEntry, SanctionsListVersion, SanctionsSource
 from apps.fraud.ofac import country_code
 from apps.fraud.types import SanctionsMatch
@@ -89,9 +89,9 @@ def sanctions_screen(
     """Listed entries resembling ``name`` at or above the threshold, best first (one per entry).
 
     ``kind`` ("individual" / "entity") keeps only entries of that type. A birth year or country
-    that contradicts the entry's lowers the score (by 0.10 / 0.05), one that agrees is noted in
-    ``why``: secondary identifiers tell homonyms apart but are often missing or wrong, so they
-    never hide a strong name match on their own.
+    that contradicts the entry's lowers the score, one that agrees raises it a little, both noted
+    in ``why`` (``matching.secondary_evidence``): secondary identifiers tell homonyms apart but
+    are often missing or wrong, so they never hide a strong name match on their own.
     """
     cutoff = float(conf.get("SANCTIONS_MATCH_THRESHOLD") if threshold is None else threshold)
     index = sanctions_index()
@@ -104,20 +104,8 @@ def sanctions_screen(
         entry = index.entries[listed.entry]
         if wanted is not None and entry.sdn_type not in wanted:
             continue
-        score = hit.pairing.score
-        notes: list[str] = []
-        if birth_year and entry.birth_years:
-            if any(abs(birth_year - y) <= 1 for y in entry.birth_years):
-                notes.append(f"birth year {birth_year} agrees")
-            else:
-                score -= 0.10
-                notes.append(f"birth year {birth_year} differs from {', '.join(map(str, entry.birth_years))} (-0.10)")
-        if code and entry.countries:
-            if code in entry.countries:
-                notes.append(f"country {code} agrees")
-            else:
-                score -= 0.05
-                notes.append(f"country {code} not among {', '.join(sorted(entry.countries))} (-0.05)")
+        delta, notes = secondary_evidence(entry, birth_year=birth_year, country=code)
+        score = min(1.0, hit.pairing.score + delta)
         if score < cutoff:
             continue
         previous = best.get(entry.source_id)
