@@ -6,6 +6,7 @@ client could name itself anew on every request. Every throttle the API uses deri
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import throttling
 from rest_framework.request import Request
 
@@ -13,8 +14,13 @@ from bankcore.http import client_ip
 
 
 class _ClientIpIdent:
+    scope: str
+
     def get_ident(self, request: Request) -> str:
         return client_ip(request._request)
+
+    def get_rate(self) -> str | None:
+        return settings.API_THROTTLE_RATES.get(self.scope)
 
 
 class AnonRateThrottle(_ClientIpIdent, throttling.AnonRateThrottle):

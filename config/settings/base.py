@@ -205,6 +205,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
+    # Counted per real client address (bankcore.http.client_ip), never per forged header.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "bankcore.api.throttling.AnonRateThrottle",
+        "bankcore.api.throttling.UserRateThrottle",
+    ],
+}
+# Requests per client and period ("120/min"); read at each request, so a change needs no restart
+# of the throttle classes (DRF's own read theirs once at import).
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+    "user": env.str("API_THROTTLE_USER", default="6000/min"),
 }
 # Partners authenticate with OAuth2 client credentials at /o/token/. A partner may ask only for
 # the scopes granted to it (bankcore.api.models.PartnerGrant); secrets are stored hashed.

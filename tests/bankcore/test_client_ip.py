@@ -139,3 +139,18 @@ class TestMetricsBehindTheProxy:
     def test_with_trust_a_public_client_behind_the_proxy_is_refused(self, client: Client) -> None:
         assert client.get("/metrics", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="93.184.216.34").status_code == 404
         assert client.get("/metrics", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="10.0.0.77").status_code == 200
+
+
+@pytest.mark.django_db
+@override_settings(TRUSTED_PROXIES=[PROXY], API_THROTTLE_RATES={"anon": "2/min", "user": "2/min"})
+def test_the_api_throttles_each_real_client_behind_the_proxy_on_its_own(client: Client) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    first = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
+    other = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.2"}
+    assert [client.get("/api/schema/", **first).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.get("/api/schema/", **first)
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["status"] == 429
+    assert client.get("/api/schema/", **other).status_code == 200
