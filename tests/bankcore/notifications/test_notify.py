@@ -90,7 +90,17 @@ def test_a_failing_mail_backend_leaves_it_for_a_retry(erin: User, now: datetime,
     assert services.notification_email_deliver(notification_id=notification_id, now=now) is True
 
 
-@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+    ],
+)
 def test_links_lead_only_to_the_bank(erin: User, now: datetime, link: str) -> None:
     with pytest.raises(ValueError, match="path of the bank"):
         send(erin, now, link=link)
