@@ -14,13 +14,12 @@ from bankcore.http import client_ip
 
 
 class _ClientIpIdent:
-    scope: str
-
     def get_ident(self, request: Request) -> str:
         return client_ip(request._request)
 
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
+        rates: dict[str, str] = settings.API_THROTTLE_RATES
+        return rates.get(getattr(self, "scope", None) or "")
 
 
 class AnonRateThrottle(_ClientIpIdent, throttling.AnonRateThrottle):
