@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from apps.kyc import interface as kyc
 from apps.kyc.models import UsageBucket, UsageRecord
 from bankcore.money import Money
+from bankcore.testing.threads import run_concurrently
 from tests.apps.kyc.factories import CustomerKycFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -25,37 +26,25 @@ def test_racing_payments_that_each_passed_the_check_cannot_all_be_recorded() -> 
     checked = threading.Barrier(THREADS)
     recorded: list[int] = []
     refused: list[str] = []
-    crashed: list[BaseException] = []
     guard = threading.Lock()
 
     def pay(n: int) -> None:
+        amount = Money.of("30.00", "EUR")
+        kyc.limits_check(customer_id=customer_id, kind="payment_out", amount=amount, now=NOW)
+        checked.wait()  # every payment has passed the early check before any is recorded
         try:
-            amount = Money.of("30.00", "EUR")
-            kyc.limits_check(customer_id=customer_id, kind="payment_out", amount=amount, now=NOW)
-            checked.wait()  # every payment has passed the early check before any is recorded
-            try:
-                with transaction.atomic():
-                    kyc.limits_record(
-                        customer_id=customer_id, kind="payment_out", amount=amount, ref=f"payment:{n}", now=NOW
-                    )
-            except kyc.LimitExceeded as exc:
-                with guard:
-                    refused.append(exc.code)
-            else:
-                with guard:
-                    recorded.append(n)
-        except BaseException as exc:  # surfaced below with its traceback
-            crashed.append(exc)
-        finally:
-            connection.close()
+            with transaction.atomic():
+                kyc.limits_record(
+                    customer_id=customer_id, kind="payment_out", amount=amount, ref=f"payment:{n}", now=NOW
+                )
+        except kyc.LimitExceeded as exc:
+            with guard:
+                refused.append(exc.code)
+        else:
+            with guard:
+                recorded.append(n)
 
-    threads = [threading.Thread(target=pay, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if crashed:
-        raise crashed[0]
+    run_concurrently(pay, count=THREADS, barrier=checked)
     assert len(recorded) == 5
     assert refused == ["limit_per_month"] * 3
     assert UsageRecord.objects.filter(customer_id=customer_id).count() == 5

@@ -14,6 +14,7 @@ from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Entry, LedgerAccount, Posting
 from bankcore.money import Money
+from bankcore.testing.threads import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,6 @@ OPENING_BALANCE = 20_000
 class Outcomes:
     posted: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # key, entry, from, to, amount
     refused: list[tuple[str, str]] = field(default_factory=list)  # key, code
-    crashed: list[BaseException] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -37,33 +37,22 @@ def run_threads(pick: Callable[[random.Random], tuple[int, int, int]]) -> Outcom
 
     def worker(number: int) -> None:
         rng = random.Random(number)
-        try:
-            start.wait()
-            for n in range(TRANSFERS_PER_THREAD):
-                source, target, amount = pick(rng)
-                key = f"c-{number}-{n}"
-                try:
-                    entry_id = ledger.transfer(
-                        from_account_id=source, to_account_id=target, amount=Money(amount, "EUR"), idempotency_key=key
-                    )
-                except ledger.LedgerError as refused:
-                    with outcomes.lock:
-                        outcomes.refused.append((key, refused.code))
-                else:
-                    with outcomes.lock:
-                        outcomes.posted.append((key, entry_id, source, target, amount))
-        except BaseException as exc:  # surfaced by the assertion below, with its traceback
-            outcomes.crashed.append(exc)
-        finally:
-            connection.close()
+        start.wait()
+        for n in range(TRANSFERS_PER_THREAD):
+            source, target, amount = pick(rng)
+            key = f"c-{number}-{n}"
+            try:
+                entry_id = ledger.transfer(
+                    from_account_id=source, to_account_id=target, amount=Money(amount, "EUR"), idempotency_key=key
+                )
+            except ledger.LedgerError as refused:
+                with outcomes.lock:
+                    outcomes.refused.append((key, refused.code))
+            else:
+                with outcomes.lock:
+                    outcomes.posted.append((key, entry_id, source, target, amount))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if outcomes.crashed:
-        raise outcomes.crashed[0]
+    run_concurrently(worker, count=THREADS, barrier=start)
     return outcomes
 
 
@@ -191,33 +180,20 @@ class TestOneKeyFromTwoConnections:
         rounds = 25
         start = threading.Barrier(2)
         answers: list[list[int]] = [[], []]
-        crashed: list[BaseException] = []
 
         def worker(number: int) -> None:
-            try:
-                for n in range(rounds):
-                    start.wait()
-                    answers[number].append(
-                        ledger.transfer(
-                            from_account_id=bank,
-                            to_account_id=target,
-                            amount=Money(100, "EUR"),
-                            idempotency_key=f"twice-{n}",
-                        )
+            for n in range(rounds):
+                start.wait()
+                answers[number].append(
+                    ledger.transfer(
+                        from_account_id=bank,
+                        to_account_id=target,
+                        amount=Money(100, "EUR"),
+                        idempotency_key=f"twice-{n}",
                     )
-            except BaseException as exc:
-                crashed.append(exc)
-                start.abort()
-            finally:
-                connection.close()
+                )
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if crashed:
-            raise crashed[0]
+        run_concurrently(worker, count=2, barrier=start)
         assert len(answers[0]) == len(answers[1]) == rounds
         assert answers[0] == answers[1]
         stored = dict(Entry.objects.filter(idempotency_key__startswith="twice-").values_list("idempotency_key", "id"))
