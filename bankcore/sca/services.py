@@ -107,7 +107,11 @@ def _refuse(challenge: Challenge, *, code: str, now: datetime) -> tuple[str, str
 
 
 def _recent_failures(*, user_id: int, now: datetime) -> int:
-    """Wrong codes of the user in the window, since their last approval (a success starts again)."""
+    """Wrong codes on the user's challenges created in the window, since their last approval.
+
+    Counted by the challenge's creation, not each attempt's moment: a challenge lives 5 minutes,
+    so a wrong code can count for at most that much longer than the window. A success starts again.
+    """
     since = now - FAILED_ATTEMPTS_WINDOW
     last_approved = Challenge.objects.filter(user_id=user_id, approved_at__isnull=False).aggregate(
         at=Max("approved_at")
