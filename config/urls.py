@@ -15,6 +15,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("kyc/", include("apps.kyc.api.urls")),
     path("fraud/", include("apps.fraud.api.urls")),
     path("reporting/", include("apps.reporting.api.urls")),
+    # --- kernel: consents and webhook endpoints ---
+    path("", include("bankcore.api.urls")),
 ]
 
 app_pages = [
