@@ -7,8 +7,10 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -249,3 +251,31 @@ class TestDelivery:
         first, second = receiver.received
         assert headers_of(first)["webhook-id"] == headers_of(second)["webhook-id"]  # the same message
         Webhook(secret).verify(second.body, headers_of(second))
+
+
+def documented_verify() -> Any:
+    """The verification snippet of docs/PARTNER_API.md, run as it is printed."""
+    text = (settings.BASE_DIR / "docs" / "PARTNER_API.md").read_text()
+    code = text.split("Verifying without a library")[1].split("```python\n")[1].split("```")[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "PARTNER_API.md", "exec"), namespace)  # noqa: S102  # our own documentation
+    return namespace["verify"]
+
+
+class TestDocumentedSnippet:
+    def test_accepts_ours_and_refuses_forged_stale_and_replayed(self, receiver: Receiver, moment: datetime) -> None:
+        verify = documented_verify()
+        endpoint, secret = deliver_one(receiver, moment)
+        webhooks.webhook_deliveries_send(now=moment + SOON)
+        (sent,) = receiver.received
+        seen: set[str] = set()
+        verify(secret, headers_of(sent), sent.body, seen)
+        with pytest.raises(ValueError, match="replayed"):
+            verify(secret, headers_of(sent), sent.body, seen)
+        with pytest.raises(ValueError, match="bad signature"):
+            verify(webhooks.secret_generate(), headers_of(sent), sent.body, set())
+        stale = webhooks.webhook_headers(
+            endpoint=endpoint, msg_id="m-1", body=sent.body.decode(), now=moment - timedelta(minutes=6)
+        )
+        with pytest.raises(ValueError, match="stale"):
+            verify(secret, stale, sent.body, set())
