@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -73,6 +74,14 @@ class ConsentOutput(serializers.Serializer[Any]):
     recurring = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     status_changed_at = serializers.DateTimeField()
+    approval_url = serializers.SerializerMethodField(help_text="Send the customer here to approve or refuse.")
+
+    def get_approval_url(self, consent: ConsentView) -> str | None:
+        if consent.status != "received":
+            return None
+        path = reverse("consents:review", args=[consent.public_id])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
     def _wire(self, account_id: int | None) -> str | None:
         if account_id is None:
@@ -157,13 +166,13 @@ class ConsentListCreateApi(PartnerApiView):
                 source_account_id=source.account_id,
                 now=now,
             )
-        return Response(ConsentOutput(consent).data, status=201)
+        return Response(ConsentOutput(consent, context={"request": request}).data, status=201)
 
     @extend_schema(responses={200: ConsentOutput(many=True)})
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status") or None
         found = consents.consents_of_partner(application_id=self.partner.application_id, status=status)
-        return Response({"results": ConsentOutput(found, many=True).data, "next": None})
+        return Response({"results": ConsentOutput(found, many=True, context={"request": request}).data, "next": None})
 
 
 class ConsentDetailApi(PartnerApiView):
@@ -179,7 +188,7 @@ class ConsentDetailApi(PartnerApiView):
 
     @extend_schema(responses={200: ConsentOutput})
     def get(self, request: Request, consent_id: str) -> Response:
-        return Response(ConsentOutput(self._own(consent_id)).data)
+        return Response(ConsentOutput(self._own(consent_id), context={"request": request}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, consent_id: str) -> Response:
