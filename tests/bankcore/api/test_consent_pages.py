@@ -63,7 +63,7 @@ def test_refuse_and_revoke(client: Client, alice: Any, requested: Consent) -> No
     valid = PaymentConsentFactory(customer=alice)
     listing = client.get("/app/consents/")
     assert listing.status_code == 200
-    assert "one payment of" in listing.content.decode()
+    assert "One payment of" in listing.content.decode()
     assert client.post(f"/app/consents/{valid.public_id}/revoke/").status_code == 302
     valid.refresh_from_db()
     assert valid.status == "revokedByPsu"
