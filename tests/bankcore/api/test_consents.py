@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -313,3 +314,22 @@ class TestPaymentUse:
         with pytest.raises(consents.ConsentRefused) as caught:
             self.use(AccountConsentFactory(), now)
         assert caught.value.code == "consent_kind_invalid"
+
+
+class TestSandboxGrant:
+    def test_a_valid_consent_once_for_the_same_accounts(self, app_id: int, customer: User, now: datetime) -> None:
+        first = consents.consent_sandbox_grant(
+            application_id=app_id, customer_id=customer.pk, account_ids=[3, 2], now=now
+        )
+        again = consents.consent_sandbox_grant(
+            application_id=app_id, customer_id=customer.pk, account_ids=[2, 3], now=now
+        )
+        assert first.id == again.id
+        assert (first.status, first.balances, first.transactions, first.frequency_per_day) == ("valid", True, True, 4)
+
+    def test_refused_in_production(self, app_id: int, customer: User, now: datetime, settings: Any) -> None:
+        settings.DEMO_DATA_ALLOWED = False
+        with pytest.raises(consents.ConsentRefused) as caught:
+            consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[1], now=now)
+        assert caught.value.code == "sandbox_only"
+        assert not Consent.objects.exists()
