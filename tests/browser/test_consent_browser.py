@@ -21,7 +21,6 @@ from bankcore.testing.access import login_verified
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
 from tests.bankcore.users.factories import UserFactory
 from tests.bankcore.users.otp import totp_code
-from tests.browser.conftest import browser, page  # noqa: F401  # the project's Chromium fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +48,7 @@ def no_overflow(shown: Page) -> bool:
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_customer_approves_a_consent_with_the_code_and_the_partner_sees_the_account(
-    page: Page,  # noqa: F811  # the imported fixture
+    page: Page,
     live_server: LiveServer,
     alice_account: directory.DirectoryAccount,
     width: int,
