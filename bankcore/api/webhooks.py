@@ -416,7 +416,12 @@ def _post(
         url_check(endpoint.url)  # again: a name may resolve elsewhere today
         headers = webhook_headers(endpoint=endpoint, msg_id=str(delivery.event_id), body=delivery.body, now=now)
         response = session.post(
-            endpoint.url, data=delivery.body.encode(), headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
+            endpoint.url,
+            data=delivery.body.encode(),
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+            stream=True,  # the answer's body is never read: a huge one cannot fill memory
         )
         status, error = response.status_code, ""
         response.close()
