@@ -34,6 +34,8 @@ from apps.kyc.services.limits import (
     tiers_defaults_ensure,
 )
 from apps.kyc.services.party import (
+    encryption_rotate,
+    encryption_rotation_register,
     owner_add,
     owner_remove,
     party_encryption_rotate,
@@ -59,6 +61,8 @@ __all__ = [
     "case_submit",
     "customer_restrict",
     "customer_tier_set",
+    "encryption_rotate",
+    "encryption_rotation_register",
     "limits_check",
     "limits_record",
     "limits_release",

@@ -13,6 +13,7 @@ tier 1 (docs/KYC.md, "Tiers").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -358,3 +359,18 @@ def party_encryption_rotate(*, batch: int = 500) -> int:
         if len(rows) < batch:
             return changed
         last_pk = rows[-1].pk
+
+
+# Other encrypted KYC data (the documents' originals) registers its own rotation here, so the one
+# command ``encryption_rotate`` covers everything.
+_rotations: dict[str, Callable[[int], int]] = {"parties": lambda batch: party_encryption_rotate(batch=batch)}
+
+
+def encryption_rotation_register(name: str, rotate: Callable[[int], int]) -> None:
+    """Add a rotation ``rotate(batch) -> rows changed`` to ``encryption_rotate`` (from AppConfig.ready)."""
+    _rotations[name] = rotate
+
+
+def encryption_rotate(*, batch: int = 500) -> int:
+    """Re-encrypt every encrypted KYC value with the newest key; returns the rows changed."""
+    return sum(rotate(batch) for rotate in _rotations.values())
