@@ -256,7 +256,8 @@ class TestRejectAndMoreInfo:
         assert case is not None
         assert (case.state, case.info_request) == (CaseState.NEEDS_MORE_INFO, "Please upload the back of your ID card.")
         told = Notification.objects.filter(customer=customer).order_by("-pk").first()
-        assert told is not None and "back of your ID card" in told.body
+        assert told is not None
+        assert "back of your ID card" in told.body
         again = services.case_submit(customer_id=customer.pk, now=NOW + timedelta(hours=2))
         assert again == case_id
         assert KycCase.objects.get(pk=case_id).state == CaseState.SUBMITTED

@@ -117,9 +117,9 @@ class TestEncryptionAtRest:
         party_id = services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
         table = Party._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [party_id])  # noqa: S608 - our table name
+            cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [party_id])
             row = [str(value) for value in cursor.fetchone()]
-            cursor.execute(f"SELECT * FROM {Party.history.model._meta.db_table}")  # type: ignore[attr-defined]  # noqa: S608
+            cursor.execute(f"SELECT * FROM {Party.history.model._meta.db_table}")  # type: ignore[attr-defined]
             history = [str(value) for values in cursor.fetchall() for value in values]
         for secret in ("36574261809", "T22000129"):
             assert not any(secret in value for value in row + history), f"{secret} stored in clear"
