@@ -1,5 +1,7 @@
 """Production: refuses to start without a real secret, Postgres and Redis."""
 
+from cryptography.fernet import Fernet
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, METRICS_TOKEN, REDIS_URL, TRUSTED_PROXIES, TRUSTED_PROXY_COUNT
 from config.settings.env import env, fail, integer
@@ -16,6 +18,19 @@ if not REDIS_URL:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     fail("ALLOWED_HOSTS", "list the host names the bank is served on")
+
+# --- kyc: customers' identifiers are encrypted at rest; keys derived from SECRET_KEY are no protection.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+try:
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ValueError
+    for _key in FIELD_ENCRYPTION_KEYS:
+        Fernet(_key)
+except ValueError:
+    fail("FIELD_ENCRYPTION_KEYS", "list Fernet keys, newest first (python -m bankcore.crypto prints one)")
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+if len(BLIND_INDEX_KEY) < 32 or BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS:
+    fail("BLIND_INDEX_KEY", "set a random key of at least 32 characters, not one of the encryption keys")
 
 # Never in production, whatever the environment says: the demo logins are public knowledge.
 DEMO_DATA_ALLOWED = False
