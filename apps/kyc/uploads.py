@@ -110,7 +110,7 @@ def inspect(*, data: bytes, max_bytes: int, max_pixels: int, max_pages: int) -> 
     """Check ``data`` by content and make its clean copy; raises ``UploadRefused`` for anything else."""
     if len(data) > max_bytes:
         raise UploadRefused(
-            f"The file is {_mb(len(data))}; at most {_mb(max_bytes)} is accepted.", code="upload_too_large"
+            f"The file is {size_text(len(data))}; at most {size_text(max_bytes)} is accepted.", code="upload_too_large"
         )
     media_type = sniff(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -121,8 +121,9 @@ def inspect(*, data: bytes, max_bytes: int, max_pixels: int, max_pages: int) -> 
     return Inspected(media_type, EXTENSIONS[media_type], copy, digest, len(data), width, height, None)
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def size_text(size: int) -> str:
+    """A size as people read it: MB from a megabyte, else kB."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(size // 1000, 1)} kB"
 
 
 def _corrupt(kind: str) -> UploadRefused:
