@@ -7,9 +7,14 @@ class KycConfig(AppConfig):
     verbose_name = "KYC"
 
     def ready(self) -> None:
-        from apps.kyc import demo, services
+        from apps.fraud import interface as fraud
+        from apps.kyc import demo, services, tasks  # noqa: F401  # tasks: registered for services.SCREEN_TASK
         from bankcore import demo as demo_registry
         from bankcore import notifications
+        from bankcore.approvals import registry as approvals
+        from bankcore.events import subscribe
 
         notifications.register_kind(services.NOTIFY_KIND, label="Verification and limits")
         demo_registry.register("kyc", demo.seed, order=20)
+        approvals.register_action(services.APPROVE_ACTION, services.case_approve_approved)
+        subscribe(fraud.ALERT_OPENED, services.on_fraud_alert_opened)

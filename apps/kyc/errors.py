@@ -40,3 +40,26 @@ class UsageRefReused(DomainError):
     """The reference was already counted for another amount: one reference is one movement."""
 
     code = "usage_ref_reused"
+
+
+class PartyInvalid(DomainError):
+    """The customer's data is incomplete or wrong; ``errors`` maps each field to what is wrong with it."""
+
+    code = "party_invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in errors.items()))
+        self.errors = errors
+
+
+class CaseRefused(DomainError):
+    """The case cannot make this move; ``code`` names the rule (``not_in_review``, ``own_case``…)."""
+
+    code = "case_refused"
+
+
+class AccessRefused(DomainError):
+    """A staff member may not see this sensitive data (no permission, or no reason given)."""
+
+    code = "access_refused"
+    status_code = 403

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q, QuerySet
 
-from apps.kyc.models import CustomerKyc, Limit, Tier, UsageBucket
+from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, Tier, UsageBucket
+from apps.kyc.models.cases import CLOSED_STATES
+from bankcore import crypto
 
 _STATUS = CustomerKyc._meta.db_table
 _TIER = Tier._meta.db_table
@@ -105,3 +108,89 @@ def limits_inputs(
     if standing is None:
         raise Tier.DoesNotExist("tier 0 is missing: run migrations (apps/kyc/defaults.py)")
     return standing, limits, usage
+
+
+# --- parties and cases ---------------------------------------------------------------------------
+
+
+def email_verified(*, customer_id: int) -> bool:
+    """Whether the customer's sign-in address is verified (allauth's record of it)."""
+    from allauth.account.models import EmailAddress
+
+    return bool(EmailAddress.objects.filter(user_id=customer_id, verified=True).exists())
+
+
+def party_get(*, customer_id: int) -> Party | None:
+    return Party.objects.filter(customer_id=customer_id).first()
+
+
+def party_same_identifier(*, party_id: int) -> list[Party]:
+    """Other parties with the same national id or tax id (found through the blind indexes)."""
+    party = Party.objects.get(pk=party_id)
+    matches = Q()
+    if party.national_id_index:
+        matches |= Q(national_id_index=party.national_id_index)
+    if party.tax_id_index:
+        matches |= Q(tax_id_index=party.tax_id_index)
+    if not matches:
+        return []
+    return list(Party.objects.filter(matches).exclude(pk=party_id).order_by("pk"))
+
+
+def parties_by_identifier(*, kind: str, value: str) -> list[Party]:
+    """Parties whose ``kind`` ("national_id" or "tax_id") equals ``value`` (normalised), by blind index."""
+    if kind not in ("national_id", "tax_id"):
+        raise ValueError(f"no blind index for {kind!r}")
+    digest = crypto.blind_index(kind=kind, value=value)
+    if not digest:
+        return []
+    return list(Party.objects.filter(**{f"{kind}_index": digest}).order_by("pk"))
+
+
+def case_active(*, customer_id: int) -> KycCase | None:
+    """The customer's case that is not decided yet (at most one: a constraint says so)."""
+    return KycCase.objects.filter(customer_id=customer_id).exclude(state__in=CLOSED_STATES).first()
+
+
+def case_current(*, customer_id: int) -> KycCase | None:
+    """What the customer's status page shows: the active case, else the latest decided one."""
+    active = case_active(customer_id=customer_id)
+    if active is not None:
+        return active
+    return KycCase.objects.filter(customer_id=customer_id).order_by("-opened_at", "-pk").first()
+
+
+def case_for_customer(*, customer_id: int, case_id: int) -> KycCase | None:
+    """The case if it is the customer's own, else None (a door answers 404, never 403)."""
+    return KycCase.objects.filter(pk=case_id, customer_id=customer_id).first()
+
+
+def case_get(*, case_id: int) -> KycCase:
+    return KycCase.objects.select_related("customer", "assignee").get(pk=case_id)
+
+
+def case_queue(
+    *,
+    states: tuple[str, ...] = (CaseState.IN_REVIEW,),
+    risk_rating: str | None = None,
+    assignee_id: int | None = None,
+    opened_before: datetime | None = None,
+) -> QuerySet[KycCase]:
+    """The officers' queue: oldest first, filtered by state, risk, assignee and age."""
+    cases = KycCase.objects.filter(state__in=states).select_related("customer", "assignee")
+    if risk_rating is not None:
+        cases = cases.filter(risk_rating=risk_rating)
+    if assignee_id is not None:
+        cases = cases.filter(assignee_id=assignee_id)
+    if opened_before is not None:
+        cases = cases.filter(opened_at__lt=opened_before)
+    return cases.order_by("opened_at", "pk")
+
+
+def case_transitions(*, case_id: int) -> list[CaseTransition]:
+    return list(CaseTransition.objects.filter(case_id=case_id).select_related("actor").order_by("at", "pk"))
+
+
+def reviews_due(*, day: date) -> QuerySet[CustomerKyc]:
+    """Approved customers whose review date has come (or passed)."""
+    return CustomerKyc.objects.filter(tier_id=2, next_review_date__lte=day).order_by("next_review_date", "pk")

@@ -1,1 +1,20 @@
-"""kyc: tasks (see DESIGN.md §2)."""
+"""KYC tasks: each takes IDs, calls one service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.kyc.services import cases, review
+
+
+@shared_task(name="apps.kyc.tasks.case_screen", queue="screening", acks_late=True)
+def case_screen(*, case_id: int, **_: object) -> None:
+    """Screen a submitted case's customer and beneficial owners, rate it, put it in review."""
+    cases.case_screen(case_id=case_id, now=timezone.now())
+
+
+@shared_task(name="apps.kyc.tasks.reviews_due", acks_late=True)
+def reviews_due(**_: object) -> None:
+    """Beat (daily): open due periodic reviews, restrict customers past the grace period."""
+    review.reviews_due_process(now=timezone.now())

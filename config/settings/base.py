@@ -184,6 +184,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bankcore.api.tasks.idempotency_records_purge",
         "schedule": crontab(minute=23, hour=3),
     },
+    # --- kyc ---
+    "kyc-reviews-due": {"task": "apps.kyc.tasks.reviews_due", "schedule": crontab(minute=41, hour=2)},
+    # --- end kyc ---
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -191,6 +194,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # A name alerts from this similarity (0..1): chosen from measured recall and false positives,
 # see docs/BENCHMARKS.md "Fraud and AML".
 SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.84)
+
+# --- kyc: field encryption and blind indexes (bankcore/crypto.py) -------------------------------
+# Fernet keys, newest first: the first encrypts, all decrypt (rotation: docs/KYC.md). Empty in dev
+# and tests: bankcore.crypto then derives keys from SECRET_KEY; production refuses to start so.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# HMAC key of the blind indexes that find an identifier again; separate from the encryption keys.
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+# Days after the review date before an un-reviewed customer is restricted.
+KYC_REVIEW_GRACE_DAYS = integer("KYC_REVIEW_GRACE_DAYS", 30)
 
 # --- kycdocs: identity documents (apps/kyc/documents.py; docs/KYC.md "Documents") --------------
 # Originals (encrypted) and their clean copies live here, outside MEDIA_ROOT and STATIC_ROOT:

@@ -17,6 +17,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     fail("ALLOWED_HOSTS", "list the host names the bank is served on")
 
+# --- kyc: customers' identifiers are encrypted at rest; keys derived from SECRET_KEY are no protection.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS or any(len(key) != 44 for key in FIELD_ENCRYPTION_KEYS):
+    fail("FIELD_ENCRYPTION_KEYS", "list Fernet keys, newest first (python -m bankcore.crypto prints one)")
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+if len(BLIND_INDEX_KEY) < 32 or BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS:
+    fail("BLIND_INDEX_KEY", "set a random key of at least 32 characters, not one of the encryption keys")
+
 # Never in production, whatever the environment says: the demo logins are public knowledge.
 DEMO_DATA_ALLOWED = False
 METRICS_PUBLIC = False

@@ -32,3 +32,43 @@ class CustomerKycFactory(DjangoModelFactory[CustomerKyc]):
     tier_id = 1
     risk_rating = ""
     updated_at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def person_data(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid profile of a German resident (valid Steuer-IdNr), as the wizard sends it."""
+    data: dict[str, Any] = {
+        "kind": "person",
+        "legal_name": "Erika Mustermann",
+        "birth_date": "1984-08-12",
+        "nationality": "DE",
+        "address_line": "Heidestrasse 17",
+        "address_city": "Köln",
+        "address_postcode": "51147",
+        "address_country": "DE",
+        "phone": "+49 151 23456789",
+        "tax_residence": "DE",
+        "tax_id": "36574261809",
+        "national_id": "T22000129",
+        "occupation": "employee",
+        "source_of_funds": "salary",
+        "expected_monthly_volume_minor": 150_000,
+        "pep": False,
+    }
+    data.update(overrides)
+    return data
+
+
+def business_data(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid profile of a German limited company (valid VAT number)."""
+    data = person_data(
+        kind="business",
+        legal_name="Max Mustermann",
+        occupation="company_director",
+        source_of_funds="business_income",
+        company_name="Acme Handels GmbH",
+        registration_number="Aachen HRB 44123",
+        company_country="DE",
+        tax_id="DE136695976",
+    )
+    data.update(overrides)
+    return data

@@ -17,7 +17,7 @@ from django.db.models import F
 
 from apps.kyc import events, selectors
 from apps.kyc.errors import LimitExceeded, UsageRefReused
-from apps.kyc.models import (
+from apps.kyc.models.limits import (
     OUTFLOW_KINDS,
     STOCK_KINDS,
     CustomerKyc,
@@ -261,3 +261,19 @@ def tiers_defaults_ensure() -> int:
     from apps.kyc import defaults
 
     return defaults.ensure(Tier, Limit)
+
+
+@transaction.atomic
+def customer_approval_record(
+    *, customer_id: int, risk_rating: str, next_review_date: date, reason: str, now: datetime
+) -> None:
+    """A case was approved: tier 2 at ``risk_rating``, the next review date, any KYC restriction lifted."""
+    customer_tier_set(customer_id=customer_id, tier=2, risk_rating=risk_rating, now=now, reason=reason)
+    status = _status_for_update(customer_id)
+    status.approved_at = now
+    status.next_review_date = next_review_date
+    status.restricted = False
+    status.restricted_reason = ""
+    status.updated_at = now
+    status._change_reason = reason  # type: ignore[attr-defined]
+    status.save()

@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.kyc import services
+from bankcore.crypto import DecryptionFailed
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt KYC's encrypted fields with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "
+        "Run after putting a new key first; drop the old key only once this has finished."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch"] < 1:
+            raise CommandError("--batch must be at least 1")
+        try:
+            changed = services.encryption_rotate(batch=options["batch"])
+        except DecryptionFailed as exc:
+            raise CommandError(f"{exc}: keep the old key in FIELD_ENCRYPTION_KEYS until rotation is done") from None
+        self.stdout.write(f"re-encrypted {changed} row(s) with the newest key")
