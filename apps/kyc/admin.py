@@ -57,3 +57,7 @@ class UsageBucketAdmin(ReadOnlyAdmin):
     list_display = ("customer", "kind", "period", "starts_on", "used_minor")
     list_filter = ("kind", "period")
     search_fields = ("customer__email",)
+
+
+# --- kycdocs: identity documents, each look logged with its reason ---
+from apps.kyc import admin_documents  # noqa: E402, F401

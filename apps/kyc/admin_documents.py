@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
@@ -37,6 +37,13 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Recorded with your name and the time; the customer's data protection officer can read it.",
     )
+
+
+def _case_url(case_id: int) -> str:
+    try:
+        return reverse("admin:kyc_kyccase_change", args=[case_id])
+    except NoReverseMatch:  # the case admin is not registered (a trimmed-down back office)
+        return ""
 
 
 @admin.register(Document)
@@ -91,6 +98,7 @@ class DocumentAdmin(ReadOnlyAdmin):
             "form": form,
             "grant": grant,
             "opts": self.model._meta,
+            "case_url": _case_url(document.case_id),
         }
         if grant:
             context["copy_url"] = reverse("admin:kyc_document_file", args=[document.pk, "copy"]) + f"?grant={grant}"

@@ -26,8 +26,12 @@ class PersonalForm(forms.Form):
     tax_id = forms.CharField(label="Tax identification number", max_length=40, required=False,
                              help_text="Leave empty to keep the one you gave before")  # fmt: skip
     occupation = forms.ChoiceField(label="Occupation", choices=[("", "Choose…"), *Occupation.choices])
-    source_of_funds = forms.ChoiceField(label="Where your money comes from", choices=[("", "Choose…"), *SourceOfFunds.choices])
-    expected_monthly_volume = forms.IntegerField(label="Expected money in per month (EUR)", min_value=0, max_value=100_000_000)
+    source_of_funds = forms.ChoiceField(
+        label="Where your money comes from", choices=[("", "Choose…"), *SourceOfFunds.choices]
+    )
+    expected_monthly_volume = forms.IntegerField(
+        label="Expected money in per month (EUR)", min_value=0, max_value=100_000_000
+    )
     pep = forms.BooleanField(label="I am, or am close to, a politically exposed person", required=False)
 
     def __init__(self, *args: Any, tax_id_known: bool = False, **kwargs: Any) -> None:
@@ -56,7 +60,9 @@ class AddressForm(forms.Form):
 class CompanyForm(forms.Form):
     company_name = forms.CharField(label="Company name", max_length=200)
     registration_number = forms.CharField(label="Registration number", max_length=50)
-    company_country = forms.CharField(label="Country of registration (code)", max_length=2, widget=forms.TextInput(COUNTRY))
+    company_country = forms.CharField(
+        label="Country of registration (code)", max_length=2, widget=forms.TextInput(COUNTRY)
+    )
 
     def clean_company_country(self) -> str:
         return str(self.cleaned_data["company_country"]).strip().upper()
@@ -90,7 +96,9 @@ class IdDocumentForm(forms.Form):
 
 
 class SelfieForm(forms.Form):
-    selfie = DocumentField(label="A photo of your face", help_text="JPEG or PNG, your face clearly visible, no hat or sunglasses")
+    selfie = DocumentField(
+        label="A photo of your face", help_text="JPEG or PNG, your face clearly visible, no hat or sunglasses"
+    )
 
 
 class CompanyDocumentForm(forms.Form):

@@ -11,9 +11,12 @@ DOCUMENT_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; frame-ance
 
 
 class Servable(Protocol):
-    content: bytes
-    media_type: str
-    filename: str
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
 
 
 def document_response(file: Servable, *, attachment: bool = False) -> HttpResponse:

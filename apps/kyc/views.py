@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.kyc import documents, forms, wizard
-from apps.kyc.serving import document_response
 from apps.kyc.models import Document, DocumentKind
+from apps.kyc.serving import document_response
 from bankcore.errors import DomainError
 
 
@@ -61,9 +62,7 @@ def status(request: HttpRequest) -> HttpResponse:
     return render(request, "kyc/status.html", {"progress": progress, "extra_form": forms.ExtraDocumentForm()})
 
 
-def _step(
-    request: HttpRequest, *, key: str, form: Any, progress: wizard.Progress, **context: Any
-) -> HttpResponse:
+def _step(request: HttpRequest, *, key: str, form: Any, progress: wizard.Progress, **context: Any) -> HttpResponse:
     step = progress.step(key)
     return render(
         request,
@@ -88,7 +87,9 @@ def personal(request: HttpRequest) -> HttpResponse:
     if (stop := _not_editable(request, progress)) is not None:
         return stop
     form = forms.PersonalForm(
-        request.POST if request.method == "POST" else None, initial=wizard.personal_initial(progress), tax_id_known=progress.tax_id_known
+        request.POST if request.method == "POST" else None,
+        initial=wizard.personal_initial(progress),
+        tax_id_known=progress.tax_id_known,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,14 +101,17 @@ def personal(request: HttpRequest) -> HttpResponse:
     return _step(request, key="personal", form=form, progress=progress)
 
 
-def _party_step(request: HttpRequest, *, key: str, form_class: type, next_key: str) -> HttpResponse:
+def _party_step(request: HttpRequest, *, key: str, form_class: type[Form], next_key: str) -> HttpResponse:
     customer_id = _customer(request)
     progress = wizard.progress(customer_id=customer_id)
     if (stop := _not_editable(request, progress)) is not None:
         return stop
     if progress.party is None:
         return HttpResponseRedirect(reverse("kyc:personal"))
-    form = form_class(request.POST if request.method == "POST" else None, initial=wizard.party_initial(progress, fields=list(form_class.base_fields)))
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial=wizard.party_initial(progress, fields=list(form_class.base_fields)),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             wizard.party_update(customer_id=customer_id, data=form.cleaned_data, now=timezone.now())
@@ -154,7 +158,7 @@ def owners(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-def _upload_step(request: HttpRequest, *, key: str, form_class: type) -> HttpResponse:
+def _upload_step(request: HttpRequest, *, key: str, form_class: type[Form]) -> HttpResponse:
     customer_id = _customer(request)
     progress = wizard.progress(customer_id=customer_id)
     if (stop := _not_editable(request, progress)) is not None:

@@ -100,7 +100,7 @@ def missing_label(name: str) -> str:
     return _MISSING_LABELS.get(name, name.replace("_", " "))
 
 
-def read_upload(file: UploadedFile) -> bytes | None:
+def read_upload(file: UploadedFile[Any]) -> bytes | None:
     """The bytes of an upload, or None if it is over the size limit (never more than the limit is read)."""
     limit: int = settings.KYC_UPLOAD_MAX_BYTES
     if file.size is not None and file.size > limit:
@@ -150,8 +150,10 @@ def progress(*, customer_id: int) -> Progress:
     missing = list(kyc.party_missing_fields(party=party, required=required))
     if business and not owners:
         missing.append("owners")
-    missing += documents.documents_missing(case_id=case.pk) if case else documents.documents_required(
-        party_kind=party.kind if party else PartyKind.PERSON
+    missing += (
+        documents.documents_missing(case_id=case.pk)
+        if case
+        else documents.documents_required(party_kind=party.kind if party else PartyKind.PERSON)
     )
     state = case.state if case else None
     editable = state in (None, CaseState.DRAFT, CaseState.NEEDS_MORE_INFO)
@@ -230,7 +232,7 @@ def uploads_from(cleaned: dict[str, Any], *, kinds: list[str]) -> tuple[list[doc
     batch: list[documents.Upload] = []
     too_big: list[str] = []
     for kind in kinds:
-        file: UploadedFile | None = cleaned.get(kind)
+        file: UploadedFile[Any] | None = cleaned.get(kind)
         if not file:
             continue
         data = read_upload(file)
