@@ -22,6 +22,7 @@ COPY --chown=bank:bank . /app
 RUN SECRET_KEY=build-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 ALLOWED_HOSTS=build \
     METRICS_TOKEN=build-only-0123456789abcdefghijklmnop \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMzJieXRlcyE= BLIND_INDEX_KEY=build-only-0123456789abcdefghijklmnop \
     python manage.py collectstatic --noinput -v0
 USER bank
 EXPOSE 8000

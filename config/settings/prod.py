@@ -1,5 +1,7 @@
 """Production: refuses to start without a real secret, Postgres and Redis."""
 
+from cryptography.fernet import Fernet
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, METRICS_TOKEN, REDIS_URL, TRUSTED_PROXIES, TRUSTED_PROXY_COUNT
 from config.settings.env import env, fail, integer
@@ -19,7 +21,12 @@ if not ALLOWED_HOSTS:
 
 # --- kyc: customers' identifiers are encrypted at rest; keys derived from SECRET_KEY are no protection.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-if not FIELD_ENCRYPTION_KEYS or any(len(key) != 44 for key in FIELD_ENCRYPTION_KEYS):
+try:
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ValueError
+    for _key in FIELD_ENCRYPTION_KEYS:
+        Fernet(_key)
+except ValueError:
     fail("FIELD_ENCRYPTION_KEYS", "list Fernet keys, newest first (python -m bankcore.crypto prints one)")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 if len(BLIND_INDEX_KEY) < 32 or BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEYS:

@@ -20,6 +20,9 @@ PROD = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "bank.example.com",
     "METRICS_TOKEN": GOOD_TOKEN,
+    # --- kyc ---
+    "FIELD_ENCRYPTION_KEYS": "YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMzJieXRlcyE=",
+    "BLIND_INDEX_KEY": "bl1nd-1ndex-Ab9xQ2vL7pRt4zKw8nYc6dHf",
 }
 
 
@@ -39,6 +42,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "METRICS_TOKEN",
             "TRUSTED_PROXIES",
             "TRUSTED_PROXY_COUNT",
+            "FIELD_ENCRYPTION_KEYS",  # --- kyc ---
+            "BLIND_INDEX_KEY",
         }
     }
     return subprocess.run(  # noqa: S603
@@ -76,6 +81,11 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ),
         ({**PROD, "METRICS_TOKEN": ""}, "METRICS_TOKEN"),
         ({**PROD, "METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
+        # --- kyc ---
+        ({**PROD, "FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS"),
+        ({**PROD, "FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
+        ({**PROD, "BLIND_INDEX_KEY": "short"}, "BLIND_INDEX_KEY"),
+        # --- end kyc ---
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"),
         ({"TRUSTED_PROXIES": "proxy.internal"}, "TRUSTED_PROXIES"),
         ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),

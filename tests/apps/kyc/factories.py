@@ -72,3 +72,24 @@ def business_data(**overrides: Any) -> dict[str, Any]:
     )
     data.update(overrides)
     return data
+
+
+def case_in_review(customer_id: int, now: datetime, *, owners: int = 0, **overrides: Any) -> int:
+    """A customer's case as the screening task leaves it: profile saved, submitted, screened."""
+    from apps.kyc import services
+
+    business = overrides.pop("business", False) or owners > 0
+    data = business_data(**overrides) if business else person_data(**overrides)
+    services.party_save(customer_id=customer_id, data=data, now=now)
+    for n in range(owners):
+        services.owner_add(
+            customer_id=customer_id,
+            name=f"Owner Number{n}",
+            birth_date="1975-03-01",
+            nationality="DE",
+            ownership_percent="30",
+            now=now,
+        )
+    case_id = services.case_submit(customer_id=customer_id, now=now)
+    services.case_screen(case_id=case_id, now=now)  # the task's body (tests do not run on-commit hooks)
+    return case_id
