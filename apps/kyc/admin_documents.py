@@ -46,6 +46,35 @@ def _case_url(case_id: int) -> str:
         return ""
 
 
+class DocumentInline(admin.TabularInline[Document, Any]):
+    """The case page's documents: what was sent and when; each opens only through the reason form."""
+
+    model = Document
+    extra = 0
+    can_delete = False
+    fields = ("kind", "media_type", "original_size", "uploaded_at", "superseded_at", "view_link")
+    readonly_fields = fields
+    ordering = ("kind", "-uploaded_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Document")
+    def view_link(self, obj: Document) -> str:
+        return _view_link(obj)
+
+
+def _view_link(obj: Document) -> str:
+    url = reverse("admin:kyc_document_view", args=[obj.pk])
+    return format_html('<a href="{}">View {} (reason required)</a>', url, obj.get_kind_display())
+
+
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "case", "customer", "media_type", "uploaded_at", "superseded_at", "view_link")
@@ -59,8 +88,7 @@ class DocumentAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Document")
     def view_link(self, obj: Document) -> str:
-        url = reverse("admin:kyc_document_view", args=[obj.pk])
-        return format_html('<a href="{}">View (reason required)</a>', url)
+        return _view_link(obj)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

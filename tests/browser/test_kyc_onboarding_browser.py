@@ -18,7 +18,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from apps.kyc import documents
 from apps.kyc import services as kyc
-from apps.kyc.models import CaseState, KycCase
+from apps.kyc.models import CaseState, KycCase, SensitiveAccess
 from bankcore.testing.access import login_verified
 from bankcore.users import roles
 from bankcore.users.models import User
@@ -47,9 +47,11 @@ def tab(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     page.problems = []  # type: ignore[attr-defined]
     page.on(
         "console",
-        lambda message: page.problems.append(message.text)  # type: ignore[attr-defined]
-        if message.type == "error" or "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            page.problems.append(message.text)  # type: ignore[attr-defined]
+            if message.type == "error" or "Content Security Policy" in message.text
+            else None
+        ),
     )
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))  # type: ignore[attr-defined]
     yield page
@@ -116,7 +118,9 @@ def fill_personal(page: Page, *, birth_date: str) -> None:
     page.get_by_role("button", name="Save and continue").click()
 
 
-def test_sign_up_verify_and_be_approved(tab: Page, live_server: LiveServer, browser: Browser, tmp_path: Path) -> None:
+def test_sign_up_verify_and_be_approved(
+    tab: Page, live_server: LiveServer, browser: Browser, tmp_path: Path, store: Path
+) -> None:
     base = live_server.url
     # short: the dashboard greets by the address, which must fit a phone's width
     email = f"e{tab.viewport_size['width']}@ex.test"  # type: ignore[index]
@@ -148,7 +152,7 @@ def test_sign_up_verify_and_be_approved(tab: Page, live_server: LiveServer, brow
     tab.get_by_label("Back of your ID card").set_input_files(write(tmp_path, "back.jpg", files.jpeg()))
     tab.get_by_role("button", name="Save and continue").click()
     assert "is a program" in tab.get_by_role("alert").first.inner_text()
-    assert not list(Path(str(store_dir())).rglob("*.orig"))
+    assert not list(store.rglob("*.orig"))
     tab.get_by_label("Front of your ID card").set_input_files(write(tmp_path, "front.jpg", files.jpeg(gps=True)))
     tab.get_by_label("Back of your ID card").set_input_files(write(tmp_path, "back.png", files.png()))
     tab.get_by_role("button", name="Save and continue").click()
@@ -180,26 +184,21 @@ def test_sign_up_verify_and_be_approved(tab: Page, live_server: LiveServer, brow
     assert tab.problems == []  # type: ignore[attr-defined]
 
 
-def store_dir() -> Path:
-    from django.conf import settings
-
-    return Path(settings.KYC_STORAGE_DIR)
-
-
 def officer_approves(page: Page, base: str, case_id: int) -> None:
-    """The officer looks at a document (giving a reason first), then approves the case."""
-    document = KycCase.objects.get(pk=case_id).documents.filter(kind="id_front").get()  # type: ignore[attr-defined]
-    page.goto(base + f"/admin/kyc/document/{document.pk}/view/")
+    """From the case page: open the ID's front (a reason first), look at it, go back, approve."""
+    page.goto(base + f"/admin/kyc/kyccase/{case_id}/change/")
+    page.get_by_role("link", name="View ID document, front (reason required)").click()
     page.get_by_label("Why do you need to see this document?").fill("checking the ID for case review")
     page.get_by_role("button", name="Record my reason and view").click()
-    image = page.locator("#kyc-document-image")
-    image.wait_for()
+    page.locator("#kyc-document-image").wait_for()
+    page.wait_for_function("document.getElementById('kyc-document-image').complete")
     assert page.evaluate("document.getElementById('kyc-document-image').naturalWidth") == 320
-    kyc.case_approve(case_id=case_id, officer_id=_officer_id(page), reason="documents and screening clear", now=timezone.now())
-
-
-def _officer_id(page: Page) -> int:
-    return User.objects.get(email="kim@bank.test").pk
+    assert SensitiveAccess.objects.filter(subject="document", reason="checking the ID for case review").count() == 1
+    page.get_by_role("link", name=f"#{case_id}").click()
+    page.get_by_label("Approve").check()
+    page.locator("#kyc-decision textarea").fill("documents and screening clear")
+    page.get_by_role("button", name="Record the decision").click()
+    assert "Approved" in page.locator(".messagelist").inner_text()
 
 
 def _customer_in_review(*, now: Any) -> tuple[User, int]:
