@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 from PIL import Image
 from pypdf import PdfWriter
@@ -89,3 +90,19 @@ def corrupt_png() -> bytes:
     data = bytearray(png())
     data[40] ^= 0xFF  # inside the image data chunk: its CRC no longer matches
     return bytes(data)
+
+
+def attach_documents(*, customer_id: int, now: datetime) -> list[int]:
+    """Upload what the customer's open case still needs (ID front and back, selfie, a business's
+    register extract), as the wizard would, so the case can be submitted."""
+    from apps.kyc import documents
+    from apps.kyc import services as kyc
+
+    case_id = kyc.case_open(customer_id=customer_id, now=now)
+    batch = [
+        documents.Upload(kind, f"{kind}.jpg", jpeg(colour="silver"))
+        for kind in documents.documents_missing(case_id=case_id)
+    ]
+    return (
+        documents.documents_upload(customer_id=customer_id, case_id=case_id, uploads_=batch, now=now) if batch else []
+    )
