@@ -18,6 +18,7 @@ class PersonalForm(forms.Form):
     kind = forms.ChoiceField(label="I am opening an account for", choices=[
         (PartyKind.PERSON, "Myself"), (PartyKind.BUSINESS, "My business")
     ], widget=forms.RadioSelect, initial=PartyKind.PERSON)  # fmt: skip
+    company_name = forms.CharField(label="Company name (for a business)", max_length=200, required=False)
     legal_name = forms.CharField(label="Full legal name", max_length=200, help_text="As on your ID document")
     birth_date = forms.DateField(label="Date of birth", widget=DATE)
     nationality = forms.CharField(label="Nationality (country code)", max_length=2, widget=forms.TextInput(COUNTRY))
@@ -36,9 +37,21 @@ class PersonalForm(forms.Form):
 
     def __init__(self, *args: Any, tax_id_known: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not tax_id_known:
-            self.fields["tax_id"].required = True
-            self.fields["tax_id"].help_text = ""
+        self.tax_id_known = tax_id_known
+        self.fields["tax_id"].help_text = (
+            "Leave empty to keep the one you gave before. A business gives its VAT number on the company step."
+            if tax_id_known
+            else "A business gives its VAT number on the company step instead."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A person's own tax id is needed here; a business's (its VAT number) on the company step.
+        if cleaned.get("kind") == PartyKind.PERSON and not cleaned.get("tax_id") and not self.tax_id_known:
+            self.add_error("tax_id", "This field is required.")
+        if cleaned.get("kind") == PartyKind.BUSINESS and not cleaned.get("company_name"):
+            self.add_error("company_name", "A business needs its company name.")
+        return cleaned
 
     def clean_nationality(self) -> str:
         return str(self.cleaned_data["nationality"]).strip().upper()
@@ -63,6 +76,13 @@ class CompanyForm(forms.Form):
     company_country = forms.CharField(
         label="Country of registration (code)", max_length=2, widget=forms.TextInput(COUNTRY)
     )
+    tax_id = forms.CharField(label="VAT number of the company", max_length=40, required=False)
+
+    def __init__(self, *args: Any, tax_id_known: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tax_id"].required = not tax_id_known
+        if tax_id_known:
+            self.fields["tax_id"].help_text = "Leave empty to keep the one you gave before"
 
     def clean_company_country(self) -> str:
         return str(self.cleaned_data["company_country"]).strip().upper()

@@ -101,7 +101,7 @@ def personal(request: HttpRequest) -> HttpResponse:
     return _step(request, key="personal", form=form, progress=progress)
 
 
-def _party_step(request: HttpRequest, *, key: str, form_class: type[Form], next_key: str) -> HttpResponse:
+def _party_step(request: HttpRequest, *, key: str, form_class: type[Form], **form_kwargs: Any) -> HttpResponse:
     customer_id = _customer(request)
     progress = wizard.progress(customer_id=customer_id)
     if (stop := _not_editable(request, progress)) is not None:
@@ -111,6 +111,7 @@ def _party_step(request: HttpRequest, *, key: str, form_class: type[Form], next_
     form = form_class(
         request.POST if request.method == "POST" else None,
         initial=wizard.party_initial(progress, fields=list(form_class.base_fields)),
+        **form_kwargs,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -125,13 +126,14 @@ def _party_step(request: HttpRequest, *, key: str, form_class: type[Form], next_
 @login_required
 @require_http_methods(["GET", "POST"])
 def address(request: HttpRequest) -> HttpResponse:
-    return _party_step(request, key="address", form_class=forms.AddressForm, next_key="documents")
+    return _party_step(request, key="address", form_class=forms.AddressForm)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def company(request: HttpRequest) -> HttpResponse:
-    return _party_step(request, key="company", form_class=forms.CompanyForm, next_key="owners")
+    progress = wizard.progress(customer_id=_customer(request))
+    return _party_step(request, key="company", form_class=forms.CompanyForm, tax_id_known=progress.tax_id_known)
 
 
 @login_required

@@ -177,7 +177,7 @@ def personal_initial(progress: Progress) -> dict[str, Any]:
     party = progress.party
     if party is None:
         return {}
-    initial = party_initial(progress, fields=[f for f in PERSONAL_FIELDS if f != "tax_id"])
+    initial = party_initial(progress, fields=[f for f in PERSONAL_FIELDS if f != "tax_id"] + ["company_name"])
     initial["expected_monthly_volume"] = party.expected_monthly_volume_minor // 100
     return initial
 
@@ -196,7 +196,9 @@ def personal_save(*, customer_id: int, data: dict[str, Any], now: datetime) -> i
     ``PartyInvalid`` (raised by ``party_save``) names every bad field; nothing is written then.
     """
     values = {name: data[name] for name in PERSONAL_FIELDS if name in data}
-    if not values.get("tax_id"):
+    if data.get("kind") == PartyKind.BUSINESS:
+        values["company_name"] = data["company_name"]
+    if not values.get("tax_id") or values.get("kind") == PartyKind.BUSINESS:
         values.pop("tax_id", None)  # kept as it was: identifiers are never shown back to be re-sent
     values["expected_monthly_volume_minor"] = int(data["expected_monthly_volume"]) * 100
     kyc.party_save(customer_id=customer_id, data=values, now=now, partial=True)
@@ -211,7 +213,8 @@ def _case_editable(*, customer_id: int, now: datetime) -> int:
 @transaction.atomic
 def party_update(*, customer_id: int, data: dict[str, Any], now: datetime) -> int:
     """Save a later step's fields (address, company) to the party; returns the case id."""
-    kyc.party_save(customer_id=customer_id, data=dict(data), now=now, partial=True)
+    values = {name: value for name, value in data.items() if name != "tax_id" or value}
+    kyc.party_save(customer_id=customer_id, data=values, now=now, partial=True)
     return _case_editable(customer_id=customer_id, now=now)
 
 

@@ -252,3 +252,38 @@ class TestOnlyTheirOwn:
             response = client.get(url)
             assert response.status_code == 302
             assert response["Location"].startswith("/accounts/login/")
+
+
+class TestBusiness:
+    def test_a_business_gives_its_company_owners_and_register_extract(
+        self, browser: Client, customer: User, submit: Callable[[Client], Any]
+    ) -> None:
+        business = personal(
+            kind="business",
+            tax_id="",
+            occupation="company_director",
+            source_of_funds="business_income",
+            company_name="Acme Handels GmbH",
+        )
+        assert browser.post("/app/kyc/personal/", business)["Location"] == "/app/kyc/address/"
+        assert browser.post("/app/kyc/address/", ADDRESS)["Location"] == "/app/kyc/company/"
+        bad = browser.post(
+            "/app/kyc/company/",
+            {"company_name": "Acme Handels GmbH", "registration_number": "Aachen HRB 44123", "company_country": "XX",
+             "tax_id": "DE136695976"},
+        )  # fmt: skip
+        assert "is not an ISO 3166 country code" in bad.content.decode()
+        company = {"company_name": "Acme Handels GmbH", "registration_number": "Aachen HRB 44123",
+                   "company_country": "DE", "tax_id": "DE136695976"}  # fmt: skip
+        assert browser.post("/app/kyc/company/", company)["Location"] == "/app/kyc/owners/"
+        owner = {"name": "Max Mustermann", "birth_date": "1970-06-15", "nationality": "DE", "ownership_percent": "60"}
+        assert browser.post("/app/kyc/owners/", owner).status_code == 302
+        assert "Max Mustermann" in browser.get("/app/kyc/owners/").content.decode()
+        extract = {"company_registration": SimpleUploadedFile("hrb.pdf", files.pdf())}
+        assert browser.post("/app/kyc/company-document/", extract)["Location"] == "/app/kyc/id-document/"
+        browser.post("/app/kyc/id-document/", {"id_front": jpeg_upload("f.jpg"), "id_back": jpeg_upload("b.jpg")})
+        browser.post("/app/kyc/selfie/", {"selfie": jpeg_upload("me.jpg")})
+        assert submit(browser).status_code == 302
+        party = Party.objects.get(customer=customer)
+        assert (party.kind, party.company_name, party.tax_id_last4) == ("business", "Acme Handels GmbH", "5976")
+        assert KycCase.objects.get(customer=customer).state == CaseState.IN_REVIEW
