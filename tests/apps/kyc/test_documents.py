@@ -265,3 +265,28 @@ class TestStaffView:
         back = Document.objects.get(kind="id_back")
         assert officer.get(copy_url.replace(f"/{document.pk}/", f"/{back.pk}/")).status_code == 302
         assert officer.get(copy_url + "x").status_code == 302
+
+
+class TestKeyRotation:
+    def test_rotating_the_keys_re_encrypts_both_files_and_they_still_read(
+        self, customer: User, store: Path, now: datetime, settings: Any
+    ) -> None:
+        old_key, new_key = crypto.generate_key(), crypto.generate_key()
+        settings.FIELD_ENCRYPTION_KEYS = [old_key]
+        case_id = kyc.case_open(customer_id=customer.pk, now=now)
+        original = files.jpeg(gps=True)
+        (document_id,) = documents.documents_upload(
+            customer_id=customer.pk, case_id=case_id, uploads_=[documents.Upload("selfie", "me.jpg", original)],
+            now=now,
+        )  # fmt: skip
+        before = Document.objects.get(pk=document_id)
+        settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+        assert kyc.encryption_rotate(batch=1) >= 1
+        after = Document.objects.get(pk=document_id)
+        assert {after.original_blob, after.copy_blob}.isdisjoint({before.original_blob, before.copy_blob})
+        assert not (store / before.original_blob).exists()
+        settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone: everything must still read
+        assert crypto.decrypt_bytes((store / after.original_blob).read_bytes()) == original
+        copy = documents.document_copy_for_owner(customer_id=customer.pk, document_id=document_id)
+        assert copy.media_type == "image/jpeg"
+        assert kyc.encryption_rotate(batch=10) == 0  # nothing left to do
