@@ -442,6 +442,19 @@ def case_reopen(
         case.screened_at = now
     if party is not None:
         _rate(case, party)
+    else:  # verified before profiles were kept: the rating they were approved with stands
+        status = selectors.status_get(customer_id=customer_id)
+        case.risk_rating = (status.risk_rating if status is not None else "") or "high"
     case.save()
-    _tell(case, CaseState.IN_REVIEW, now=now)
+    if reason_opened == CaseReason.PERIODIC_REVIEW:
+        notifications.notify(
+            customer_id=customer_id,
+            kind=NOTIFY_KIND,
+            title="Time to review your details",
+            body="We review every customer's details regularly. Please check your profile is up to date.",
+            link=STATUS_LINK,
+            now=now,
+        )
+    else:
+        _tell(case, CaseState.IN_REVIEW, now=now)
     return case.pk

@@ -88,5 +88,7 @@ def test_demo_customers_are_verified(customer: User) -> None:
     call_command("seed_demo")
     alice = User.objects.get(email="alice@bankcore.localhost")
     assert kyc.customer_status(customer_id=alice.pk).tier == 2
+    changes = OutboxEvent.objects.filter(name=kyc.TIER_CHANGED, payload__customer_id=alice.pk)
+    assert [e.payload["to_tier"] for e in changes.order_by("pk")] == [1, 2]  # basic profile, then the approval
     call_command("seed_demo")
-    assert OutboxEvent.objects.filter(name=kyc.TIER_CHANGED, payload__customer_id=alice.pk).count() == 1
+    assert changes.count() == 2  # a second run changes nothing
