@@ -175,6 +175,10 @@ def _image_copy(data: bytes, *, media_type: str, max_pixels: int) -> tuple[bytes
     return out.getvalue(), width, height
 
 
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
 def _walk_active(reader: PdfReader) -> str | None:
     """The first active name anywhere in the document's object graph, or None; names are decoded (``/J#53``)."""
     seen: set[tuple[int, int]] = set()
@@ -193,6 +197,8 @@ def _walk_active(reader: PdfReader) -> str | None:
             raise _corrupt("PDF")
         if isinstance(node, DictionaryObject | StreamObject):
             for name, value in node.items():
+                if str(name) == "/OpenAction" and isinstance(_resolved(value), ArrayObject):
+                    continue  # a destination to open at (a page and a zoom), as many writers set: no action
                 if str(name) in ACTIVE_PDF_NAMES:
                     return str(name)
                 if isinstance(value, NameObject) and str(value) in ACTIVE_PDF_NAMES:

@@ -8,7 +8,8 @@ import io
 import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, NameObject
 
 from apps.kyc import uploads
 from apps.kyc.uploads import UploadRefused
@@ -132,6 +133,15 @@ class TestPdf:
         data = files.pdf_with_open_action_obfuscated()
         assert b"/OpenAction" not in data  # a byte scan would miss it
         assert refused(data).code == "pdf_active_content"
+
+    def test_an_open_action_that_only_names_a_page_is_no_action(self) -> None:
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        page = writer.pages[0].indirect_reference
+        writer._root_object[NameObject("/OpenAction")] = ArrayObject([page, NameObject("/Fit")])
+        out = io.BytesIO()
+        writer.write(out)
+        assert uploads.inspect(data=out.getvalue(), **LIMITS).pages == 1
 
     def test_a_clean_pdf_is_rewritten_without_its_metadata(self) -> None:
         result = uploads.inspect(data=files.pdf(pages=2, author="Jane Q. Customer"), **LIMITS)
