@@ -201,24 +201,42 @@ def personal_save(*, customer_id: int, data: dict[str, Any], now: datetime) -> i
     if not values.get("tax_id") or values.get("kind") == PartyKind.BUSINESS:
         values.pop("tax_id", None)  # kept as it was: identifiers are never shown back to be re-sent
     values["expected_monthly_volume_minor"] = int(data["expected_monthly_volume"]) * 100
+    _refuse_while_with_the_bank(customer_id=customer_id)
     kyc.party_save(customer_id=customer_id, data=values, now=now, partial=True)
     return _case_editable(customer_id=customer_id, now=now)
 
 
 def _case_editable(*, customer_id: int, now: datetime) -> int:
-    case_id = kyc.case_open(customer_id=customer_id, now=now)
-    return case_id
+    """The customer's draft (opened now if there is none); the caller has checked no case is with the bank."""
+    return kyc.case_open(customer_id=customer_id, now=now)
+
+
+def _refuse_while_with_the_bank(*, customer_id: int) -> None:
+    # Under the case's row lock, so a submission in another tab cannot slip between check and save.
+    active = selectors.case_active(customer_id=customer_id)
+    if active is None:
+        return
+    locked = KycCase.objects.select_for_update().get(pk=active.pk)
+    if locked.state not in documents.EDITABLE_STATES:
+        raise documents.DocumentRefused(
+            f"Your verification is {CaseState(locked.state).label.lower()}: it cannot be changed now.",
+            code="case_not_editable",
+        )
 
 
 @transaction.atomic
 def party_update(*, customer_id: int, data: dict[str, Any], now: datetime) -> int:
     """Save a later step's fields (address, company) to the party; returns the case id."""
     values = {name: value for name, value in data.items() if name != "tax_id" or value}
+    _refuse_while_with_the_bank(customer_id=customer_id)
     kyc.party_save(customer_id=customer_id, data=values, now=now, partial=True)
     return _case_editable(customer_id=customer_id, now=now)
 
 
+@transaction.atomic
 def owner_add(*, customer_id: int, data: dict[str, Any], now: datetime) -> int:
+    """Add a beneficial owner (``owner_add``), refused while the case is with the bank."""
+    _refuse_while_with_the_bank(customer_id=customer_id)
     return kyc.owner_add(
         customer_id=customer_id, name=data["name"], birth_date=data["birth_date"], nationality=data["nationality"],
         ownership_percent=data["ownership_percent"], now=now,

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from apps.kyc import documents, wizard
 from apps.kyc import services as kyc
 from apps.kyc.models import CaseState, Document, KycCase, Party
 from bankcore.testing.access import login_verified
@@ -287,3 +288,15 @@ class TestBusiness:
         party = Party.objects.get(customer=customer)
         assert (party.kind, party.company_name, party.tax_id_last4) == ("business", "Acme Handels GmbH", "5976")
         assert KycCase.objects.get(customer=customer).state == CaseState.IN_REVIEW
+
+
+class TestLockedWhileWithTheBank:
+    def test_the_services_refuse_changes_while_the_case_is_in_review(
+        self, browser: Client, customer: User, submit: Callable[[Client], Any]
+    ) -> None:
+        complete(browser)
+        submit(browser)
+        with pytest.raises(documents.DocumentRefused) as refused:
+            wizard.party_update(customer_id=customer.pk, data={"address_city": "Bonn"}, now=timezone.now())
+        assert refused.value.code == "case_not_editable"
+        assert Party.objects.get(customer=customer).address_city == "Köln"
