@@ -194,3 +194,11 @@ def case_transitions(*, case_id: int) -> list[CaseTransition]:
 def reviews_due(*, day: date) -> QuerySet[CustomerKyc]:
     """Approved customers whose review date has come (or passed)."""
     return CustomerKyc.objects.filter(tier_id=2, next_review_date__lte=day).order_by("next_review_date", "pk")
+
+
+def cases_awaiting_screening(*, submitted_before: datetime) -> list[int]:
+    """Cases submitted (or left in screening) before then: their screening task was lost."""
+    stuck = KycCase.objects.filter(
+        state__in=[CaseState.SUBMITTED, CaseState.SCREENING], submitted_at__lt=submitted_before
+    )
+    return list(stuck.order_by("submitted_at", "pk").values_list("pk", flat=True))

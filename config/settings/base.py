@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # --- kyc ---
     "kyc-reviews-due": {"task": "apps.kyc.tasks.reviews_due", "schedule": crontab(minute=41, hour=2)},
+    "kyc-screening-resume": {"task": "apps.kyc.tasks.screening_resume", "schedule": crontab(minute="*/5")},
     # --- end kyc ---
 }
 CELERY_TIMEZONE = TIME_ZONE

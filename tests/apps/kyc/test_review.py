@@ -83,3 +83,13 @@ def test_the_beat_task_runs_the_review(approved: User, settings: object) -> None
     assert "apps.kyc.tasks.reviews_due" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}  # type: ignore[attr-defined]
     tasks.reviews_due.apply()  # today is long before the review date: nothing to do, and no error
     assert KycCase.objects.filter(customer=approved).count() == 1
+
+
+def test_a_case_whose_screening_task_was_lost_is_screened_by_the_beat(customer: User) -> None:
+    from apps.kyc import tasks
+    from tests.apps.kyc.factories import person_data
+
+    services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+    case_id = services.case_submit(customer_id=customer.pk, now=NOW)  # its on-commit task never runs here
+    tasks.screening_resume.apply()
+    assert KycCase.objects.get(pk=case_id).state == CaseState.IN_REVIEW
