@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.kyc import selectors, services
+from apps.kyc.admin_documents import DocumentInline  # kycdocs: registers the documents' admin too
 from apps.kyc.models import (
     BeneficialOwner,
     CaseState,
@@ -114,6 +115,7 @@ class KycCaseAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped base
     list_select_related = ("customer", "assignee")
     actions = ["assign_to_me"]
     change_form_template = "admin/kyc/kyccase/change_form.html"
+    inlines = [DocumentInline]  # kycdocs: the documents, each opened with a reason
     fieldsets = (
         (
             "Case",

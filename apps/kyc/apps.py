@@ -18,3 +18,10 @@ class KycConfig(AppConfig):
         demo_registry.register("kyc", demo.seed, order=20)
         approvals.register_action(services.APPROVE_ACTION, services.case_approve_approved)
         subscribe(fraud.ALERT_OPENED, services.on_fraud_alert_opened)
+        # --- kycdocs: a case is submitted only with its documents; their files rotate with the keys;
+        # the dashboard shows where the verification stands.
+        from apps.kyc import documents, panel
+
+        services.submit_check_register("documents", documents.submit_check)
+        services.encryption_rotation_register("documents", documents.documents_encryption_rotate)
+        panel.register()

@@ -15,7 +15,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.kyc import selectors, services
+from apps.kyc import documents_demo, selectors, services
 from apps.kyc.models import CaseState
 from bankcore.users import services as users
 from bankcore.users.demo import DEMO_PASSWORD, demo_totp_key
@@ -87,6 +87,7 @@ def _onboard(customer_id: int, data: dict[str, Any], *, now: datetime, owner: di
     if current is not None and current.state in (CaseState.APPROVED, CaseState.REJECTED):
         return None
     if current is None or current.state in (CaseState.DRAFT, CaseState.NEEDS_MORE_INFO):
+        documents_demo.demo_documents_attach(customer_id=customer_id, now=now)  # kycdocs: ID, selfie (specimens)
         case_id = services.case_submit(customer_id=customer_id, now=now)
     else:
         case_id = current.pk

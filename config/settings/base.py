@@ -214,6 +214,16 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 # Days after the review date before an un-reviewed customer is restricted.
 KYC_REVIEW_GRACE_DAYS = integer("KYC_REVIEW_GRACE_DAYS", 30)
 
+# --- kycdocs: identity documents (apps/kyc/documents.py; docs/KYC.md "Documents") --------------
+# Originals (encrypted) and their clean copies live here, outside MEDIA_ROOT and STATIC_ROOT:
+# nothing serves this folder; only the access-checked views read it.
+KYC_STORAGE_DIR = Path(env.str("KYC_STORAGE_DIR", default=str(BASE_DIR / "var" / "kyc")))
+KYC_UPLOAD_MAX_BYTES = integer("KYC_UPLOAD_MAX_BYTES", 10 * 1000 * 1000)
+KYC_UPLOAD_MAX_PIXELS = integer("KYC_UPLOAD_MAX_PIXELS", 40 * 1000 * 1000)  # decompression bombs stop here
+KYC_UPLOAD_MAX_PDF_PAGES = integer("KYC_UPLOAD_MAX_PDF_PAGES", 10)
+# A staff member's reasoned view of a document opens it for this long (each view is logged).
+KYC_DOCUMENT_GRANT_SECONDS = integer("KYC_DOCUMENT_GRANT_SECONDS", 300)
+
 # --- REST API -----------------------------------------------------------------------------------
 # An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
 # the API stay idempotent on the same keys after that (a late retry is refused or matched there).

@@ -1,5 +1,8 @@
 """Settings for pytest. DATABASE_URL/REDIS_URL, when set, still select Postgres and Redis."""
 
+import tempfile
+from pathlib import Path
+
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -18,3 +21,5 @@ WHITENOISE_USE_FINDERS = True
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 # The cache behind the API throttles outlives a test; tests that prove a limit set their own rates.
 API_THROTTLE_RATES = {"anon": "100000/min", "user": "100000/min"}
+# --- kycdocs: identity documents go to a throwaway folder, never the project's var/kyc ---
+KYC_STORAGE_DIR = Path(tempfile.mkdtemp(prefix="bankcore-kyc-test-"))

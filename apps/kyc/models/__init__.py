@@ -7,6 +7,7 @@
 """
 
 from apps.kyc.models.cases import CaseReason, CaseState, CaseTransition, KycCase, ScreeningOutcome, SensitiveAccess
+from apps.kyc.models.documents import Document, DocumentKind
 from apps.kyc.models.limits import (
     OUTFLOW_KINDS,
     STOCK_KINDS,
@@ -28,6 +29,8 @@ __all__ = [
     "CaseState",
     "CaseTransition",
     "CustomerKyc",
+    "Document",
+    "DocumentKind",
     "KycCase",
     "Limit",
     "LimitKind",

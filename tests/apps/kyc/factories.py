@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 
 from apps.kyc.models import CustomerKyc
 from bankcore.users.models import User
+from tests.apps.kyc.document_files import attach_documents
 
 
 class CustomerFactory(DjangoModelFactory[User]):
@@ -90,6 +91,7 @@ def case_in_review(customer_id: int, now: datetime, *, owners: int = 0, **overri
             ownership_percent="30",
             now=now,
         )
+    attach_documents(customer_id=customer_id, now=now)  # kycdocs: a case is submitted with its documents
     case_id = services.case_submit(customer_id=customer_id, now=now)
     services.case_screen(case_id=case_id, now=now)  # the task's body (tests do not run on-commit hooks)
     return case_id

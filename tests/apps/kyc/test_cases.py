@@ -18,6 +18,7 @@ from bankcore.events.models import OutboxEvent
 from bankcore.notifications.models import Notification
 from bankcore.users.models import User
 from tests.apps.kyc.conftest import NOW, verified_customer
+from tests.apps.kyc.document_files import attach_documents
 from tests.apps.kyc.factories import case_in_review, person_data
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ class TestOpenAndSubmit:
         self, customer: User, django_capture_on_commit_callbacks: Any
     ) -> None:
         services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+        attach_documents(customer_id=customer.pk, now=NOW)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             case_id = services.case_submit(customer_id=customer.pk, now=NOW)
         assert KycCase.objects.get(pk=case_id).state == CaseState.SUBMITTED  # nothing screened before commit
@@ -88,6 +90,7 @@ class TestOpenAndSubmit:
 
     def test_a_registered_submit_check_can_hold_back_a_submission(self, customer: User) -> None:
         services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+        attach_documents(customer_id=customer.pk, now=NOW)  # the real documents check passes; this one holds
         services.submit_check_register("test-documents", lambda **_: {"id_document": "upload the front and back"})
         try:
             with pytest.raises(PartyInvalid) as refused:
@@ -171,6 +174,7 @@ class TestApprove:
 
     def test_only_a_case_in_review_can_be_decided(self, customer: User, officer: User) -> None:
         services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+        attach_documents(customer_id=customer.pk, now=NOW)
         case_id = services.case_submit(customer_id=customer.pk, now=NOW)  # submitted, not screened
         with pytest.raises(CaseRefused) as refused:
             services.case_approve(case_id=case_id, officer_id=officer.pk, reason="fast", now=NOW)
@@ -240,6 +244,7 @@ class TestRejectAndMoreInfo:
     def test_after_a_rejection_the_customer_may_start_again(self, customer: User, officer: User) -> None:
         first = case_in_review(customer.pk, NOW)
         services.case_reject(case_id=first, officer_id=officer.pk, reason="blurry", now=NOW)
+        attach_documents(customer_id=customer.pk, now=NOW + timedelta(days=1))  # a new case, new evidence
         second = services.case_submit(customer_id=customer.pk, now=NOW + timedelta(days=1))
         assert second != first
         assert KycCase.objects.get(pk=second).state == CaseState.SUBMITTED

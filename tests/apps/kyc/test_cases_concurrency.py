@@ -11,6 +11,7 @@ from apps.kyc.errors import CaseRefused
 from apps.kyc.models import CaseState, CaseTransition, KycCase
 from bankcore.testing.threads import run_concurrently
 from tests.apps.kyc.conftest import NOW, staff_in, verified_customer
+from tests.apps.kyc.document_files import attach_documents
 from tests.apps.kyc.factories import case_in_review, person_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,7 @@ THREADS = 6
 def test_racing_submissions_make_one_submitted_case() -> None:
     customer = verified_customer()
     services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+    attach_documents(customer_id=customer.pk, now=NOW)
     start = threading.Barrier(THREADS)
     submitted: list[int] = []
     refused: list[str] = []

@@ -87,9 +87,11 @@ def test_the_beat_task_runs_the_review(approved: User, settings: object) -> None
 
 def test_a_case_whose_screening_task_was_lost_is_screened_by_the_beat(customer: User) -> None:
     from apps.kyc import tasks
+    from tests.apps.kyc.document_files import attach_documents
     from tests.apps.kyc.factories import person_data
 
     services.party_save(customer_id=customer.pk, data=person_data(), now=NOW)
+    attach_documents(customer_id=customer.pk, now=NOW)
     case_id = services.case_submit(customer_id=customer.pk, now=NOW)  # its on-commit task never runs here
     tasks.screening_resume.apply()
     assert KycCase.objects.get(pk=case_id).state == CaseState.IN_REVIEW
