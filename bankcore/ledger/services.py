@@ -95,6 +95,7 @@ __all__ = [
     "account_credit_only",
     "account_freeze",
     "account_open",
+    "account_overdraft_set",
     "account_unfreeze",
     "entry_reverse",
     "hold_capture",
@@ -189,6 +190,23 @@ def account_close(*, account_id: int) -> None:
     _set_status(
         account_id=account_id, status=LedgerAccount.Status.CLOSED, allowed_from={"open", "frozen", "credit_only"}
     )
+
+
+def account_overdraft_set(*, account_id: int, overdraft_limit_minor: int) -> None:
+    """Set how far below zero the account's available balance may go (0: not at all).
+
+    A limit below what is already used stops further debits; it never moves money.
+    """
+    if type(overdraft_limit_minor) is not int or not 0 <= overdraft_limit_minor <= MAX_MINOR:
+        raise InvalidAccount("the overdraft limit is a non-negative number of minor units", code="invalid_policy")
+    with transaction.atomic():
+        account = _lock_accounts([account_id])[account_id]
+        if account.status == LedgerAccount.Status.CLOSED:
+            raise AccountClosed(f"account {account_id} is closed")
+        if account.overdraft_limit_minor == overdraft_limit_minor:
+            return
+        account.overdraft_limit_minor = overdraft_limit_minor
+        account.save(update_fields=["overdraft_limit_minor"])  # lands in the account's history
 
 
 # --- posting ------------------------------------------------------------------------------------
