@@ -15,6 +15,7 @@ from apps.accounts.events import *  # noqa: F403
 from apps.accounts.events import ACCOUNT_OPENED, ACCOUNT_STATEMENT_READY, ACCOUNT_STATUS_CHANGED
 from apps.accounts.models import Account, AccountStatus
 from apps.accounts.services import movements, opening
+from apps.accounts.wire import account_id_from_wire, account_wire_id
 from apps.kyc import interface as kyc
 
 __all__ = [
@@ -29,8 +30,10 @@ __all__ = [
     "account_for_iban",
     "account_for_ledger_account",
     "account_get",
+    "account_id_from_wire",
     "account_ledger_id",
     "account_open_for_customer",
+    "account_wire_id",
     "accounts_of_customer",
     "entry_notify",
     "holder_name",

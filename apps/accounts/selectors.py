@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
 from apps.accounts.models import Account, Product, ProductRate
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
@@ -148,3 +150,11 @@ def accounts_overview(*, customer_id: int) -> list[AccountSummary]:
     accounts = accounts_of_customer(customer_id=customer_id)
     ordered = sorted(accounts, key=lambda a: (a.status == "closed", a.opened_at, a.pk))
     return [account_summary(account=a) for a in ordered]
+
+
+def accounts_visible(*, customer_id: int | None, account_ids: list[int]) -> list[Account]:
+    """A customer's accounts (a partner's business customer) and the listed ones, oldest first."""
+    wanted = Q(pk__in=account_ids)
+    if customer_id is not None:
+        wanted |= Q(customer_id=customer_id)
+    return list(Account.objects.select_related("product", "customer").filter(wanted).order_by("opened_at", "id"))
