@@ -6,14 +6,16 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from apps.accounts import tasks, views
+        from apps.accounts import demo, tasks, views
         from apps.accounts.services import notices, statuses
         from apps.kyc import interface as kyc
+        from bankcore import demo as demo_registry
         from bankcore.approvals import registry as approvals
         from bankcore.events import subscribe
         from bankcore.portal import panels
 
         notices.register_kinds()
+        demo_registry.register("accounts", demo.seed, order=30)  # after kyc (20): approved customers, acme
         panels.register(
             "accounts", title="Accounts", empty="You have no accounts yet.", order=10, render=views.dashboard_panel
         )
