@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import Account
@@ -207,21 +208,32 @@ class BalancePoint:
 def balance_series(*, account: Account, days: int, today: date) -> list[BalancePoint]:
     """The balance at the end of each of the last ``days`` bank days, oldest first.
 
-    One index probe a day (the last posting before the day's end), however long the history.
+    One index probe a day (the last posting before the day's end), however long the history; on
+    PostgreSQL all of them in one statement.
     """
-    points = []
     opened = account.opened_at.astimezone(bank_zone()).date()
-    for offset in range(days - 1, -1, -1):
-        day = today - timedelta(days=offset)
-        if day < opened:
-            continue
-        last = (
-            Posting.objects.filter(
-                account_id=account.ledger_account_id, created_at__lt=day_start(day + timedelta(days=1))
+    wanted = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    wanted = [day for day in wanted if day >= opened]
+    ends = [day_start(day + timedelta(days=1)) for day in wanted]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT p.balance_after_minor FROM ledger_posting p"
+                "        WHERE p.account_id = %s AND p.created_at < e.at"
+                "        ORDER BY p.created_at DESC, p.id DESC LIMIT 1)"
+                " FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS e(at, n) ORDER BY e.n",
+                [account.ledger_account_id, ends],
             )
+            balances = [row[0] for row in cursor.fetchall()]
+    else:
+        balances = [
+            Posting.objects.filter(account_id=account.ledger_account_id, created_at__lt=end)
             .order_by("-created_at", "-id")
             .values_list("balance_after_minor", flat=True)
             .first()
-        )
-        points.append(BalancePoint(day=day, balance=Money(last or 0, account.currency)))
-    return points
+            for end in ends
+        ]
+    return [
+        BalancePoint(day=day, balance=Money(balance or 0, account.currency))
+        for day, balance in zip(wanted, balances, strict=True)
+    ]
