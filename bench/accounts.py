@@ -56,19 +56,24 @@ def _build(account_ledger_id: int, bank_ledger_id: int) -> None:
         series = "generate_series(1, %s) AS s(g)"
         cursor.execute(
             "INSERT INTO ledger_entry (id, idempotency_key, kind, description, metadata, fingerprint, created_at)"
-            f" SELECT %s + g, 'bench-history-' || g, 'transfer', 'Payment ' || (g %% 1000), '{{}}', '', {interval}"
+            " SELECT %s + g, 'bench-history-' || (%s + g), 'transfer', 'Payment ' || (g %% 1000), '{}', '',"
+            f" {interval}"
             f" FROM {series}",
-            [base, POSTINGS],
+            [base, base, POSTINGS],
         )
-        for account, sign in ((account_ledger_id, 1), (bank_ledger_id, -1)):
-            # Customer money is credit-normal: money in is a credit (negative amount_minor).
-            cursor.execute(
-                "INSERT INTO ledger_posting"
-                " (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
-                f" SELECT %s + g, %s, %s * -({amount}), 'EUR', %s * sum({amount}) OVER (ORDER BY g), {interval}"
-                f" FROM {series} ORDER BY g",
-                [base, account, sign, sign, POSTINGS],
-            )
+        # Both legs of each entry side by side in id order, as the ledger writes them.
+        # Customer money is credit-normal: money in is a credit (negative amount_minor).
+        cursor.execute(
+            "INSERT INTO ledger_posting"
+            " (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at)"
+            " SELECT %s + t.g, v.account, v.amount, 'EUR', v.after, t.at"
+            f" FROM (SELECT g, {amount} AS holder, sum({amount}) OVER (ORDER BY g) AS running, {interval} AS at"
+            f"       FROM {series}) AS t"
+            " CROSS JOIN LATERAL (VALUES (1, %s::bigint, -t.holder, t.running), (2, %s::bigint, t.holder, -t.running))"
+            "   AS v(side, account, amount, after)"
+            " ORDER BY t.g, v.side",
+            [base, POSTINGS, account_ledger_id, bank_ledger_id],
+        )
         cursor.execute(
             "UPDATE ledger_ledgeraccount SET balance_minor ="
             " (SELECT balance_after_minor FROM ledger_posting p WHERE p.account_id = ledger_ledgeraccount.id"

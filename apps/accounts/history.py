@@ -14,21 +14,25 @@ in a million postings costs what the first one does.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from apps.accounts.models import Account
-from bankcore.ledger.models import LedgerAccount, Posting
+from bankcore.ledger.models import Entry, LedgerAccount, Posting
 from bankcore.money import Money
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Postings a text search walks in one request before it answers with what it found so far.
+MAX_TEXT_SCAN = 100_000
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,6 @@ def _filtered(account: Account, wanted: HistoryFilter) -> QuerySet[Posting]:
         rows = rows.filter(money_out)
     elif low is not None or high is not None:
         rows = rows.filter(money_in | money_out)
-    if wanted.text:
-        rows = rows.filter(
-            Q(entry__description__icontains=wanted.text)
-            | Q(entry__metadata__counterparty_name__icontains=wanted.text)
-            | Q(entry__metadata__reference__icontains=wanted.text)
-        )
     return rows
 
 
@@ -170,9 +168,64 @@ def _transactions(account: Account, rows: list[tuple[Any, ...]]) -> list[Transac
     return items
 
 
+def _searched_text() -> Concat:
+    """What the text filter looks in: the description, the counterparty's name, the reference."""
+    return Concat(
+        Cast("description", TextField()),
+        Value(" "),
+        Coalesce(KeyTextTransform("counterparty_name", "metadata"), Value(""), output_field=TextField()),
+        Value(" "),
+        Coalesce(KeyTextTransform("reference", "metadata"), Value(""), output_field=TextField()),
+        output_field=TextField(),
+    )
+
+
+def _text_page(
+    *, account: Account, wanted: HistoryFilter, before: int | None, limit: int
+) -> tuple[list[int], int | None]:
+    """The ids of one page matching the text too, and where the next page starts.
+
+    The planner cannot know how rare a text is, so instead of one statement that might scan the
+    bank's every entry, the account's postings are walked newest first in growing chunks (an
+    index range each, the other filters applied) and each chunk's entries are searched by id.
+    A page stops after ``MAX_TEXT_SCAN`` postings even when short; its ``next`` goes on from there.
+    """
+    rows = _filtered(account, replace(wanted, text=""))
+    found: list[int] = []
+    cursor, chunk, examined, exhausted = before, 200, 0, False
+    while len(found) <= limit and examined < MAX_TEXT_SCAN:
+        scope = rows if cursor is None else rows.filter(id__lt=cursor)
+        batch = list(scope.order_by("-id").values_list("id", "entry_id")[:chunk])
+        examined += len(batch)
+        if batch:
+            hits = set(
+                Entry.objects.filter(pk__in=[entry_id for _, entry_id in batch])
+                .annotate(searched=_searched_text())
+                .filter(searched__icontains=wanted.text)
+                .values_list("id", flat=True)
+            )
+            found += [posting_id for posting_id, entry_id in batch if entry_id in hits]
+            cursor = batch[-1][0]
+        if len(batch) < chunk:
+            exhausted = True
+            break
+        chunk = min(chunk * 4, 20_000)
+    if len(found) > limit:
+        return found[:limit], found[limit - 1]
+    return found, None if exhausted else cursor
+
+
 def history_page(*, account: Account, wanted: HistoryFilter, before: int | None = None, limit: int = PAGE_SIZE) -> Page:
-    """One page of the account's transactions matching ``wanted``, newest first, older than ``before``."""
+    """One page of the account's transactions matching ``wanted``, newest first, older than ``before``.
+
+    A page with a text filter may hold fewer than ``limit`` and still have a next page (the search
+    stops after ``MAX_TEXT_SCAN`` postings a request).
+    """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if wanted.text:
+        ids, next_before = _text_page(account=account, wanted=wanted, before=before, limit=limit)
+        chosen = Posting.objects.filter(pk__in=ids).order_by("-id").values_list(*_FIELDS)
+        return Page(items=_transactions(account, list(chosen)), next_before=next_before)
     rows = _filtered(account, wanted)
     if before is not None:
         rows = rows.filter(id__lt=before)
