@@ -26,7 +26,8 @@ SECRETS = {"otp_totp", "otp_static"}
 EXPECTED: dict[str, Visible] = {
     roles.SUPPORT_AGENT: lambda app, model: (app, model) == USER_MODEL or app in {"accounts", "wallets", "payments"},
     roles.KYC_OFFICER: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app == "kyc",
-    roles.FRAUD_ANALYST: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app == "fraud",
+    # Fraud analysts see accounts too: they block debits or whole accounts (accounts.block_account).
+    roles.FRAUD_ANALYST: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app in {"fraud", "accounts"},
     roles.PAYMENTS_OPERATOR: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app == "payments",
     roles.AUDITOR: lambda app, model: app not in SECRETS,
     roles.ADMINISTRATOR: lambda app, model: True,
