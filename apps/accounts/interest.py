@@ -14,10 +14,27 @@ units and carries the remainder, so nothing is ever lost or paid twice.
 from __future__ import annotations
 
 import calendar
+import logging
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, localcontext
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+
+from apps.accounts.models import Account, ProductRate
+from apps.accounts.models.interest import BankLedgerAccount, FeeCharge, InterestAccrual, InterestDay, InterestPosting
+from bankcore.errors import DomainError
+from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
+from bankcore.ledger.models import LedgerAccount
+from bankcore.money import Money
+
+log = logging.getLogger(__name__)
 
 DAY_COUNT = "ACT/ACT ISDA"
 # A day's accrual is kept to a millionth of a millionth of a minor unit (10^-14 EUR): 28
@@ -116,3 +133,302 @@ def posting_date_in(year: int, month: int, posting_day: int) -> date:
 
 def is_posting_day(day: date, posting_day: int) -> bool:
     return posting_date_in(day.year, day.month, posting_day) == day
+
+
+# --- bank days ----------------------------------------------------------------------------------
+
+
+def bank_zone() -> ZoneInfo:
+    return ZoneInfo(settings.BANK_TIME_ZONE)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a bank day (``BANK_TIME_ZONE``; 23 or 25 hours long across a DST change)."""
+    return datetime.combine(day, time.min, tzinfo=bank_zone())
+
+
+def day_end(day: date) -> datetime:
+    """The first moment of the next bank day: a day's closing balance is the balance just before it."""
+    return day_start(day + timedelta(days=1))
+
+
+def bank_date(moment: datetime) -> date:
+    return moment.astimezone(bank_zone()).date()
+
+
+# --- the bank's own ledger accounts -------------------------------------------------------------
+
+_BANK_ACCOUNT_SIDES = {
+    # An expense grows by debits; income by credits. Both may run either way (reversals).
+    BankLedgerAccount.Purpose.INTEREST_EXPENSE: LedgerAccount.NormalSide.DEBIT,
+    BankLedgerAccount.Purpose.INTEREST_INCOME: LedgerAccount.NormalSide.CREDIT,
+    BankLedgerAccount.Purpose.FEE_INCOME: LedgerAccount.NormalSide.CREDIT,
+}
+
+
+def bank_ledger_account(*, purpose: str, currency: str) -> int:
+    """The ledger account id of the bank's ``purpose`` account in ``currency``, opened on first use.
+
+    Idempotent under concurrency: the unique (purpose, currency) row decides which opening wins;
+    a loser's ledger account stays unused and empty (the ledger never deletes accounts).
+    """
+    found = BankLedgerAccount.objects.filter(purpose=purpose, currency=currency).values_list(
+        "ledger_account_id", flat=True
+    )
+    existing = found.first()
+    if existing is not None:
+        return int(existing)
+    label = BankLedgerAccount.Purpose(purpose).label
+    try:
+        with transaction.atomic():
+            ledger_id = ledger.account_open(
+                name=f"{label} ({currency})",
+                currency=currency,
+                allow_negative=True,
+                kind=LedgerAccount.Kind.INTERNAL,
+                normal_side=_BANK_ACCOUNT_SIDES[BankLedgerAccount.Purpose(purpose)],
+            )
+            BankLedgerAccount.objects.create(purpose=purpose, currency=currency, ledger_account_id=ledger_id)
+            return ledger_id
+    except IntegrityError:
+        return int(found.get())
+
+
+# --- the daily run ------------------------------------------------------------------------------
+
+
+class InterestRunRefused(DomainError):
+    """``interest_run`` cannot run for that date (``day_not_ended``)."""
+
+    code = "interest_run_refused"
+
+
+@dataclass
+class InterestRunReport:
+    run_date: date
+    days_accrued: list[date] = field(default_factory=list)
+    accruals_written: int = 0
+    postings: int = 0
+    credit_posted_minor: int = 0
+    debit_posted_minor: int = 0
+    debits_refused: int = 0
+    fees_charged: int = 0
+    fees_waived: int = 0
+    fees_refused: int = 0
+    caught_up: bool = True
+
+
+# A run catches up at most this many missed days (a year and a day); the next run goes on.
+MAX_CATCH_UP_DAYS = 366
+_INSERT_BATCH = 5000
+
+
+def product_terms() -> dict[int, list[Terms]]:
+    """Every product's dated terms (a few rows per product: read once per run)."""
+    terms: dict[int, list[Terms]] = defaultdict(list)
+    for rate in ProductRate.objects.prefetch_related("tiers").order_by("product_id", "effective_from"):
+        tiers = tuple(
+            Tier(from_balance_minor=t.from_balance_minor, annual_rate=t.annual_rate)
+            for t in sorted(rate.tiers.all(), key=lambda t: t.from_balance_minor)
+        )
+        terms[rate.product_id].append(
+            Terms(effective_from=rate.effective_from, tiers=tiers, debit_annual_rate=rate.debit_annual_rate)
+        )
+    return terms
+
+
+def _accounts_open_on(day: date) -> Q:
+    """Accounts open at some moment of ``day``: opened before it ended, not closed before it began."""
+    return Q(opened_at__lt=day_end(day)) & (Q(closed_at__isnull=True) | Q(closed_at__gte=day_start(day)))
+
+
+def _days_to_accrue(run_date: date) -> list[date]:
+    last = InterestDay.objects.aggregate(last=Max("day"))["last"]
+    if last is None:
+        first_opened = Account.objects.order_by("opened_at").values_list("opened_at", flat=True).first()
+        if first_opened is None:
+            return []
+        start = bank_date(first_opened)
+    else:
+        start = last + timedelta(days=1)
+    days = []
+    day = start
+    while day <= run_date:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def interest_accrue_day(*, day: date, terms: dict[int, list[Terms]], now: datetime) -> int:
+    """Write one accrual row for every account open on ``day``; returns how many were new.
+
+    Set-based: one read of the accounts, one indexed read of their end-of-day balances (5,000 a
+    query), inserts in batches. The unique (account, day) row makes a repeat, or a second runner
+    at the same moment, write nothing twice.
+    """
+    accounts = list(
+        Account.objects.filter(_accounts_open_on(day)).values_list(
+            "id", "ledger_account_id", "product_id", "overdraft_limit_minor"
+        )
+    )
+    done = set(InterestAccrual.objects.filter(day=day).values_list("account_id", flat=True))
+    accounts = [row for row in accounts if row[0] not in done]
+    balances = ledger_read.balances_before(account_ids=[row[1] for row in accounts], before=day_end(day))
+    in_force = {product_id: terms_on(day, product) for product_id, product in terms.items()}
+    rows = []
+    for account_id, ledger_id, product_id, overdraft_minor in accounts:
+        accrual = day_accrual(
+            day=day,
+            balance_minor=balances.get(ledger_id, 0),
+            terms=in_force.get(product_id),
+            overdraft_limit_minor=overdraft_minor,
+        )
+        rows.append(
+            InterestAccrual(
+                account_id=account_id,
+                day=day,
+                balance_minor=accrual.balance_minor,
+                credit=accrual.credit,
+                debit=accrual.debit,
+            )
+        )
+    InterestAccrual.objects.bulk_create(rows, batch_size=_INSERT_BATCH, ignore_conflicts=True)
+    InterestDay.objects.update_or_create(day=day, defaults={"accounts": len(done) + len(rows), "completed_at": now})
+    return len(rows)
+
+
+def _carry(account_id: int) -> tuple[Decimal, Decimal]:
+    last = (
+        InterestPosting.objects.filter(account_id=account_id)
+        .order_by("-posting_date")
+        .values_list("credit_carry", "debit_carry")
+        .first()
+    )
+    return (Decimal(last[0]), Decimal(last[1])) if last else (ZERO, ZERO)
+
+
+def interest_post_account(*, account_id: int, posting_date: date, now: datetime) -> InterestPosting | None:
+    """Post an account's unposted accruals up to ``posting_date`` through the ledger; once only.
+
+    Credit interest moves from the bank's interest-expense account to the customer, debit
+    interest from the customer to interest income, each in whole minor units rounded down; the
+    rest carries to the next posting. Returns the posting, or None when it had been made before.
+    A debit the ledger refuses (the account is blocked for debits, or past its limit) is not
+    lost: it stays in the carry and is asked for again at the next posting.
+    """
+    if InterestPosting.objects.filter(account_id=account_id, posting_date=posting_date).exists():
+        return None
+    account = Account.objects.filter(pk=account_id).values("ledger_account_id", "currency").get()
+    try:
+        with transaction.atomic():
+            carry_credit, carry_debit = _carry(account_id)
+            due = InterestAccrual.objects.filter(account_id=account_id, posting__isnull=True, day__lte=posting_date)
+            rows = list(due.values_list("id", "day", "credit", "debit"))
+            credit_total = carry_credit + sum((Decimal(r[2]) for r in rows), ZERO)
+            debit_total = carry_debit + sum((Decimal(r[3]) for r in rows), ZERO)
+            credit_minor, credit_rest = posting_split(credit_total)
+            debit_minor, debit_rest = posting_split(debit_total)
+            posting = InterestPosting.objects.create(
+                account_id=account_id,
+                posting_date=posting_date,
+                accrued_from=min((r[1] for r in rows), default=None),
+                accrued_to=max((r[1] for r in rows), default=None),
+                credit_carry=credit_rest,
+                debit_carry=debit_rest,
+                created_at=now,
+            )
+            currency = account["currency"]
+            customer_ledger = account["ledger_account_id"]
+            if credit_minor:
+                posting.credit_entry_id = ledger.transfer(
+                    from_account_id=bank_ledger_account(purpose="interest_expense", currency=currency),
+                    to_account_id=customer_ledger,
+                    amount=Money(credit_minor, currency),
+                    idempotency_key=f"interest:credit:{account_id}:{posting_date.isoformat()}",
+                    description=f"Credit interest to {posting_date.isoformat()}",
+                )
+                posting.credit_minor = credit_minor
+            if debit_minor:
+                try:
+                    with transaction.atomic():
+                        posting.debit_entry_id = ledger.transfer(
+                            from_account_id=customer_ledger,
+                            to_account_id=bank_ledger_account(purpose="interest_income", currency=currency),
+                            amount=Money(debit_minor, currency),
+                            idempotency_key=f"interest:debit:{account_id}:{posting_date.isoformat()}",
+                            description=f"Debit interest to {posting_date.isoformat()}",
+                        )
+                    posting.debit_minor = debit_minor
+                except ledger.LedgerError as refused:
+                    posting.debit_refused = refused.code
+                    posting.debit_carry = debit_total.quantize(ACCRUAL_PLACES)
+            posting.save()
+            due.filter(id__in=[r[0] for r in rows]).update(posting=posting)
+            return posting
+    except IntegrityError:
+        # Another run posted this account and day first (the unique row): nothing to do.
+        if InterestPosting.objects.filter(account_id=account_id, posting_date=posting_date).exists():
+            return None
+        raise
+
+
+def _posting_accounts(day: date) -> list[int]:
+    """Accounts whose product posts on ``day`` and that are still open for postings at its end."""
+    products = [
+        product_id
+        for product_id, posting_day in Account.objects.values_list("product_id", "product__interest_posting_day")
+        .distinct()
+        .order_by()
+        if is_posting_day(day, posting_day)
+    ]
+    if not products:
+        return []
+    return list(
+        Account.objects.filter(product_id__in=products, opened_at__lt=day_end(day), closed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def interest_run(*, run_date: date, now: datetime) -> InterestRunReport:
+    """Accrue every day up to ``run_date`` not yet accrued, and post on each product's posting day.
+
+    Running it again for a day changes nothing: accruals are unique per account and day, postings
+    and fees per account and posting day. Missed days are caught up in order (at most
+    ``MAX_CATCH_UP_DAYS`` a run), each posting day among them posted as it passes.
+    """
+    from apps.accounts import fees  # fees read the accruals this module writes, and its bank days
+
+    if day_end(run_date) > now:
+        zone = settings.BANK_TIME_ZONE
+        raise InterestRunRefused(f"{run_date.isoformat()} has not ended yet in {zone}", code="day_not_ended")
+
+    report = InterestRunReport(run_date=run_date)
+    days = _days_to_accrue(run_date)
+    if len(days) > MAX_CATCH_UP_DAYS:
+        days = days[:MAX_CATCH_UP_DAYS]
+        report.caught_up = False
+    elif run_date not in days:
+        # Asked again for a day already accrued: every step below is a no-op for what was done,
+        # and finishes what a run that died midway left.
+        days.append(run_date)
+    terms = product_terms()
+    for day in days:
+        report.accruals_written += interest_accrue_day(day=day, terms=terms, now=now)
+        report.days_accrued.append(day)
+        for account_id in _posting_accounts(day):
+            posting = interest_post_account(account_id=account_id, posting_date=day, now=now)
+            if posting is not None:
+                report.postings += 1
+                report.credit_posted_minor += posting.credit_minor
+                report.debit_posted_minor += posting.debit_minor
+                report.debits_refused += bool(posting.debit_refused)
+            outcome = fees.fee_charge_account(account_id=account_id, posting_date=day, now=now)
+            report.fees_charged += outcome == FeeCharge.Outcome.CHARGED
+            report.fees_waived += outcome == FeeCharge.Outcome.WAIVED
+            report.fees_refused += outcome == FeeCharge.Outcome.REFUSED
+    log.info(
+        "interest run",
+        extra={"run_date": run_date.isoformat(), "days": len(report.days_accrued), "postings": report.postings},
+    )
+    return report
