@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from bankcore.events import subscribe
 
         subscribe(kyc.CASE_APPROVED, tasks.on_kyc_case_approved)
+        # statements, interest and fees: their notification kind (and their tasks, for the worker)
+        from apps.accounts.statements import tasks as statement_tasks
+
+        statement_tasks.ready()

@@ -320,3 +320,8 @@ def balances_before(*, account_ids: list[int], before: datetime) -> dict[int, in
         )
         result.update({int(account_id): int(closing) for account_id, closing in rows})
     return result
+
+
+def postings_count_between(*, account_id: int, start_at: datetime, end_at: datetime) -> int:
+    """How many postings the account has with ``start_at <= created_at < end_at`` (one index range)."""
+    return Posting.objects.filter(account_id=account_id, created_at__gte=start_at, created_at__lt=end_at).count()
