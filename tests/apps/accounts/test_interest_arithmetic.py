@@ -58,18 +58,19 @@ def test_a_year_of_daily_accrual_equals_the_annual_figure_to_the_cent(year: int)
 
 
 def test_a_leap_year_at_two_rates_with_a_mid_month_change_and_an_overdraft_matches_the_table() -> None:
-    """2028 has 366 days. Balances: 8,000.00 to March, 3,000.00 in April, -400.00 on 1–10 May and
-    -750.00 on 11–20 May (arranged overdraft 1,000.00), 12,000.00 from 21 May.
+    """2028 has 366 days. Balances: 8,000.00 to March, 3,000.00 in April, -400.00 on 1-10 May and
+    -750.00 on 11-20 May (arranged overdraft 1,000.00), 12,000.00 from 21 May.
     Rates: credit 1.00 % to 5,000.00 and 2.00 % above, debit 12 %; from 15 June (mid-month)
     1.50 % / 2.50 % and debit 10 %. Posted at each month's end, rounded down, rest carried.
 
-    By hand: January, 8,000.00 earns 5,000×1 % + 3,000×2 % = 110.00 a year = 0.300546…/day,
-    31 days = 9.3169 → 9.31 posted, 0.0069 carried; February 29 days = 8.7158 + 0.0069 → 8.72;
-    May debit: 400×12 %/366×10 + 750×12 %/366×10 = 1.3114 + 2.4590 = 3.77; May credit
-    (21–31, 11 days): (5,000×1 % + 7,000×2 %)/366×11 = 5.7104 → 5.71; June: 14 days at the old
-    rates (190.00 a year) and 16 at the new (5,000×1.5 % + 7,000×2.5 % = 250.00 a year):
+    By hand: January, 8,000.00 earns 5,000x1 % + 3,000x2 % = 110.00 a year = 0.300546.../day,
+    31 days = 9.3169 -> 9.31 posted, 0.0069 carried; February 29 days = 8.7158 + 0.0069 -> 8.72;
+    May debit: 400x12 %/366x10 + 750x12 %/366x10 = 1.3114 + 2.4590 = 3.77; May credit
+    (21-31, 11 days): (5,000x1 % + 7,000x2 %)/366x11 = 5.7104 -> 5.71; June: 14 days at the old
+    rates (190.00 a year) and 16 at the new (5,000x1.5 % + 7,000x2.5 % = 250.00 a year):
     7.2677 + 10.9290 + 0.0004 carried = 18.20.
     """
+
     def balance(day: date) -> int:
         if day < date(2028, 4, 1):
             return 800_000
@@ -123,7 +124,8 @@ def test_tiers_are_marginal() -> None:
 def test_debit_interest_only_within_the_arranged_overdraft() -> None:
     terms = Terms(date(2027, 1, 1), (Tier(0, Decimal("0.01")),), Decimal("0.073"))
     within = day_accrual(day=date(2027, 3, 1), balance_minor=-50_000, terms=terms, overdraft_limit_minor=100_000)
-    assert within.debit == Decimal("10.000000000000") and within.credit == 0  # 500.00 × 7.3 % / 365
+    assert within.debit == Decimal("10.000000000000")  # 500.00 x 7.3 % / 365
+    assert within.credit == 0
     beyond = day_accrual(day=date(2027, 3, 1), balance_minor=-150_000, terms=terms, overdraft_limit_minor=100_000)
     assert beyond.debit == Decimal("20.000000000000")
     none = day_accrual(day=date(2027, 3, 1), balance_minor=-150_000, terms=None, overdraft_limit_minor=100_000)
