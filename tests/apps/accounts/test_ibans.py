@@ -74,7 +74,8 @@ class TestConcurrentOpening:
                             customer_id=customer_id, product_code=product, currency=currency, now=now
                         )
                     except opening.AccountRefused as refused:
-                        assert refused.code == "too_many_accounts"
+                        if refused.code != "too_many_accounts":
+                            raise
 
         run_concurrently(worker, count=self.THREADS, barrier=start)
         ibans = list(Account.objects.values_list("iban", flat=True))

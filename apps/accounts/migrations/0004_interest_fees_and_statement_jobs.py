@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_number_sequence_and_products'),
+        ('accounts', '0003_account_permissions'),
         ('ledger', '0002_sql'),
     ]
 
