@@ -54,12 +54,13 @@ def _funding(currency: str = "EUR") -> int:
     )
 
 
-def _customer_ids(count: int) -> list[int]:
+def _customer_ids(count: int, label: str) -> list[int]:
     from bankcore.users.models import User
 
-    users = [User(email=f"bench{n}@bench.test", full_name=f"Bench Customer {n}") for n in range(count)]
+    users = [User(email=f"{label}{n}@bench.test", full_name=f"Bench Customer {n}") for n in range(count)]
     User.objects.bulk_create(users, batch_size=5000)
-    return list(User.objects.filter(email__endswith="@bench.test").order_by("id").values_list("id", flat=True))
+    domain = User.objects.filter(email__startswith=label, email__endswith="@bench.test")
+    return list(domain.order_by("id").values_list("id", flat=True))
 
 
 def _statement_pdf() -> None:
@@ -71,7 +72,7 @@ def _statement_pdf() -> None:
     from bankcore.ledger.values import TransferRequest
 
     now = timezone.now()
-    customer_id = _customer_ids(1)[0]
+    customer_id = _customer_ids(1, "statement")[0]
     ledger_id = ledger.account_open(name="bench statement", currency="EUR", overdraft_limit_minor=10**9)
     product = Product.objects.get(code="current")
     account = Account.objects.create(
@@ -121,7 +122,7 @@ def _interest_run() -> None:
     today = interest.bank_date(now)
     # A day that is no product's posting day: the figure is the daily accrual alone.
     Product.objects.update(interest_posting_day=28 if today.day != 28 else 27)
-    customers = _customer_ids(CUSTOMERS + 1)[1:]
+    customers = _customer_ids(CUSTOMERS, "interest")
     began = time.perf_counter()
     ledger_accounts = [
         LedgerAccount(name=f"bench interest {n}", currency="EUR", overdraft_limit_minor=100_000)
