@@ -211,6 +211,7 @@ class InterestRunReport:
     postings: int = 0
     credit_posted_minor: int = 0
     debit_posted_minor: int = 0
+    credits_refused: int = 0
     debits_refused: int = 0
     fees_charged: int = 0
     fees_waived: int = 0
@@ -313,8 +314,8 @@ def interest_post_account(*, account_id: int, posting_date: date, now: datetime)
     Credit interest moves from the bank's interest-expense account to the customer, debit
     interest from the customer to interest income, each in whole minor units rounded down; the
     rest carries to the next posting. Returns the posting, or None when it had been made before.
-    A debit the ledger refuses (the account is blocked for debits, or past its limit) is not
-    lost: it stays in the carry and is asked for again at the next posting.
+    A leg the ledger refuses (a blocked account takes no credit; debits blocked, or past the
+    limit, take no debit) is not lost: it stays in its carry and is posted at the next posting.
     """
     if InterestPosting.objects.filter(account_id=account_id, posting_date=posting_date).exists():
         return None
@@ -340,14 +341,19 @@ def interest_post_account(*, account_id: int, posting_date: date, now: datetime)
             currency = account["currency"]
             customer_ledger = account["ledger_account_id"]
             if credit_minor:
-                posting.credit_entry_id = ledger.transfer(
-                    from_account_id=bank_ledger_account(purpose="interest_expense", currency=currency),
-                    to_account_id=customer_ledger,
-                    amount=Money(credit_minor, currency),
-                    idempotency_key=f"interest:credit:{account_id}:{posting_date.isoformat()}",
-                    description=f"Credit interest to {posting_date.isoformat()}",
-                )
-                posting.credit_minor = credit_minor
+                try:
+                    with transaction.atomic():
+                        posting.credit_entry_id = ledger.transfer(
+                            from_account_id=bank_ledger_account(purpose="interest_expense", currency=currency),
+                            to_account_id=customer_ledger,
+                            amount=Money(credit_minor, currency),
+                            idempotency_key=f"interest:credit:{account_id}:{posting_date.isoformat()}",
+                            description=f"Credit interest to {posting_date.isoformat()}",
+                        )
+                    posting.credit_minor = credit_minor
+                except ledger.LedgerError as refused:  # a blocked (frozen) account takes nothing
+                    posting.credit_refused = refused.code
+                    posting.credit_carry = credit_total.quantize(ACCRUAL_PLACES)
             if debit_minor:
                 try:
                     with transaction.atomic():
@@ -422,6 +428,7 @@ def interest_run(*, run_date: date, now: datetime) -> InterestRunReport:
                 report.postings += 1
                 report.credit_posted_minor += posting.credit_minor
                 report.debit_posted_minor += posting.debit_minor
+                report.credits_refused += bool(posting.credit_refused)
                 report.debits_refused += bool(posting.debit_refused)
             outcome = fees.fee_charge_account(account_id=account_id, posting_date=day, now=now)
             report.fees_charged += outcome == FeeCharge.Outcome.CHARGED

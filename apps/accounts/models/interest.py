@@ -63,7 +63,9 @@ class InterestPosting(models.Model):
     debit_carry = models.DecimalField(max_digits=32, decimal_places=12, default=0)
     credit_entry_id = models.BigIntegerField(null=True, blank=True)
     debit_entry_id = models.BigIntegerField(null=True, blank=True)
-    # Why a debit could not be posted (the ledger's refusal code); its amount stays in the carry.
+    # Why a leg could not be posted (the ledger's refusal code, e.g. a blocked account); its
+    # amount stays in that leg's carry and is posted at the next posting day.
+    credit_refused = models.CharField(max_length=40, blank=True)
     debit_refused = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
 

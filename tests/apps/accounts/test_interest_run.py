@@ -184,3 +184,18 @@ def test_two_runs_at_once_post_once(funding: int) -> None:
     assert _balance(account) == 1_000_000 + 493
     assert Entry.objects.filter(idempotency_key__startswith="interest:").count() == 1
     assert ledger_read.reconcile().clean
+
+
+def test_interest_for_a_blocked_account_waits_in_the_carry(savings: Account) -> None:
+    from bankcore.ledger import services as ledger
+
+    ledger.account_freeze(account_id=savings.ledger_account_id)  # what blocking the account does
+    interest.interest_run(run_date=date(2026, 9, 30), now=LATER)
+    september = InterestPosting.objects.get(account=savings, posting_date=date(2026, 9, 30))
+    assert (september.credit_minor, september.credit_refused) == (0, "account_frozen")
+    assert september.credit_carry > Decimal("2.26")
+    ledger.account_unfreeze(account_id=savings.ledger_account_id)
+    interest.interest_run(run_date=date(2026, 10, 31), now=LATER)
+    # Nothing lost: October posts both months (2.2603 + 6.3699 = 8.6302 -> 8.63).
+    assert InterestPosting.objects.get(account=savings, posting_date=date(2026, 10, 31)).credit_minor == 863
+    assert _balance(savings) == 500_000 + 863
