@@ -439,3 +439,39 @@ def interest_run(*, run_date: date, now: datetime) -> InterestRunReport:
         extra={"run_date": run_date.isoformat(), "days": len(report.days_accrued), "postings": report.postings},
     )
     return report
+
+
+def interest_settle_for_close(*, account_id: int, now: datetime) -> InterestPosting | None:
+    """Accrue an account's days up to yesterday (bank time) and post all it is owed or owes now.
+
+    For the closing flow, before the balance is swept: the day of closing earns nothing (its
+    closing balance will be zero). Idempotent like the daily run: days already accrued are kept,
+    and a second call on the same day posts nothing (the unique account + posting-day row).
+    Returns the posting, or None when there was one already today.
+    """
+    today = bank_date(now)
+    account = (
+        Account.objects.filter(pk=account_id)
+        .values("ledger_account_id", "product_id", "overdraft_limit_minor", "opened_at")
+        .get()
+    )
+    last = InterestAccrual.objects.filter(account_id=account_id).aggregate(last=Max("day"))["last"]
+    day = last + timedelta(days=1) if last is not None else bank_date(account["opened_at"])
+    terms = product_terms().get(account["product_id"], [])
+    rows = []
+    while day < today:
+        balance = ledger_read.balance_before(account_id=account["ledger_account_id"], before=day_end(day)).minor
+        accrual = day_accrual(
+            day=day,
+            balance_minor=balance,
+            terms=terms_on(day, terms),
+            overdraft_limit_minor=account["overdraft_limit_minor"],
+        )
+        rows.append(
+            InterestAccrual(
+                account_id=account_id, day=day, balance_minor=balance, credit=accrual.credit, debit=accrual.debit
+            )
+        )
+        day += timedelta(days=1)
+    InterestAccrual.objects.bulk_create(rows, batch_size=_INSERT_BATCH, ignore_conflicts=True)
+    return interest_post_account(account_id=account_id, posting_date=today, now=now)

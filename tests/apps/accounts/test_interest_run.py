@@ -199,3 +199,15 @@ def test_interest_for_a_blocked_account_waits_in_the_carry(savings: Account) -> 
     # Nothing lost: October posts both months (2.2603 + 6.3699 = 8.6302 -> 8.63).
     assert InterestPosting.objects.get(account=savings, posting_date=date(2026, 10, 31)).credit_minor == 863
     assert _balance(savings) == 500_000 + 863
+
+
+def test_closing_settles_the_interest_accrued_since_the_last_posting(savings: Account) -> None:
+    interest.interest_run(run_date=date(2026, 10, 31), now=LATER)
+    closing_at = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
+    posting = interest.interest_settle_for_close(account_id=savings.pk, now=closing_at)
+    # 1 to 10 November (the closing day earns nothing): 10 x 0.205479... = 2.05479 + 0.000137 carried
+    # (the rest of October's 8.630137) = 2.05493 -> 2.05.
+    assert posting is not None
+    assert (posting.posting_date, posting.credit_minor) == (date(2026, 11, 11), 205)
+    assert interest.interest_settle_for_close(account_id=savings.pk, now=closing_at) is None
+    assert _balance(savings) == 500_000 + 226 + 637 + 205
