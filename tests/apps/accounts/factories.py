@@ -76,3 +76,19 @@ def fund(account: Account, minor: int, *, key: str | None = None) -> None:
         idempotency_key=key
         or f"fund:{account.pk}:{LedgerAccount.objects.get(pk=account.ledger_account_id).balance_minor}:{minor}",
     )
+
+
+def with_history(account: Account, movements: list[tuple[datetime, int, str]]) -> None:
+    """Give a fresh account past transactions: (moment, signed amount in minor units, description)."""
+    from apps.accounts.services.backfill import Movement, history_backfill
+    from bankcore.ledger import services as ledger
+
+    bank = ledger.account_open(
+        name=f"History {account.pk}", currency=account.currency, allow_negative=True, kind="internal"
+    )
+    history_backfill(
+        ledger_account_id=account.ledger_account_id,
+        counter_ledger_account_id=bank,
+        movements=[Movement(at=at, amount_minor=minor, description=text) for at, minor, text in movements],
+        key_prefix=f"test-history:{account.pk}",
+    )

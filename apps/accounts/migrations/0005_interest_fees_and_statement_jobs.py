@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_account_permissions'),
+        ('accounts', '0004_money_notices'),
         ('ledger', '0003_credit_only'),
     ]
 
