@@ -8,6 +8,7 @@ from segno's ``make_epc_qr``; without one, from the same format with the amount 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import segno
 from segno import helpers
@@ -19,8 +20,13 @@ def _text(value: str, limit: int) -> str:
     return " ".join(value.split())[:limit]
 
 
+@lru_cache(maxsize=2048)
 def epc_qr_data_uri(*, name: str, iban: str, bic: str, amount: Money | None = None, text: str = "") -> str | None:
-    """An SVG data: URI of the EPC QR code for a transfer to ``iban``; None for a non-EUR amount."""
+    """An SVG data: URI of the EPC QR code for a transfer to ``iban``; None for a non-EUR amount.
+
+    Kept per process (drawing one costs about as much as the rest of an account page): the same
+    account and amount always draw the same code.
+    """
     if amount is not None and amount.currency != "EUR":
         return None
     holder = _text(name, 70) or "Account holder"

@@ -151,6 +151,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "qr_amount": request.GET.get("qr_amount", ""),
         "qr_error": qr_error,
         "holder_name": account.customer.full_name or account.customer.email,
+        # One reverse() for the page, not one per row.
+        "transaction_base": reverse("accounts:detail", args=[account.pk]) + "transactions/",
     }
     return render(request, "accounts/detail.html", context)
 
