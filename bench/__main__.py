@@ -7,6 +7,7 @@ import os
 import sys
 
 GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts"]
+GROUPS += ["statements"]  # statements, interest and fees (bench/statements.py)
 
 
 def main(argv: list[str]) -> int:

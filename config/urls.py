@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 app_pages = [
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.accounts.statements.urls")),  # statements
     path("wallets/", include("apps.wallets.urls")),
     path("payments/", include("apps.payments.urls")),
     path("kyc/", include("apps.kyc.urls")),

@@ -22,3 +22,7 @@ class AccountsConfig(AppConfig):
         subscribe(kyc.CASE_APPROVED, tasks.on_kyc_case_approved)
         approvals.register_action(statuses.CLOSE_ACTION, statuses.account_close_approved)
         approvals.register_action(statuses.OVERDRAFT_ACTION, statuses.account_overdraft_approved)
+        # statements, interest and fees: their notification kind (and their tasks, for the worker)
+        from apps.accounts.statements import tasks as statement_tasks
+
+        statement_tasks.ready()

@@ -235,3 +235,93 @@ def reconcile() -> ReconcileReport:
         postings=Posting.objects.count(),
         drifts=drifts,
     )
+
+
+# --- statements and interest ---------------------------------------------------------------------
+
+
+def postings_between(
+    *, account_id: int, start_at: datetime, end_at: datetime, after: int | None = None, limit: int = 1000
+) -> PostingPage:
+    """The account's postings with ``start_at <= created_at < end_at``, oldest first, a page at a time.
+
+    Keyset on the posting id (per account, id order is posting order): pass ``next_before`` on as
+    ``after`` for the next page. Each line carries the stored balance after it; nothing is summed.
+    """
+    sign, currency = _side(account_id)
+    limit = max(1, min(limit, 10_000))
+    rows = Posting.objects.filter(account_id=account_id, created_at__gte=start_at, created_at__lt=end_at)
+    if after is not None:
+        rows = rows.filter(id__gt=after)
+    page = list(
+        rows.order_by("id").values_list(
+            "id",
+            "entry_id",
+            "amount_minor",
+            "balance_after_minor",
+            "created_at",
+            "entry__kind",
+            "entry__description",
+            "entry__idempotency_key",
+        )[: limit + 1]
+    )
+    items = [
+        PostingLine(
+            posting_id=row[0],
+            entry_id=row[1],
+            amount=Money(sign * row[2], currency),
+            balance_after=Money(row[3], currency),
+            created_at=row[4],
+            kind=row[5],
+            description=row[6],
+            idempotency_key=row[7],
+        )
+        for row in page[:limit]
+    ]
+    return PostingPage(items=items, next_before=items[-1].posting_id if len(page) > limit else None)
+
+
+def balance_before(*, account_id: int, before: datetime) -> Money:
+    """The balance as it stood just before ``before`` (postings at exactly ``before`` excluded).
+
+    A day's closing balance is ``balance_before`` the next day's first moment.
+    """
+    _, currency = _side(account_id)
+    last = (
+        Posting.objects.filter(account_id=account_id, created_at__lt=before)
+        .order_by("-created_at", "-id")
+        .values_list("balance_after_minor", flat=True)
+        .first()
+    )
+    return Money(last or 0, currency)
+
+
+_BULK_CHUNK = 5000
+
+
+def balances_before(*, account_ids: list[int], before: datetime) -> dict[int, int]:
+    """Many accounts' balances (minor units) just before ``before``, in one query per 5,000 accounts.
+
+    Each account's figure is the stored ``balance_after`` of its last posting before the moment
+    (one index probe per account on ``(account, created_at)``); an account without one is 0.
+    """
+    result: dict[int, int] = {}
+    last = (
+        Posting.objects.filter(account_id=OuterRef("pk"), created_at__lt=before)
+        .order_by("-created_at", "-id")
+        .values("balance_after_minor")[:1]
+    )
+    for start in range(0, len(account_ids), _BULK_CHUNK):
+        chunk = account_ids[start : start + _BULK_CHUNK]
+        rows = (
+            LedgerAccount.objects.filter(pk__in=chunk)
+            .annotate(closing=Coalesce(Subquery(last), Value(0)))
+            .values_list("id", "closing")
+        )
+        result.update({int(account_id): int(closing) for account_id, closing in rows})
+    return result
+
+
+def postings_count_between(*, account_id: int, start_at: datetime, end_at: datetime) -> int:
+    """How many postings the account has with ``start_at <= created_at < end_at`` (one index range)."""
+    return Posting.objects.filter(account_id=account_id, created_at__gte=start_at, created_at__lt=end_at).count()

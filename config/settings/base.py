@@ -382,3 +382,24 @@ BANK_NAME = env.str("BANK_NAME", default="bankcore Bank")
 ACCOUNTS_FIRST_PRODUCT = env.str("ACCOUNTS_FIRST_PRODUCT", default="current")
 ACCOUNTS_FIRST_CURRENCY = env.str("ACCOUNTS_FIRST_CURRENCY", default="EUR")
 # --- end accounts -------------------------------------------------------------------------------
+
+# --- statements, interest and fees (docs/ACCOUNTS.md "Statements, interest and fees") ---------------
+# Rendered statements are kept here, outside every public path; only the access-checked download
+# view reads them.
+STATEMENTS_DIR = Path(env.str("STATEMENTS_DIR", default=str(BASE_DIR / "var" / "statements")))
+# The bank's postal address on its statements, lines separated by commas.
+BANK_ADDRESS = env.list("BANK_ADDRESS", default=["Musterstrasse 1", "10115 Berlin", "Germany"])
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # UTC times; each task works out the bank day (BANK_TIME_ZONE) that has ended and is idempotent.
+        "accounts-interest-daily": {
+            "task": "apps.accounts.statements.tasks.interest_daily",
+            "schedule": crontab(minute=15, hour="0,6"),
+        },
+        "accounts-statements-monthly": {
+            "task": "apps.accounts.statements.tasks.statements_monthly",
+            "schedule": crontab(minute=45, hour=3, day_of_month="1,2,3"),
+        },
+    }
+)
+# --- end statements -----------------------------------------------------------------------------

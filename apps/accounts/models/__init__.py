@@ -5,8 +5,10 @@ customers' accounts, their status audit and the number counter.
 """
 
 from apps.accounts.models.accounts import Account, AccountNumberCounter, AccountStatus, AccountStatusChange
+from apps.accounts.models.interest import BankLedgerAccount, FeeCharge, InterestAccrual, InterestDay, InterestPosting  # noqa: F401
 from apps.accounts.models.notices import MoneyNotice
 from apps.accounts.models.products import Product, ProductKind, ProductRate, ProductRateTier
+from apps.accounts.models.statements import StatementFormat, StatementJob  # noqa: F401
 
 __all__ = [
     "Account",
