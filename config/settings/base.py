@@ -351,3 +351,15 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- accounts -----------------------------------------------------------------------------------
+# The bank's identity in its IBANs: country, national bank code and BIC (docs/ACCOUNTS.md). The
+# default is a German IBAN (DEkk BBBB BBBB CCCC CCCC CC) under a bank code no real bank uses.
+BANK_COUNTRY = env.str("BANK_COUNTRY", default="DE")
+BANK_CODE = env.str("BANK_CODE", default="10020030")
+BANK_BIC = env.str("BANK_BIC", default="BCORDEB1XXX")
+BANK_NAME = env.str("BANK_NAME", default="bankcore Bank")
+# The product the first current account opens as when a KYC case is approved, and its currency.
+ACCOUNTS_FIRST_PRODUCT = env.str("ACCOUNTS_FIRST_PRODUCT", default="current")
+ACCOUNTS_FIRST_CURRENCY = env.str("ACCOUNTS_FIRST_CURRENCY", default="EUR")
+# --- end accounts -------------------------------------------------------------------------------
