@@ -382,11 +382,10 @@ def payment_initiate(
                     now=now,
                 )
                 payment.sca_challenge_id = sca_challenge_id
-            elif exemption:
+            elif exemption and payment_sca.exemption_apply(
+                customer_id=customer_id, exemption=exemption, amount=amount, ref=payment.ref, now=now
+            ):
                 payment.sca_exemption = exemption[:32]
-                payment_sca.exemption_apply(
-                    customer_id=customer_id, exemption=exemption, amount=amount, ref=payment.ref, now=now
-                )
             else:
                 payment.sca_challenge_id = sca.challenge_create(
                     user_id=customer_id, action=payment_sca.ACTION, details=draft.sca_details(), now=now

@@ -1,9 +1,11 @@
 """Which payments need strong customer authentication, and the challenge that binds one.
 
 PSD2 RTS art. 5: the code the customer enters is bound to the amount and the payee
-(``payment_sca_details``). Exemptions (RTS arts. 13, 15, 16, 17) are decided here for what only
-payments knows (a trusted beneficiary, the payer's own accounts, a partner's secure corporate
-process) and by ``bankcore.sca`` for the low-value counters it keeps per payer across contexts.
+(``payment_sca_details``). The exemptions and their per-payer counters are the kernel's
+(``bankcore.sca``): payments says what only it knows (a trusted beneficiary of its own list, the
+payer's own accounts, a partner acting for its own business customer) and the kernel decides,
+with the low-value counters it keeps across every context. A reason a caller vouches for (a
+standing order authorised once, another context's own SCA) is recorded on the payment only.
 """
 
 from __future__ import annotations
@@ -15,13 +17,7 @@ from bankcore.money import Money
 from bankcore.sca import services as sca
 
 ACTION = "payment"
-
-
-class Exemption:
-    TRUSTED_BENEFICIARY = "trusted_beneficiary"
-    OWN_ACCOUNTS = "own_accounts"
-    SECURE_CORPORATE = "secure_corporate"
-    LOW_VALUE = "low_value"
+KERNEL_EXEMPTIONS = frozenset(sca.Exemption.values)
 
 
 def payment_sca_details(*, amount: Money, creditor_iban: str, creditor_name: str) -> dict[str, Any]:
@@ -34,10 +30,6 @@ def payment_sca_details(*, amount: Money, creditor_iban: str, creditor_name: str
     }
 
 
-def _kernel(name: str) -> Any:
-    return getattr(sca, name, None)
-
-
 def exemption_evaluate(
     *,
     customer_id: int,
@@ -48,22 +40,27 @@ def exemption_evaluate(
     now: datetime,
 ) -> str:
     """The exemption that applies to this payment, or "" when the customer must authenticate."""
-    if own_accounts:
-        return Exemption.OWN_ACCOUNTS
-    if trusted_beneficiary:
-        return Exemption.TRUSTED_BENEFICIARY
-    if secure_corporate:
-        return Exemption.SECURE_CORPORATE
-    evaluate = _kernel("exemption_evaluate")
-    if callable(evaluate):
-        found = evaluate(user_id=customer_id, amount=amount, now=now)
-        if found:
-            return str(getattr(found, "kind", found))
-    return ""
+    found = sca.sca_exemption_evaluate(
+        payer_id=customer_id,
+        amount=amount,
+        now=now,
+        own_accounts=own_accounts,
+        secure_corporate=secure_corporate,
+        trusted_beneficiary=trusted_beneficiary,
+    )
+    return "" if found is None else found.exemption
 
 
-def exemption_apply(*, customer_id: int, exemption: str, amount: Money, ref: str, now: datetime) -> None:
-    """Count the exemption in the payer's counters (inside the payment's transaction)."""
-    apply = _kernel("exemption_apply")
-    if callable(apply):
-        apply(user_id=customer_id, kind=exemption, amount=amount, ref=ref, now=now)
+def exemption_apply(*, customer_id: int, exemption: str, amount: Money, ref: str, now: datetime) -> bool:
+    """Count the exemption in the payer's counters, inside the payment's transaction.
+
+    False when the kernel refuses it now (the last low-value slot went to a concurrent payment):
+    the payment then asks for SCA instead.
+    """
+    if exemption not in KERNEL_EXEMPTIONS:
+        return True  # vouched for by the caller; recorded on the payment
+    try:
+        sca.sca_exemption_apply(payer_id=customer_id, exemption=exemption, amount=amount, ref=ref, now=now)
+    except sca.ExemptionRefused:
+        return False
+    return True

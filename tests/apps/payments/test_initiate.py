@@ -18,11 +18,11 @@ from bankcore.sca.models import Challenge
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, beneficiary, payer
 
 
-def pay(p: Payer, *, to: str, name: str, amount: str = "25.00", key: str = "k1", now: datetime, **kw: object):
+def pay(p: Payer, *, to: str, name: str, amount: str = "45.00", key: str = "k1", now: datetime, **kw: object):
     return initiate.payment_initiate(
         customer_id=p.id,
         source_account_id=p.account.pk,
-        amount=Money.of(amount, "EUR"),
+        amount=Money.of(amount, "EUR") if amount != "0" else Money(0, "EUR"),
         creditor_name=name,
         creditor_iban=to,
         idempotency_key=key,
@@ -59,7 +59,7 @@ class TestInternal:
         assert view.status == "awaiting_sca"
         challenge = Challenge.objects.get(pk=view.sca_challenge_id)
         assert challenge.details == {
-            "amount": "25.00",
+            "amount": "45.00",
             "currency": "EUR",
             "creditor_iban": bob.account.iban,
             "creditor_name": "Bob Builder",
@@ -72,8 +72,8 @@ class TestInternal:
         assert done.status == "settled"
         assert done.kind == "internal"
         assert done.vop_result == "MTCH"
-        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("25.00", "EUR")
-        assert ledger_read.balance(account_id=alice.account.ledger_account_id) == Money.of("975.00", "EUR")
+        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("45.00", "EUR")
+        assert ledger_read.balance(account_id=alice.account.ledger_account_id) == Money.of("955.00", "EUR")
         assert statuses(view.id) == ["awaiting_sca", "checking", "accepted", "settled"]
         names = set(OutboxEvent.objects.values_list("name", flat=True))
         assert {"payment.created", "payment.accepted", "payment.settled"} <= names
@@ -86,7 +86,7 @@ class TestInternal:
         again = initiate.payment_authorise(customer_id=alice.id, payment_id=view.id, otp_token=code, now=now)
         assert first.status == again.status == "settled"
         assert Posting.objects.filter(entry_id=first.entry_id).count() == 2
-        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("25.00", "EUR")
+        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("45.00", "EUR")
 
     def test_a_wrong_code_leaves_it_waiting(self, alice: Payer, bob: Payer, now: datetime) -> None:
         view = pay(alice, to=bob.account.iban, name="Bob Builder", now=now)
@@ -97,7 +97,7 @@ class TestInternal:
 
     def test_a_pre_approved_challenge_is_consumed_in_the_payment(self, alice: Payer, bob: Payer, now: datetime) -> None:
         details = {
-            "amount": "25.00",
+            "amount": "45.00",
             "currency": "EUR",
             "creditor_iban": bob.account.iban,
             "creditor_name": "Bob Builder",
@@ -125,6 +125,16 @@ class TestInternal:
             pay(alice, to=bob.account.iban, name="Bob Builder", now=now, sca_challenge_id=challenge_id)
         assert refused.value.code == "challenge_mismatch"
         assert not Payment.objects.exists()
+
+    def test_low_value_is_exempt_until_the_kernel_counter_says_otherwise(
+        self, alice: Payer, bob: Payer, now: datetime
+    ) -> None:
+        done = [
+            pay(alice, to=bob.account.iban, name="Bob Builder", amount="20.00", key=f"lv{n}", now=now) for n in range(6)
+        ]
+        assert [v.sca_exemption for v in done[:5]] == ["low_value"] * 5
+        assert [v.status for v in done[:5]] == ["settled"] * 5
+        assert (done[5].status, done[5].sca_exemption) == ("awaiting_sca", "")  # 100 EUR reached
 
     def test_to_own_account_is_exempt(self, alice: Payer, now: datetime) -> None:
         from apps.accounts.services import opening
@@ -156,14 +166,14 @@ class TestInternal:
         later = date(2026, 11, 20)
         view = pay(alice, to=bob.account.iban, name="Bob Builder", now=now, execution_date=later, sca_exemption="t")
         assert view.status == "accepted"
-        assert available(alice) == Money.of("975.00", "EUR")
+        assert available(alice) == Money.of("955.00", "EUR")
         assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.zero("EUR")
         assert standing_orders.scheduled_payments_run(now=now) == 0
         on_the_day = now + timedelta(days=18)
         assert standing_orders.scheduled_payments_run(now=on_the_day) == 1
         assert standing_orders.scheduled_payments_run(now=on_the_day) == 0
         assert Payment.objects.get(pk=view.id).status == "settled"
-        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("25.00", "EUR")
+        assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("45.00", "EUR")
 
 
 class TestExternal:
@@ -171,10 +181,10 @@ class TestExternal:
         view = pay(alice, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="test")
         assert (view.status, view.kind, view.creditor_bic) == ("accepted", "sepa", "COBADEFFXXX")
         assert view.vop_result == "MTCH"
-        assert available(alice) == Money.of("975.00", "EUR")
+        assert available(alice) == Money.of("955.00", "EUR")
         assert ledger_read.balance(account_id=alice.account.ledger_account_id) == Money.of("1000.00", "EUR")
         hold = Hold.objects.get(pk=view.hold_id)
-        assert (hold.status, hold.amount_minor) == ("active", 2500)
+        assert (hold.status, hold.amount_minor) == ("active", 4500)
         assert len(view.tx_id) <= 35
         assert view.end_to_end_id == view.tx_id  # made when the customer gave none
 
@@ -198,7 +208,7 @@ class TestExternal:
     def test_trusted_beneficiary_is_exempt(self, alice: Payer, now: datetime) -> None:
         saved = beneficiary(owner=alice, trusted=True)
         view = initiate.payment_initiate(
-            customer_id=alice.id, source_account_id=alice.account.pk, amount=Money.of("25.00", "EUR"),
+            customer_id=alice.id, source_account_id=alice.account.pk, amount=Money.of("45.00", "EUR"),
             creditor_name="", creditor_iban="", beneficiary_id=saved.pk, idempotency_key="b1", now=now,
         )  # fmt: skip
         assert (view.status, view.sca_exemption, view.creditor_name) == (
@@ -234,13 +244,7 @@ class TestRefusals:
         args: dict[str, object] = {"to": EXTERNAL_IBAN, "name": EXTERNAL_NAME, "amount": "10.00"} | change
         amount = str(args.pop("amount"))
         with pytest.raises(PaymentInvalid) as refused:
-            if amount == "0":
-                initiate.payment_initiate(
-                    customer_id=alice.id, source_account_id=alice.account.pk, amount=Money(0, "EUR"),
-                    creditor_name=EXTERNAL_NAME, creditor_iban=EXTERNAL_IBAN, idempotency_key="z", now=now,
-                )  # fmt: skip
-            else:
-                pay(alice, amount=amount, now=now, **args)  # type: ignore[arg-type]
+            pay(alice, amount=amount, now=now, **args)  # type: ignore[arg-type]
         assert refused.value.code == code
         assert not Payment.objects.exists()
         assert not OutboxEvent.objects.filter(name__startswith="payment.").exists()
@@ -265,7 +269,7 @@ class TestIdempotency:
         again = pay(alice, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="t")
         assert again.id == first.id
         assert Hold.objects.filter(account_id=alice.account.ledger_account_id).count() == 1
-        assert available(alice) == Money.of("975.00", "EUR")
+        assert available(alice) == Money.of("955.00", "EUR")
 
     def test_same_key_other_request_is_refused(self, alice: Payer, now: datetime) -> None:
         pay(alice, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="t")
