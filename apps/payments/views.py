@@ -84,7 +84,7 @@ def _own_order(request: HttpRequest, order_id: int) -> StandingOrder:
 def _carried(request: HttpRequest) -> list[tuple[str, str]]:
     """The form's fields as posted, carried through a confirmation page in hidden inputs."""
     skip = {"csrfmiddlewaretoken", "step", "idempotency_key", "otp_token"}
-    return [(name, value) for name, value in request.POST.items() if name not in skip]
+    return [(name, str(value)) for name, value in request.POST.items() if name not in skip]
 
 
 def _refusal_to_form(form: forms.Form, refused: Exception) -> None:

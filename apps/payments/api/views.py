@@ -75,7 +75,7 @@ class PaymentListCreateApi(_PaymentsApi):
             )  # fmt: skip
         rows = selectors.payment_list(customer_id=customer_id, status=status, limit=100)
         views = [selectors.payment_view(p) for p in rows]
-        return Response({"results": PaymentOutput(views, many=True).data, "next": None})
+        return Response({"results": PaymentOutput(views, many=True).data, "next": None})  # type: ignore[arg-type]
 
     @extend_schema(request=PaymentInput, responses={201: PaymentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent

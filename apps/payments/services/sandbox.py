@@ -98,7 +98,7 @@ def sandbox_partner_ensure() -> SandboxPartner:
             client_id, secret = created.client_id, created.client_secret
         else:
             partners.partner_acting_for_set(application_id=application.pk, customer_id=acme.pk)
-            grant = application.partner_grant  # type: ignore[attr-defined]
+            grant = application.partner_grant
             grant.scopes = " ".join(scopes)
             grant.save(update_fields=["scopes"])
             secret = secrets.token_urlsafe(40)

@@ -55,12 +55,15 @@ def test_create_get_list_cancel(client: Client, acme: Payer) -> None:
     assert data["status"] == "accepted"
     assert (data["amount"], data["currency"], data["end_to_end_id"]) == ("120.50", "EUR", "INV-2026-11")
     assert data["creditor"] == {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN, "bic": "COBADEFFXXX"}
-    assert data["id"] == data["tx_id"] and data["reason_code"] is None and data["consent_id"] is None
+    assert data["id"] == data["tx_id"]
+    assert data["reason_code"] is None
+    assert data["consent_id"] is None
     assert data["verification_of_payee"] == {"result": "MTCH", "matched_name": None}
     assert Payment.objects.get().sca_exemption == "secure_corporate"
     assert api(client, token, "get", f"{URL}{data['id']}/").json()["id"] == data["id"]
     listed = api(client, token, "get", f"{URL}?status=accepted").json()
-    assert [p["id"] for p in listed["results"]] == [data["id"]] and listed["next"] is None
+    assert [p["id"] for p in listed["results"]] == [data["id"]]
+    assert listed["next"] is None
     assert api(client, token, "get", f"{URL}?status=settled").json()["results"] == []
     cancelled = api(client, token, "post", f"{URL}{data['id']}/cancel/", key="c1")
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
@@ -71,7 +74,8 @@ def test_the_same_key_replays_and_pays_once(client: Client, acme: Payer) -> None
     token = token_for(acme)
     first = api(client, token, "post", URL, body(acme))
     again = api(client, token, "post", URL, body(acme))
-    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
     assert again["Idempotent-Replayed"] == "true"
     assert Payment.objects.count() == 1
     other = api(client, token, "post", URL, body(acme, amount="1.00"))
@@ -115,7 +119,8 @@ def test_not_json_and_no_key(client: Client, acme: Payer) -> None:
         URL, "{not json", content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token.token}", HTTP_IDEMPOTENCY_KEY="g",
     )  # fmt: skip
-    assert garbage.status_code == 400 and garbage["Content-Type"] == "application/problem+json"
+    assert garbage.status_code == 400
+    assert garbage["Content-Type"] == "application/problem+json"
 
 
 def test_another_customer_and_a_partner_for_nobody_get_404(client: Client, acme: Payer) -> None:
@@ -123,7 +128,8 @@ def test_another_customer_and_a_partner_for_nobody_get_404(client: Client, acme:
     other = token_for(payer(balance="10.00"))
     for method, url in [("get", f"{URL}{created['id']}/"), ("post", f"{URL}{created['id']}/cancel/")]:
         response = api(client, other, method, url)
-        assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
     assert api(client, other, "get", URL).json()["results"] == []
     nobody = token_for(None)
     assert api(client, nobody, "get", URL).status_code == 404

@@ -82,8 +82,8 @@ def test_trusting_needs_sca_and_a_new_name_drops_the_trust(now: datetime) -> Non
     assert Beneficiary.objects.get(pk=bid).trusted
     # A nickname alone needs no SCA and keeps the trust.
     svc.beneficiary_change(
-        customer_id=p.id, beneficiary_id=bid, name="Max Mustermann", iban=EXTERNAL_IBAN, nickname="M", challenge_id=None,
-        now=now,
+        customer_id=p.id, beneficiary_id=bid, name="Max Mustermann", iban=EXTERNAL_IBAN, nickname="M",
+        challenge_id=None, now=now,
     )  # fmt: skip
     assert Beneficiary.objects.get(pk=bid).trusted
     changed = svc.beneficiary_sca_details(op="change", name="Max M. Mustermann", iban=EXTERNAL_IBAN, beneficiary_id=bid)

@@ -53,7 +53,9 @@ def test_pay_someone_with_the_payee_check_and_a_code(client: Client, alice: Paye
     payment.refresh_from_db()
     assert payment.status == "accepted"
     detail = client.get(f"/app/payments/{payment.pk}/").content.decode()
-    assert "Awaiting Sca" not in detail and "Checking" in detail and "Accepted" in detail
+    assert "Awaiting Sca" not in detail
+    assert "Checking" in detail
+    assert "Accepted" in detail
 
 
 def test_a_replayed_confirm_pays_once(client: Client, alice: Payer) -> None:
@@ -96,7 +98,8 @@ def test_another_customer_gets_404_everywhere(client: Client, alice: Payer, now:
     saved = beneficiary(owner=alice)
     order = StandingOrder.objects.create(
         customer=alice.user, source_account_id=alice.account.pk, beneficiary=saved, amount_minor=100, currency="EUR",
-        frequency="monthly", day_of_month=5, start_date=now.date(), next_date=now.date(), created_at=now, updated_at=now,
+        frequency="monthly", day_of_month=5, start_date=now.date(), next_date=now.date(), created_at=now,
+        updated_at=now,
     )  # fmt: skip
     for url in [
         f"/app/payments/{view.id}/",
@@ -122,7 +125,8 @@ def test_add_a_payee_with_a_code(client: Client, alice: Payer) -> None:
     login_verified(client, alice.user)
     data = {"name": "Jan de Vries", "iban": "NL91 ABNA 0417 1643 00", "nickname": "Jan", "step": "review"}
     page = client.post("/app/payments/beneficiaries/new/", data).content.decode()
-    assert "Approve with your code" in page and "NL91ABNA0417164300" in page
+    assert "Approve with your code" in page
+    assert "NL91ABNA0417164300" in page
     assert not Beneficiary.objects.exists()
     response = client.post("/app/payments/beneficiaries/new/", data | {"step": "confirm", "otp_token": alice.code()})
     assert response.status_code == 302
