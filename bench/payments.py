@@ -45,6 +45,7 @@ def run() -> int:
     server = urlparse(url)
     with scratch_database("payments") as scratch:
         payers = _customers()
+        _warm()
         _analyze()
         warm_up = min(seconds, WARM_UP_SECONDS)
         _parallel_tps(warm_up, payers)  # discarded: caches, plans, the sanctions index
@@ -56,6 +57,14 @@ def run() -> int:
         tps = _parallel_tps(seconds, payers)
         emit("payments.internal_tps", tps, "tps", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
     return 0
+
+
+def _warm() -> None:
+    """Load the sanctions index and the name analysers once, before the clients fork (shared copy-on-write)."""
+    from apps.fraud import interface as fraud
+
+    fraud.screen_name("Warm Up Name")
+    fraud.name_similarity("Warm Up", "Warm Upp")
 
 
 def _analyze() -> None:
@@ -141,7 +150,7 @@ def _parallel_tps(seconds: float, payers: list[tuple[int, int, int, str]]) -> fl
     workers = [context.Process(target=_worker, args=(n, payers[n], seconds, start, results)) for n in range(WORKERS)]
     for worker in workers:
         worker.start()
-    outcomes = [results.get(timeout=seconds + 300) for _ in workers]
+    outcomes: list[tuple[int, int]] = [results.get(timeout=seconds + 900) for _ in workers]
     for worker in workers:
         worker.join()
     paid = sum(d for d, _ in outcomes)
