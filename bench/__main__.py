@@ -6,8 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts"]
-GROUPS += ["statements"]  # statements, interest and fees (bench/statements.py)
+GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts", "statements", "payments"]
 
 
 def main(argv: list[str]) -> int:

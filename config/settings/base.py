@@ -223,6 +223,18 @@ KYC_UPLOAD_MAX_PIXELS = integer("KYC_UPLOAD_MAX_PIXELS", 40 * 1000 * 1000)  # de
 KYC_UPLOAD_MAX_PDF_PAGES = integer("KYC_UPLOAD_MAX_PDF_PAGES", 10)
 # A staff member's reasoned view of a document opens it for this long (each view is logged).
 KYC_DOCUMENT_GRANT_SECONDS = integer("KYC_DOCUMENT_GRANT_SECONDS", 300)
+# --- payments ----------------------------------------------------------------------------------
+# Verification of payee for other banks' IBANs: the payee bank's responder (outside prod, the
+# clearing simulator's endpoint). An answer that does not come within the timeout is NOAP.
+CLEARING_VOP_URL = env.str("CLEARING_VOP_URL", default="http://127.0.0.1:8000/simulators/clearing/vop/")
+CLEARING_VOP_TIMEOUT_SECONDS = env.float("CLEARING_VOP_TIMEOUT_SECONDS", default=3.0)
+# The simulators' URLs (VoP) are mounted only where this is true; production sets it false.
+SIMULATORS_MOUNTED = boolean("SIMULATORS_MOUNTED", True)
+CELERY_BEAT_SCHEDULE["payments-scheduled-run"] = {
+    "task": "apps.payments.tasks.payments_scheduled_run",
+    "schedule": crontab(minute="*/10"),
+}
+# --- end payments -------------------------------------------------------------------------------
 
 # --- REST API -----------------------------------------------------------------------------------
 # An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
