@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -49,6 +50,11 @@ urlpatterns = [
 ]
 
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
+# --- payments: the clearing simulator's verification of payee, outside production only
+if settings.SIMULATORS_MOUNTED:
+    urlpatterns += [path("simulators/clearing/vop/", include("simulators.clearing.vop_urls"))]
+# --- end payments
+
 handler400 = "bankcore.http.bad_request"
 handler404 = "bankcore.http.page_not_found"
 handler500 = "bankcore.http.server_error"
