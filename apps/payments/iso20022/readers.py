@@ -114,7 +114,9 @@ def _status_report(root: etree._Element) -> StatusReport:
         if orig_msg_id is None:
             # Without its own reference a transaction belongs to the report's one original message.
             if len({group.orig_msg_id for group in groups}) != 1:
-                raise IsoError("a transaction names no original message and the report has not exactly one", code="invalid")
+                raise IsoError(
+                    "a transaction names no original message and the report has not exactly one", code="invalid"
+                )
             orig_msg_id = groups[0].orig_msg_id
         status = r.text(tx, "TxSts")
         if status is None:

@@ -45,9 +45,7 @@ def parse(data: bytes) -> tuple[str, etree._Element]:
     namespace = etree.QName(root).namespace
     kind = next((name for name, uri in NAMESPACES.items() if uri == namespace), None)
     if kind is None or etree.QName(root).localname != "Document":
-        raise IsoError(
-            f"not one of {', '.join(sorted(NAMESPACES))}: root is {root.tag}", code="unknown_message"
-        )
+        raise IsoError(f"not one of {', '.join(sorted(NAMESPACES))}: root is {root.tag}", code="unknown_message")
     validate(root, kind=kind)
     return kind, root
 

@@ -14,8 +14,8 @@ from lxml import etree
 
 from apps.payments.iso20022.messages import (
     NAMESPACES,
-    PACS008,
     PACS004,
+    PACS008,
     Agent,
     CreditTransfer,
     IsoError,
