@@ -1,1 +1,3 @@
 """payments: admin (see DESIGN.md §2)."""
+
+from apps.payments import admin_settlement  # noqa: F401  (settlement back office registers itself)
