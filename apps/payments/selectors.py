@@ -155,3 +155,12 @@ def scheduled_list(*, customer_id: int, today: date) -> QuerySet[Payment]:
     return Payment.objects.filter(
         customer_id=customer_id, status="accepted", execution_date__gt=today, standing_order__isnull=True
     ).order_by("execution_date", "id")
+
+
+def internal_due_ids(*, today: date, limit: int = 500) -> list[int]:
+    """Accepted internal payments not booked yet whose execution date has come."""
+    return list(
+        Payment.objects.filter(status="accepted", kind="internal", entry__isnull=True, execution_date__lte=today)
+        .order_by("execution_date", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -42,7 +42,9 @@ DIRECTORY: dict[str, str] = {
 }
 FORCED = re.compile(r"^SIM VOP (MTCH|CMTC|NMTC|NOAP)\b")
 CLOSE_ENOUGH = 0.85
-_LEGAL_FORMS = frozenset({"gmbh", "ag", "sa", "sarl", "sas", "bv", "nv", "ltd", "limited", "plc", "inc", "llc", "srl", "spa"})
+_LEGAL_FORMS = frozenset(
+    {"gmbh", "ag", "sa", "sarl", "sas", "bv", "nv", "ltd", "limited", "plc", "inc", "llc", "srl", "spa"}
+)
 _MAX_BODY = 4096
 
 

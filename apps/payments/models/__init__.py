@@ -6,6 +6,8 @@ imported here so Django finds every model of the app.
 
 from apps.payments.models.beneficiaries import Beneficiary
 from apps.payments.models.payments import (
+    CANCELLABLE_STATUSES,
+    FINAL_STATUSES,
     TRANSITIONS,
     Payment,
     PaymentChannel,
@@ -18,6 +20,8 @@ from apps.payments.models.settlement import *  # noqa: F403  (settlement's model
 from apps.payments.models.standing_orders import StandingOrder, StandingOrderFrequency, StandingOrderStatus
 
 __all__ = [
+    "CANCELLABLE_STATUSES",
+    "FINAL_STATUSES",
     "TRANSITIONS",
     "Beneficiary",
     "Payment",

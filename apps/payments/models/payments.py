@@ -29,12 +29,15 @@ S = PaymentStatus
 # From each status, where a payment may go next. Internal payments are booked at once
 # (checking -> accepted -> settled in one transaction); external ones wait in ``accepted`` with
 # their funds held until settlement submits them. ``held_for_review`` is left only by the
-# fraud case's outcome. ``settled -> returned`` is the payee's bank sending the money back.
+# fraud case's outcome (``accepted`` when released, ``rejected`` when refused).
+# ``settled -> returned`` is the payee's bank sending the money back.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.AWAITING_SCA: frozenset({S.CHECKING, S.CANCELLED, S.REJECTED}),
     S.CHECKING: frozenset({S.ACCEPTED, S.HELD_FOR_REVIEW, S.REJECTED}),
     S.HELD_FOR_REVIEW: frozenset({S.ACCEPTED, S.REJECTED}),
-    S.ACCEPTED: frozenset({S.SUBMITTED, S.SETTLED, S.REJECTED, S.CANCELLED}),
+    # A sanctions hit found after acceptance (a list update, the background re-screen) holds a
+    # payment that has not left yet.
+    S.ACCEPTED: frozenset({S.SUBMITTED, S.SETTLED, S.REJECTED, S.CANCELLED, S.HELD_FOR_REVIEW}),
     S.SUBMITTED: frozenset({S.SETTLED, S.REJECTED}),
     S.SETTLED: frozenset({S.RETURNED}),
     S.REJECTED: frozenset(),

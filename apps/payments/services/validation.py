@@ -61,7 +61,9 @@ def iban_parse(value: str, *, field: str = "creditor_iban") -> ParsedIban:
             "This IBAN has the wrong length for its country.", code="iban_length", field=field
         ) from None
     except InvalidCountryCode:
-        raise PaymentInvalid("This IBAN's country is not one that uses IBANs.", code="iban_country", field=field) from None
+        raise PaymentInvalid(
+            "This IBAN's country is not one that uses IBANs.", code="iban_country", field=field
+        ) from None
     except InvalidBankCode:
         raise PaymentInvalid("This IBAN names no known bank.", code="iban_bank", field=field) from None
     except SchwiftyException:
@@ -83,7 +85,9 @@ def amount_parse(value: str, currency: str, *, field: str = "amount") -> Money:
                 f"{currency} amounts have at most {exponent(currency)} decimals.", code="too_many_decimals", field=field
             ) from None
         if exc.code == "unknown_currency":
-            raise PaymentInvalid(f"{currency!r} is not a currency.", code="unknown_currency", field="currency") from None
+            raise PaymentInvalid(
+                f"{currency!r} is not a currency.", code="unknown_currency", field="currency"
+            ) from None
         raise PaymentInvalid("Enter an amount such as 12.50.", code="invalid_amount", field=field) from None
     amount_check(money, field=field)
     return money
@@ -101,8 +105,7 @@ def sepa_text_check(value: str, *, field: str, limit: int, what: str) -> str:
     if not SEPA_CHARSET.fullmatch(text):
         bad = sorted({c for c in text if not SEPA_CHARSET.fullmatch(c)})
         raise PaymentInvalid(
-            f"The {what} may use only letters A-Z, digits, spaces and / - ? : ( ) . , ' + "
-            f"(not {' '.join(bad[:5])}).",
+            f"The {what} may use only letters A-Z, digits, spaces and / - ? : ( ) . , ' + (not {' '.join(bad[:5])}).",
             code=f"{field}_charset",
             field=field,
         )
@@ -144,7 +147,5 @@ def execution_date_check(value: date | None, *, now: datetime) -> date:
     if value < today:
         raise PaymentInvalid("The execution date is in the past.", code="date_in_past", field="execution_date")
     if value > today + MAX_AHEAD:
-        raise PaymentInvalid(
-            "The execution date is at most a year ahead.", code="date_too_far", field="execution_date"
-        )
+        raise PaymentInvalid("The execution date is at most a year ahead.", code="date_too_far", field="execution_date")
     return value

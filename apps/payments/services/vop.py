@@ -23,7 +23,9 @@ from apps.payments.models import VopResult
 log = logging.getLogger(__name__)
 
 CLOSE_ENOUGH = 0.85
-_LEGAL_FORMS = frozenset({"gmbh", "ag", "sa", "sarl", "sas", "bv", "nv", "ltd", "limited", "plc", "inc", "llc", "srl", "spa"})
+_LEGAL_FORMS = frozenset(
+    {"gmbh", "ag", "sa", "sarl", "sas", "bv", "nv", "ltd", "limited", "plc", "inc", "llc", "srl", "spa"}
+)
 
 
 @dataclass(frozen=True)
