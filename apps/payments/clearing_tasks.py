@@ -40,3 +40,8 @@ def instant_submit(*, payment_id: int, **_: Any) -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "SIMULATORS_MOUNTED", False):
         return clearing_tick.instant_send_inline(payment_id=payment_id, now=timezone.now())
     return settlement.instant_submit(payment_id=payment_id, now=timezone.now())
+
+
+@shared_task(queue="settlement", acks_late=True)
+def instant_sweep(**_: Any) -> int:
+    return len(settlement.instant_sweep(now=timezone.now()))

@@ -172,6 +172,16 @@ def instant_submit(*, payment_id: int, now: datetime) -> str:
     return file_write(file_id=existing, now=now)
 
 
+def instant_sweep(*, now: datetime, limit: int = 100) -> list[str]:
+    """Send accepted instant payments nobody has sent yet (the safety net behind ``instant_submit``)."""
+    waiting = (
+        Payment.objects.filter(status=PaymentStatus.ACCEPTED, kind=PaymentKind.INSTANT, submission__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return [instant_submit(payment_id=payment_id, now=now) for payment_id in waiting]
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
