@@ -25,10 +25,10 @@ from apps.payments.settlement import file_write
 from apps.payments.settlement_calendar import add_business_days, local_date
 from bankcore import notifications
 from bankcore.errors import DomainError
-from bankcore.notifications import kinds as notifications_kinds
 from bankcore.events import publish
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
+from bankcore.notifications import kinds as notifications_kinds
 
 # Payments registers its kind when the app is ready; this covers a process that has not (yet).
 try:

@@ -223,7 +223,10 @@ CELERY_BEAT_SCHEDULE["settlement-cycle"] = {
     "schedule": crontab(minute="*/5"),
 }
 # Instant payments are sent the moment they are accepted; this catches any whose sending failed.
-CELERY_BEAT_SCHEDULE["settlement-instant-sweep"] = {"task": "apps.payments.clearing_tasks.instant_sweep", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["settlement-instant-sweep"] = {
+    "task": "apps.payments.clearing_tasks.instant_sweep",
+    "schedule": 5.0,
+}
 CELERY_BEAT_SCHEDULE["clearing-simulate"] = {"task": "apps.payments.clearing_tasks.clearing_simulate", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["clearing-ingest"] = {"task": "apps.payments.clearing_tasks.clearing_ingest", "schedule": 30.0}
 # --- end clearing -------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ class TestHouse:
         send(tmp_path, "SIM DUPLICATE")
         ClearingHouse(tmp_path).run(now=NOW)
         files = sorted((tmp_path / "inbox").glob("*.xml"))
-        assert len(files) == 2 and files[0].read_bytes() == files[1].read_bytes()
+        assert len(files) == 2
+        assert files[0].read_bytes() == files[1].read_bytes()
 
     def test_injected_credit_is_a_valid_pacs008(self, tmp_path: Path) -> None:
         msg_id = ClearingHouse(tmp_path).inject_credit(
@@ -152,5 +153,5 @@ def test_the_simulator_imports_nothing_of_the_bank() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('bankcore', 'apps', 'config', 'django'));"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -7,7 +7,6 @@ settlement's tests do not depend on the whole initiation spine.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,13 +29,13 @@ OTHER_BANK_IBAN = "FR1420041010050500013M02606"
 
 
 @pytest.fixture
-def clearing_env(db: None, settings: LazySettings, tmp_path: Path) -> Iterator[Path]:
+def clearing_env(db: None, settings: LazySettings, tmp_path: Path) -> Path:
     """Tiers, products, the payments notification kind, and a fresh CLEARING_DIR for the test."""
     kyc_services.tiers_defaults_ensure()
     products.products_defaults_ensure()
     notifications.register_kind("payments", label="Payments")
     settings.CLEARING_DIR = tmp_path / "clearing"
-    yield settings.CLEARING_DIR
+    return settings.CLEARING_DIR
 
 
 def funded_account(*, balance: str = "1000.00", now: datetime = NOW) -> Account:

@@ -48,7 +48,8 @@ def test_clearing_tick_runs_the_three_in_a_row() -> None:
 def test_a_bad_moment_is_refused_in_one_line(command: str, value: str, why: str) -> None:
     with pytest.raises(CommandError) as refused:
         run(command, "--at", value)
-    assert why in str(refused.value) and "\n" not in str(refused.value)
+    assert why in str(refused.value)
+    assert "\n" not in str(refused.value)
 
 
 def test_a_bad_cut_off_setting_is_one_line(settings: object) -> None:

@@ -39,10 +39,12 @@ def bank_returns(root: Path) -> list[iso.ReturnMessage]:
 def test_a_transfer_to_an_open_account_is_credited_and_the_holder_told(clearing_env: Path) -> None:
     account = funded_account(balance="10.00")
     credit = receive(clearing_env, iban=account.iban)
-    assert credit.status == IncomingStatus.BOOKED and credit.account_id == account.pk
+    assert credit.status == IncomingStatus.BOOKED
+    assert credit.account_id == account.pk
     assert ledger_read.balance(account_id=account.ledger_account_id) == Money.of("35.00", "EUR")
     event = OutboxEvent.objects.get(name="payment.received")
-    assert event.payload["account_id"] == account.pk and event.payload["amount_minor"] == 2500
+    assert event.payload["account_id"] == account.pk
+    assert event.payload["amount_minor"] == 2500
     assert Notification.objects.filter(customer_id=account.customer_id, title="Money received").exists()
 
 
@@ -65,7 +67,8 @@ def test_unknown_iban_goes_to_suspense_and_staff_resolve_it(clearing_env: Path) 
     assert ledger_read.balance(account_id=suspense_ledger_id()) == Money.of("25.00", "EUR")
     suspense_resolve(incoming_id=credit.pk, iban=account.iban, actor="staff:1", now=NOW)
     credit.refresh_from_db()
-    assert credit.status == IncomingStatus.RESOLVED and credit.resolved_by == "staff:1"
+    assert credit.status == IncomingStatus.RESOLVED
+    assert credit.resolved_by == "staff:1"
     assert ledger_read.balance(account_id=account.ledger_account_id) == Money.of("25.01", "EUR")
     assert ledger_read.balance(account_id=suspense_ledger_id()) == Money.zero("EUR")
     with pytest.raises(IncomingRefused):

@@ -52,7 +52,8 @@ class TestWriters:
 
     def test_instant_is_marked_inst_and_holds_one_transaction(self) -> None:
         data = pacs008(instant=True, count=1)
-        assert b"<LclInstrm>" in data and b"<Cd>INST</Cd>" in data
+        assert b"<LclInstrm>" in data
+        assert b"<Cd>INST</Cd>" in data
         assert iso.read(data).instant is True  # type: ignore[union-attr]
         with pytest.raises(iso.IsoError):
             pacs008(instant=True, count=2)
@@ -120,7 +121,8 @@ class TestReaders:
         data = STATUS.format(group="<GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>MS03</Cd></Rsn></StsRsnInf>", txs="")
         report = iso.read(data.encode())
         assert isinstance(report, iso.StatusReport)
-        assert report.groups[0].status == "RJCT" and report.groups[0].reason_code == "MS03"
+        assert report.groups[0].status == "RJCT"
+        assert report.groups[0].reason_code == "MS03"
 
     def test_not_xml(self) -> None:
         with pytest.raises(iso.IsoError) as refused:

@@ -49,10 +49,12 @@ def test_the_monitor_shows_cycles_files_and_a_rejected_file_with_its_error(
     page = client.get("/admin/payments/settlementcycle/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "25.00 EUR" in text and "Run a clearing round now" in text
+    assert "25.00 EUR" in text
+    assert "Run a clearing round now" in text
     rejected = ClearingFile.objects.get(name="junk.xml")
     detail = client.get(f"/admin/payments/clearingfile/{rejected.pk}/change/").content.decode()
-    assert "not XML" in detail and "&lt;nope" in detail
+    assert "not XML" in detail
+    assert "&lt;nope" in detail
 
 
 def test_the_round_button_runs_a_whole_cycle(client: Client, operator: User) -> None:
@@ -93,7 +95,8 @@ def test_suspense_queue_credit_to_an_iban(client: Client, operator: User, cleari
         {"action": "credit_to_iban", "_selected_action": [credit.pk], "iban": account.iban, "reason_code": ""},
     )
     credit.refresh_from_db()
-    assert credit.status == IncomingStatus.RESOLVED and credit.resolved_by == f"staff:{operator.pk}"
+    assert credit.status == IncomingStatus.RESOLVED
+    assert credit.resolved_by == f"staff:{operator.pk}"
 
 
 def test_manual_return_from_the_queue(client: Client, operator: User, clearing_env: Path) -> None:

@@ -59,7 +59,8 @@ class TestCycle:
         assert path.name == f"{message.msg_id}.xml"
         assert sorted(tx.tx_id for tx in message.transactions) == sorted(p.tx_id for p in due)
         assert message.settlement_date == date(2026, 12, 2)
-        assert result.payments == 2 and result.total_minor == 1250
+        assert result.payments == 2
+        assert result.total_minor == 1250
         assert {p.status for p in Payment.objects.filter(pk__in=[p.pk for p in due])} == {PaymentStatus.SUBMITTED}
         later.refresh_from_db()
         assert later.status == PaymentStatus.ACCEPTED
@@ -69,7 +70,8 @@ class TestCycle:
         accepted_payment(account=funded_account())
         settlement_cycle_run(now=NOW)
         again = settlement_cycle_run(now=NOW + timedelta(minutes=5))
-        assert again.payments == 0 and again.files == ()
+        assert again.payments == 0
+        assert again.files == ()
         assert len(outbox(clearing_env)) == 1
 
     def test_instant_payments_go_one_to_a_file_marked_inst(self, clearing_env: Path) -> None:
