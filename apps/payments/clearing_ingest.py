@@ -18,11 +18,13 @@ to the exceptions queue.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from apps.payments import iso20022 as iso
 from apps.payments.clearing_accounts import settlement_ledger_id, suspense_ledger_id
@@ -32,6 +34,7 @@ from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.models.settlement import ClearingException, ClearingFile, Direction, FileStatus
 from apps.payments.services.transitions import apply_transition
 from apps.payments.settlement import ACTOR, outbox_flush
+from apps.payments.settlement_transitions import transition_many
 from bankcore.errors import DomainError
 from bankcore.ledger import services as ledger
 from bankcore.ledger.errors import LedgerError
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 SETTLES = "ACSC"
 REJECTS = "RJCT"
 # Accepted for now, pending, received…: the payment waits for a final answer.
+LOOKUP_CHUNK = 2000
 NON_FINAL = frozenset({"ACCP", "ACSP", "ACTC", "ACWC", "ACWP", "PDNG", "RCVD", "ACCC", "ACFC", "PART"})
 
 
@@ -160,17 +164,16 @@ def _reject(*, path: Path, data: bytes, kind: str, msg_id: str, error: str, now:
 # --- status reports -----------------------------------------------------------------------------
 
 
-def _outgoing(msg_id: str) -> ClearingFile:
-    found = ClearingFile.objects.filter(direction=Direction.OUT, kind=iso.PACS008, msg_id=msg_id).first()
-    if found is None:
-        raise IngestRefused(f"no message {msg_id} was sent by this bank", code="unknown_message")
-    return found
+def _outgoing(msg_id: str, known: dict[str, ClearingFile]) -> ClearingFile:
+    if msg_id not in known:
+        found = ClearingFile.objects.filter(direction=Direction.OUT, kind=iso.PACS008, msg_id=msg_id).first()
+        if found is None:
+            raise IngestRefused(f"no message {msg_id} was sent by this bank", code="unknown_message")
+        known[msg_id] = found
+    return known[msg_id]
 
 
-def _payment_of(*, sent: ClearingFile, tx_id: str, end_to_end_id: str | None) -> Payment:
-    payment = Payment.objects.select_for_update(of=("self",)).filter(tx_id=tx_id, submission__file=sent).first()
-    if payment is None:
-        raise IngestRefused(f"no transaction {tx_id} in message {sent.msg_id}", code="unknown_payment")
+def _check_end_to_end(payment: Payment, *, tx_id: str, end_to_end_id: str | None) -> Payment:
     if end_to_end_id and end_to_end_id != (payment.end_to_end_id or "NOTPROVIDED"):
         raise IngestRefused(
             f"transaction {tx_id}: end-to-end id {end_to_end_id!r} contradicts {payment.end_to_end_id!r}",
@@ -179,29 +182,64 @@ def _payment_of(*, sent: ClearingFile, tx_id: str, end_to_end_id: str | None) ->
     return payment
 
 
+def _payment_of(*, sent: ClearingFile, tx_id: str, end_to_end_id: str | None) -> Payment:
+    payment = Payment.objects.select_for_update(of=("self",)).filter(tx_id=tx_id, submission__file=sent).first()
+    if payment is None:
+        raise IngestRefused(f"no transaction {tx_id} in message {sent.msg_id}", code="unknown_payment")
+    return _check_end_to_end(payment, tx_id=tx_id, end_to_end_id=end_to_end_id)
+
+
+def _payments_of(pairs: list[tuple[ClearingFile, str]]) -> dict[tuple[int, str], Payment]:
+    """The payments a report names, locked, in a few statements: (file id, tx id) -> payment."""
+    found: dict[tuple[int, str], Payment] = {}
+    for start in range(0, len(pairs), LOOKUP_CHUNK):
+        chunk = pairs[start : start + LOOKUP_CHUNK]
+        rows = (
+            Payment.objects.select_for_update(of=("self",))
+            .filter(tx_id__in=[tx_id for _, tx_id in chunk], submission__file__in={f.pk for f, _ in chunk})
+            .annotate(sent_file_id=F("submission__file_id"))
+            .order_by("id")
+        )
+        for payment in rows:
+            found[(payment.sent_file_id, payment.tx_id)] = payment
+    return found
+
+
 def _apply_status_report(
     report: iso.StatusReport, *, clearing_file: ClearingFile, now: datetime, counts: IngestResult
 ) -> None:
-    named: dict[str, set[str]] = {}
-    for tx in report.transactions:
-        sent = _outgoing(tx.orig_msg_id)
-        named.setdefault(sent.msg_id, set()).add(tx.orig_tx_id)
-        payment = _payment_of(sent=sent, tx_id=tx.orig_tx_id, end_to_end_id=tx.orig_end_to_end_id)
+    known: dict[str, ClearingFile] = {}
+    pairs = [(_outgoing(tx.orig_msg_id, known), tx.orig_tx_id) for tx in report.transactions]
+    payments = _payments_of(pairs)
+    named: dict[int, set[str]] = defaultdict(set)
+    to_settle: dict[int, Payment] = {}
+    for (sent, tx_id), tx in zip(pairs, report.transactions, strict=True):
+        payment = payments.get((sent.pk, tx_id))
+        if payment is None:
+            raise IngestRefused(f"no transaction {tx_id} in message {sent.msg_id}", code="unknown_payment")
+        _check_end_to_end(payment, tx_id=tx_id, end_to_end_id=tx.orig_end_to_end_id)
+        named[sent.pk].add(tx_id)
+        if tx.status == SETTLES and payment.status in (PaymentStatus.SUBMITTED, PaymentStatus.ACCEPTED):
+            to_settle[payment.pk] = payment
+            continue
         _apply_status(
             payment, status=tx.status, reason=tx.reason_code, clearing_file=clearing_file, now=now, counts=counts
         )
     for group in report.groups:
-        sent = _outgoing(group.orig_msg_id)
+        sent = _outgoing(group.orig_msg_id, known)
         if group.status not in (SETTLES, REJECTS):
             continue
         # A group status covers every transaction of the message the report does not name itself.
         others = (
             Payment.objects.select_for_update(of=("self",))
             .filter(submission__file=sent)
-            .exclude(tx_id__in=named.get(sent.msg_id, set()))
+            .exclude(tx_id__in=named[sent.pk])
             .order_by("id")
         )
         for payment in others:
+            if group.status == SETTLES and payment.status in (PaymentStatus.SUBMITTED, PaymentStatus.ACCEPTED):
+                to_settle[payment.pk] = payment
+                continue
             _apply_status(
                 payment,
                 status=group.status,
@@ -210,6 +248,61 @@ def _apply_status_report(
                 now=now,
                 counts=counts,
             )
+    _settle_many(
+        [p for p in to_settle.values() if p.status in (PaymentStatus.SUBMITTED, PaymentStatus.ACCEPTED)],
+        clearing_file=clearing_file,
+        now=now,
+        counts=counts,
+    )
+
+
+def _settle_many(payments: list[Payment], *, clearing_file: ClearingFile, now: datetime, counts: IngestResult) -> None:
+    """ACSC for many payments: their holds captured in one batch, their steps taken in bulk."""
+    if not payments:
+        return
+    # Written and answered before the cycle could record them as submitted (a crash in between).
+    transition_many(
+        [p for p in payments if p.status == PaymentStatus.ACCEPTED],
+        to=PaymentStatus.SUBMITTED,
+        actor=ACTOR,
+        reason="sent",
+        now=now,
+    )
+    settlement_id = settlement_ledger_id()
+    settled: list[Payment] = []
+    for start in range(0, len(payments), LOOKUP_CHUNK):
+        chunk = payments[start : start + LOOKUP_CHUNK]
+        results = ledger.hold_capture_batch(
+            captures=[
+                (p.hold_id or 0, settlement_id, f"{p.ref}:settle", f"SEPA {p.tx_id} to {p.creditor_name}"[:200])
+                for p in chunk
+            ],
+            now=now,
+        )
+        for payment, result in zip(chunk, results, strict=True):
+            if result.posted:
+                payment.entry_id = result.entry_id
+                settled.append(payment)
+                continue
+            # The clearing has paid; the bank's side needs a person (an expired hold, a frozen account).
+            _exception(
+                payment,
+                kind=ClearingException.Kind.SETTLE_FAILED,
+                status=SETTLES,
+                reason=None,
+                clearing_file=clearing_file,
+                detail=f"ACSC, but the hold could not be captured: {result.code}: {result.message}",
+                now=now,
+            )
+            counts.exceptions += 1
+    counts.settled += transition_many(
+        settled,
+        to=PaymentStatus.SETTLED,
+        actor=ACTOR,
+        reason=f"ACSC in {clearing_file.msg_id}",
+        now=now,
+        also=("entry",),
+    )
 
 
 def _exception(
@@ -332,10 +425,11 @@ def _apply_status(
 def _apply_returns(
     message: iso.ReturnMessage, *, clearing_file: ClearingFile, now: datetime, counts: IngestResult
 ) -> None:
+    known: dict[str, ClearingFile] = {}
     for tx in message.transactions:
         if tx.orig_msg_name != iso.PACS008:
             raise IngestRefused(f"a return of a {tx.orig_msg_name} the bank never sends", code="unknown_message")
-        sent = _outgoing(tx.orig_msg_id)
+        sent = _outgoing(tx.orig_msg_id, known)
         payment = _payment_of(sent=sent, tx_id=tx.orig_tx_id, end_to_end_id=tx.orig_end_to_end_id)
         if tx.currency != payment.currency or tx.amount_minor > payment.amount_minor:
             raise IngestRefused(

@@ -37,8 +37,8 @@ from apps.payments.models.settlement import (
     PaymentSubmission,
     SettlementCycle,
 )
-from apps.payments.services.transitions import apply_transition
 from apps.payments.settlement_calendar import local_date, settlement_date_for
+from apps.payments.settlement_transitions import transition_many
 from bankcore.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -268,11 +268,12 @@ def file_write(*, file_id: int, now: datetime) -> str:
 
 
 def _mark_submitted(*, file: ClearingFile, now: datetime) -> None:
-    payments = Payment.objects.select_for_update(of=("self",)).filter(
-        submission__file=file, status=PaymentStatus.ACCEPTED
+    payments = list(
+        Payment.objects.select_for_update(of=("self",))
+        .filter(submission__file=file, status=PaymentStatus.ACCEPTED)
+        .order_by("id")
     )
-    for payment in payments.order_by("id"):
-        apply_transition(payment, to=PaymentStatus.SUBMITTED, actor=ACTOR, reason=f"sent in {file.msg_id}", now=now)
+    transition_many(payments, to=PaymentStatus.SUBMITTED, actor=ACTOR, reason=f"sent in {file.msg_id}", now=now)
 
 
 def outbox_flush(*, now: datetime) -> list[str]:
