@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
 from apps.payments import iso20022 as iso
 from apps.payments.clearing_accounts import settlement_ledger_id, suspense_ledger_id
@@ -38,6 +38,7 @@ from apps.payments.settlement_transitions import transition_many
 from bankcore.errors import DomainError
 from bankcore.ledger import services as ledger
 from bankcore.ledger.errors import LedgerError
+from bankcore.ledger.models import Hold
 from bankcore.money import Money
 
 log = logging.getLogger(__name__)
@@ -296,13 +297,13 @@ def _settle_many(payments: list[Payment], *, clearing_file: ClearingFile, now: d
             )
             counts.exceptions += 1
     counts.settled += transition_many(
-        settled,
-        to=PaymentStatus.SETTLED,
-        actor=ACTOR,
-        reason=f"ACSC in {clearing_file.msg_id}",
-        now=now,
-        also=("entry",),
+        settled, to=PaymentStatus.SETTLED, actor=ACTOR, reason=f"ACSC in {clearing_file.msg_id}", now=now
     )
+    # Each payment points at its capture: one statement, the entry read from the hold it captured.
+    ids = [payment.pk for payment in settled]
+    capture = Hold.objects.filter(pk=OuterRef("hold_id")).values("capture_entry_id")[:1]
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        Payment.objects.filter(pk__in=ids[start : start + LOOKUP_CHUNK]).update(entry_id=Subquery(capture))
 
 
 def _exception(

@@ -1089,9 +1089,7 @@ def _hold_capture_batch_once(captures: Sequence[tuple[int, int, str, str]], now:
             touched = [accounts[account_id] for account_id in {p.account_id for p in rows}]
             LedgerAccount.objects.bulk_update(touched, ["balance_minor", "held_minor"], batch_size=500)
             captured = [hold for _, _, _, hold in planned]
-            Hold.objects.bulk_update(
-                captured, ["status", "captured_minor", "capture_entry", "resolved_at"], batch_size=1000
-            )
+            _store_captures(captured, now=now)
             # The holds' audit trail, as hold_capture's save() leaves it.
             Hold.history.bulk_history_create(captured, update=True, default_date=now)
             for index, entry, _, _ in planned:
@@ -1099,3 +1097,17 @@ def _hold_capture_batch_once(captures: Sequence[tuple[int, int, str, str]], now:
     final = [result for result in results if result is not None]
     assert len(final) == len(captures)
     return final
+
+
+def _store_captures(holds: list[Hold], *, now: datetime) -> None:
+    if connection.vendor == "postgresql":
+        # One statement for any number of holds, as _store_balances does for accounts.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ledger_hold AS h SET status = 'captured', captured_minor = h.amount_minor, "
+                "capture_entry_id = v.entry_id, resolved_at = %s "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, entry_id) WHERE h.id = v.id",
+                [now, [h.pk for h in holds], [h.capture_entry_id for h in holds]],
+            )
+    else:
+        Hold.objects.bulk_update(holds, ["status", "captured_minor", "capture_entry", "resolved_at"], batch_size=500)
