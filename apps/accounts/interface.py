@@ -14,7 +14,7 @@ from apps.accounts.errors import AccountNotFound, AccountRefused, StatusChangeRe
 from apps.accounts.events import *  # noqa: F403
 from apps.accounts.events import ACCOUNT_OPENED, ACCOUNT_STATEMENT_READY, ACCOUNT_STATUS_CHANGED
 from apps.accounts.models import Account, AccountStatus
-from apps.accounts.services import opening
+from apps.accounts.services import movements, opening
 from apps.kyc import interface as kyc
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "account_ledger_id",
     "account_open_for_customer",
     "accounts_of_customer",
+    "entry_notify",
     "holder_name",
 ]
 
@@ -132,3 +133,13 @@ def account_open_for_customer(
     return opening.account_open_for_customer(
         customer_id=customer_id, product_code=product_code, currency=currency, now=now, nickname=nickname
     )
+
+
+def entry_notify(*, entry_id: int, now: datetime) -> int:
+    """Tell customers about money in or out that ledger entry ``entry_id`` booked on their accounts.
+
+    Call it after posting (in the same transaction or after commit): it writes inbox rows only,
+    once per posting however often it is called; internal ledger accounts are skipped.
+    Returns how many customers were told.
+    """
+    return movements.entry_notify(entry_id=entry_id, now=now)

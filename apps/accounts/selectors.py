@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from apps.accounts.models import Account, Product, ProductRate
+from bankcore.ledger import selectors as ledger_read
+from bankcore.money import Money
 from bankcore.users.models import User
 
 
@@ -92,3 +94,57 @@ def product_rate_on(*, product_id: int, on_date: date) -> RatesOn | None:
         credit_tiers=tiers,
         debit_annual_rate=rate.debit_annual_rate,
     )
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """An account with its balances, as the customer's overview and the partner API show it."""
+
+    id: int
+    name: str
+    nickname: str
+    iban: str
+    bic: str
+    currency: str
+    status: str
+    status_label: str
+    product_code: str
+    product_kind: str
+    balance: Money
+    available: Money  # balance less holds (the overdraft not included)
+    overdraft_limit: Money
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def spendable(self) -> Money:
+        """What can be paid out now: available plus the arranged overdraft."""
+        return Money(self.available.minor + self.overdraft_limit.minor, self.currency)
+
+
+def account_summary(*, account: Account) -> AccountSummary:
+    view = ledger_read.account_get(account_id=account.ledger_account_id)
+    return AccountSummary(
+        id=account.pk,
+        name=account.name,
+        nickname=account.nickname,
+        iban=account.iban,
+        bic=account.bic,
+        currency=account.currency,
+        status=account.status,
+        status_label=account.get_status_display(),
+        product_code=account.product.code,
+        product_kind=account.product.kind,
+        balance=view.balance,
+        available=view.available,
+        overdraft_limit=Money(account.overdraft_limit_minor, account.currency),
+        opened_at=account.opened_at,
+        closed_at=account.closed_at,
+    )
+
+
+def accounts_overview(*, customer_id: int) -> list[AccountSummary]:
+    """The customer's accounts with balances: open ones first, then closed, each oldest first."""
+    accounts = accounts_of_customer(customer_id=customer_id)
+    ordered = sorted(accounts, key=lambda a: (a.status == "closed", a.opened_at, a.pk))
+    return [account_summary(account=a) for a in ordered]

@@ -164,3 +164,23 @@ def internal_due_ids(*, today: date, limit: int = 500) -> list[int]:
         .order_by("execution_date", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+STATUSES = [
+    "awaiting_sca",
+    "checking",
+    "held_for_review",
+    "accepted",
+    "submitted",
+    "settled",
+    "rejected",
+    "returned",
+    "cancelled",
+]
+
+
+def payment_cancellable(payment: Payment) -> bool:
+    """Whether the customer may still cancel it (waiting, or accepted and not booked or sent)."""
+    if payment.status == "awaiting_sca":
+        return True
+    return payment.status == "accepted" and payment.entry_id is None

@@ -5,6 +5,7 @@ customers' accounts, their status audit and the number counter.
 """
 
 from apps.accounts.models.accounts import Account, AccountNumberCounter, AccountStatus, AccountStatusChange
+from apps.accounts.models.notices import MoneyNotice
 from apps.accounts.models.products import Product, ProductKind, ProductRate, ProductRateTier
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "AccountNumberCounter",
     "AccountStatus",
     "AccountStatusChange",
+    "MoneyNotice",
     "Product",
     "ProductKind",
     "ProductRate",

@@ -44,6 +44,10 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["customer_id", "opened_at", "id"]
+        permissions = [
+            ("block_account", "Can block and unblock accounts (with a reason)"),
+            ("manage_account", "Can ask for an account's closing or overdraft (maker-checker)"),
+        ]
         indexes = [models.Index(fields=["customer", "product"], name="accounts_account_cust_prod")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=AccountStatus.values), name="accounts_account_status_valid"),

@@ -192,3 +192,12 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status} by {self.actor}"
+
+
+class HeldPayment(Payment):
+    """The back office's queue of payments held for review (each waits for its fraud case)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "payment held for review"
+        verbose_name_plural = "payments held for review"

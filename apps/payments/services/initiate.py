@@ -668,6 +668,8 @@ def _book(payment: Payment, *, now: datetime) -> None:
             description=description,
         )
     payment.save(update_fields=["entry_id", "hold_id"])
+    # Payer and payee are told of the money out and in by their accounts, once per posting.
+    accounts.entry_notify(entry_id=payment.entry_id, now=now)
 
 
 def _record_limits(payment: Payment, *, now: datetime) -> None:

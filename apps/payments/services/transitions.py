@@ -100,7 +100,9 @@ def apply_transition(
     event = events.EVENT_FOR_STATUS.get(to)
     if event is not None:
         publish(event, event_payload(payment))
-    if notify and to in _TOLD and payment.channel != "wallet":
+    # Wallet withdrawals are told by the wallet; an internal booking by the accounts it moved.
+    booked_internally = to == PaymentStatus.SETTLED and payment.kind == "internal"
+    if notify and to in _TOLD and payment.channel != "wallet" and not booked_internally:
         amount = Money(payment.amount_minor, payment.currency)
         why = f" ({payment.reason_code})" if payment.reason_code else ""
         notifications.notify(

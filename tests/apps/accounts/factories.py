@@ -43,3 +43,52 @@ def open_account(
         customer_id=customer.pk, product_code=product_code, currency=currency, now=now
     )
     return Account.objects.select_related("product", "customer").get(pk=account_id)
+
+
+def staff(*, roles: list[str], email: str | None = None) -> User:
+    """A staff member in these role groups (``bankcore.users.roles``), fresh from the database."""
+    from bankcore.users import roles as staff_roles
+
+    staff_roles.roles_sync()
+    user = CustomerFactory(
+        email=email or f"staff-{'-'.join(r.split()[0].lower() for r in roles)}-{User.objects.count()}@bank.test",
+        is_staff=True,
+    )
+    staff_roles.user_roles_set(user_id=user.pk, roles=roles)
+    return User.objects.get(pk=user.pk)
+
+
+def fund(account: Account, minor: int, *, key: str | None = None) -> None:
+    """Pay ``minor`` into the account from a bank funding account."""
+    from bankcore.ledger import services as ledger
+    from bankcore.ledger.models import LedgerAccount
+    from bankcore.money import Money
+
+    bank = LedgerAccount.objects.filter(name=f"Test funding {account.currency}").values_list("pk", flat=True).first()
+    if bank is None:
+        bank = ledger.account_open(
+            name=f"Test funding {account.currency}", currency=account.currency, allow_negative=True, kind="internal"
+        )
+    ledger.transfer(
+        from_account_id=bank,
+        to_account_id=account.ledger_account_id,
+        amount=Money(minor, account.currency),
+        idempotency_key=key
+        or f"fund:{account.pk}:{LedgerAccount.objects.get(pk=account.ledger_account_id).balance_minor}:{minor}",
+    )
+
+
+def with_history(account: Account, movements: list[tuple[datetime, int, str]]) -> None:
+    """Give a fresh account past transactions: (moment, signed amount in minor units, description)."""
+    from apps.accounts.services.backfill import Movement, history_backfill
+    from bankcore.ledger import services as ledger
+
+    bank = ledger.account_open(
+        name=f"History {account.pk}", currency=account.currency, allow_negative=True, kind="internal"
+    )
+    history_backfill(
+        ledger_account_id=account.ledger_account_id,
+        counter_ledger_account_id=bank,
+        movements=[Movement(at=at, amount_minor=minor, description=text) for at, minor, text in movements],
+        key_prefix=f"test-history:{account.pk}",
+    )
