@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "clearing"]
+GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "payments", "clearing"]
 
 
 def main(argv: list[str]) -> int:
