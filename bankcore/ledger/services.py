@@ -1036,3 +1036,117 @@ def holds_expire(*, now: datetime, limit: int = 1000) -> int:
         except HoldNotActive:
             continue  # captured or released meanwhile
     return expired
+
+
+# --- batch capture (settlement) -----------------------------------------------------------------
+
+
+def hold_capture_batch(*, captures: Sequence[tuple[int, int, str, str]], now: datetime) -> list[BatchResult]:
+    """Capture many holds in full in one database transaction; one result per capture.
+
+    Each capture is ``(hold_id, to_account_id, idempotency_key, description)`` and follows the
+    rules of ``hold_capture`` (the held money counts as released for the funds check; the hold
+    ends ``captured``; the same key again returns the first entry), in the given order. A
+    refused capture (hold not active or expired, account closed or frozen, key reused) leaves no
+    trace and does not stop the others. Settlement uses it for a status report's thousands of
+    ACSC at once: a handful of statements instead of ten per capture.
+    """
+    for capture in captures:
+        _check_key(capture[2])
+        _check_description(capture[3])
+    return _retrying(lambda: _hold_capture_batch_once(captures, now))
+
+
+def _hold_capture_batch_once(captures: Sequence[tuple[int, int, str, str]], now: datetime) -> list[BatchResult]:
+    results: list[BatchResult | None] = [None] * len(captures)
+    with transaction.atomic():
+        hold_ids = [hold_id for hold_id, _, _, _ in captures]
+        sources = dict(Hold.objects.filter(pk__in=hold_ids).values_list("id", "account_id"))
+        keys = [key for _, _, key, _ in captures]
+        earlier = {
+            key: (entry_id, metadata)
+            for key, entry_id, metadata in Entry.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", "id", "metadata"
+            )
+        }
+        # The same order as hold_capture: the accounts (ascending ids), then the holds.
+        accounts = _lock_accounts(
+            [sources[h] for h in hold_ids if h in sources] + [to for _, to, _, _ in captures], strict=False
+        )
+        holds = {hold.pk: hold for hold in Hold.objects.select_for_update().filter(pk__in=hold_ids).order_by("pk")}
+        planned: list[tuple[int, Entry, list[Posting], Hold]] = []
+        seen: set[str] = set()
+        for index, (hold_id, to_account_id, key, description) in enumerate(captures):
+            try:
+                if key in earlier:
+                    metadata = earlier[key][1]
+                    if not isinstance(metadata, dict) or metadata.get("hold_id") != hold_id:
+                        raise IdempotencyConflict(f"idempotency key {key!r} was used to capture another hold")
+                    results[index] = BatchResult(
+                        idempotency_key=key, posted=True, entry_id=int(earlier[key][0]), replayed=True
+                    )
+                    continue
+                if key in seen:
+                    raise IdempotencyConflict(f"idempotency key {key!r} appears twice in the batch")
+                hold = holds.get(hold_id)
+                if hold is None:
+                    raise UnknownHold(f"no hold {hold_id}")
+                if hold.status != Hold.Status.ACTIVE:
+                    raise HoldNotActive(f"hold {hold_id} is {hold.status}")
+                if hold.expires_at <= now:
+                    raise HoldNotActive(f"hold {hold_id} has expired")
+                amount = Money(hold.amount_minor, hold.currency)
+                legs = _transfer_legs(from_account_id=hold.account_id, to_account_id=to_account_id, amount=amount)
+                postings = _plan(accounts, legs, released={hold.account_id: hold.amount_minor})
+            except LedgerError as error:
+                results[index] = _refused(key, error)
+                continue
+            accounts[hold.account_id].held_minor -= hold.amount_minor
+            fingerprint = _fingerprint(legs=legs, kind=Kind.HOLD_CAPTURE, description=description, reverses_id=None)
+            entry = Entry(
+                idempotency_key=key,
+                kind=Kind.HOLD_CAPTURE,
+                description=description,
+                metadata={"hold_id": hold_id},
+                fingerprint=fingerprint,
+                created_at=postings[0].created_at,
+            )
+            planned.append((index, entry, postings, hold))
+            seen.add(key)
+        if planned:
+            Entry.objects.bulk_create([entry for _, entry, _, _ in planned])
+            rows = []
+            for _, entry, postings, hold in planned:
+                for posting in postings:
+                    posting.entry_id = entry.pk
+                    rows.append(posting)
+                hold.status = Hold.Status.CAPTURED
+                hold.captured_minor = hold.amount_minor
+                hold.capture_entry_id = entry.pk
+                hold.resolved_at = now
+            Posting.objects.bulk_create(rows)
+            touched = [accounts[account_id] for account_id in {p.account_id for p in rows}]
+            LedgerAccount.objects.bulk_update(touched, ["balance_minor", "held_minor"], batch_size=500)
+            captured = [hold for _, _, _, hold in planned]
+            _store_captures(captured, now=now)
+            # The holds' audit trail, as hold_capture's save() leaves it.
+            Hold.history.bulk_history_create(captured, update=True, default_date=now)
+            for index, entry, _, _ in planned:
+                results[index] = BatchResult(idempotency_key=entry.idempotency_key, posted=True, entry_id=entry.pk)
+    final = [result for result in results if result is not None]
+    assert len(final) == len(captures)
+    return final
+
+
+def _store_captures(holds: list[Hold], *, now: datetime) -> None:
+    if connection.vendor == "postgresql":
+        # One statement for any number of holds, as _store_balances does for accounts.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ledger_hold AS h SET status = 'captured', captured_minor = h.amount_minor, "
+                "capture_entry_id = v.entry_id, resolved_at = %s "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, entry_id) WHERE h.id = v.id",
+                [now, [h.pk for h in holds], [h.capture_entry_id for h in holds]],
+            )
+    else:
+        Hold.objects.bulk_update(holds, ["status", "captured_minor", "capture_entry", "resolved_at"], batch_size=500)

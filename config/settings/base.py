@@ -236,6 +236,26 @@ CELERY_BEAT_SCHEDULE["payments-scheduled-run"] = {
 }
 # --- end payments -------------------------------------------------------------------------------
 
+# --- clearing (settlement over ISO 20022 files, docs/CLEARING.md) ------------------------------
+# The bank's boundary with the clearing house (DESIGN.md §5): outbox/, inbox/, processed/, rejected/.
+CLEARING_DIR = Path(env.str("CLEARING_DIR", default=str(BASE_DIR / "var" / "clearing")))
+# Local times (BANK_TIME_ZONE) of the day's SEPA cut-offs: after the last, files settle next business day.
+SETTLEMENT_CUT_OFFS = env.list("SETTLEMENT_CUT_OFFS", default=["10:00", "15:00"])
+SETTLEMENT_FILE_MAX_TRANSACTIONS = integer("SETTLEMENT_FILE_MAX_TRANSACTIONS", 10_000)
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "apps.payments.clearing_tasks"]
+CELERY_BEAT_SCHEDULE["settlement-cycle"] = {
+    "task": "apps.payments.clearing_tasks.settlement_cycle",
+    "schedule": crontab(minute="*/5"),
+}
+# Instant payments are sent the moment they are accepted; this catches any whose sending failed.
+CELERY_BEAT_SCHEDULE["settlement-instant-sweep"] = {
+    "task": "apps.payments.clearing_tasks.instant_sweep",
+    "schedule": 5.0,
+}
+CELERY_BEAT_SCHEDULE["clearing-simulate"] = {"task": "apps.payments.clearing_tasks.clearing_simulate", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["clearing-ingest"] = {"task": "apps.payments.clearing_tasks.clearing_ingest", "schedule": 30.0}
+# --- end clearing -------------------------------------------------------------------------------
+
 # --- REST API -----------------------------------------------------------------------------------
 # An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
 # the API stay idempotent on the same keys after that (a late retry is refused or matched there).

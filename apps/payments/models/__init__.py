@@ -17,6 +17,7 @@ from apps.payments.models.payments import (
     PaymentStatus,
     VopResult,
 )
+from apps.payments.models.settlement import *  # noqa: F403  (settlement's models: see its __all__)
 from apps.payments.models.standing_orders import StandingOrder, StandingOrderFrequency, StandingOrderStatus
 
 __all__ = [
