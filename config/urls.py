@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -47,6 +48,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# --- wallets: the card acquirer simulator, mounted only outside production ---
+if settings.ACQUIRER_SIMULATOR_MOUNTED:
+    urlpatterns.append(path("sim/acquirer/", include("simulators.acquirer.urls")))
+# --- end wallets ---
 
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
 handler400 = "bankcore.http.bad_request"

@@ -44,3 +44,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# --- wallets: the acquirer simulator is for demos and tests, never production ---
+ACQUIRER_SIMULATOR_MOUNTED = False
