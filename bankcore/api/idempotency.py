@@ -6,6 +6,27 @@ retry with another body is refused, and so is one that arrives while the first i
 A claim left behind by a crashed request is taken over after ``STALE_AFTER``: the services the
 views call are idempotent on the same key, so taking over never doubles money. Records are
 purged once they are older than ``settings.IDEMPOTENCY_RETENTION`` (a daily beat task).
+
+Any context's creating POST uses it the same way (put ``@idempotent`` closest to the method, under
+``@extend_schema``)::
+
+    from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+
+    class PaymentCreateApi(PartnerApiView):
+        @extend_schema(parameters=[IDEMPOTENCY_HEADER_PARAMETER], request=Input, responses={201: Output})
+        @idempotent
+        def post(self, request: Request) -> Response:
+            ...
+            payment_id = services.payment_initiate(..., idempotency_key=f"api:{request.idempotency_key}")
+            return Response(..., status=201)
+
+Answers: a missing or malformed key 400 ``idempotency_key_missing``; the same key with another body
+422 ``idempotency_key_reused``; while the first is running 409 ``idempotency_request_in_progress``;
+a completed one is replayed with its status and body and ``Idempotent-Replayed: true``. Keys are
+scoped per client (``request_owner``: a partner application, else a user). A 4xx answer is
+stored and replayed too (a refusal stays a refusal); a 5xx or an exception frees the key.
+Pass the key (prefixed by the owner if the service's keys are global) to the service so a
+takeover of an abandoned claim cannot move money twice.
 """
 
 from __future__ import annotations
@@ -20,6 +41,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +55,14 @@ MAX_KEY_LENGTH = 255
 PURGE_CHUNK = 10_000
 
 View = TypeVar("View", bound=Callable[..., Response])
+
+IDEMPOTENCY_HEADER_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="A unique key per request (1 to 255 printable characters); retries send the same key.",
+)
 
 
 def request_owner(request: Request) -> str:

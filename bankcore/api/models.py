@@ -1,8 +1,14 @@
+"""Partner API records: idempotency keys, partners (with the business customer they act for) and consents."""
+
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class IdempotencyRecord(models.Model):
@@ -36,7 +42,19 @@ class PartnerGrant(models.Model):
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="partner_grant"
     )
     scopes = models.CharField(max_length=500, help_text="Space-separated scopes this partner may request.")
+    # The one business customer whose own accounts, payments and wallets this partner reaches
+    # without a consent (and pays from without the customer's SCA: RTS art. 17). Anyone else's
+    # data it reaches only through a consent.
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_grants",
+        help_text="The business customer this partner acts for, if any.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.application.name}: {self.scopes}"
@@ -44,3 +62,99 @@ class PartnerGrant(models.Model):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+
+class Consent(models.Model):
+    """A customer's consent for one partner, as in the Berlin Group NextGenPSD2 model.
+
+    Account access (``kind=account_access``) opens the listed accounts, their balances and/or
+    transactions until ``valid_until`` (at most 180 days ahead), at most ``frequency_per_day``
+    times a day per account and resource without the customer present (RTS art. 36(5)). A single
+    payment (``kind=payment``) authorises one payment of exactly that amount to that creditor.
+    Both start ``received`` and become ``valid`` only when the customer approves them with SCA.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT_ACCESS = "account_access", "Account access"
+        PAYMENT = "payment", "Single payment"
+
+    class Status(models.TextChoices):
+        # The Berlin Group's own spellings: partners read them on the wire.
+        RECEIVED = "received", "Received (waiting for the customer)"
+        VALID = "valid", "Valid"
+        REJECTED = "rejected", "Rejected by the customer"
+        REVOKED_BY_PSU = "revokedByPsu", "Revoked by the customer"
+        EXPIRED = "expired", "Expired"
+        TERMINATED_BY_TPP = "terminatedByTpp", "Terminated by the partner"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="The id on the wire.")
+    application = models.ForeignKey("oauth2_provider.Application", on_delete=models.PROTECT, related_name="consents")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # Account access: account ids of the accounts context (plain ints: the kernel knows no app).
+    account_ids = models.JSONField(default=list, blank=True)
+    balances = models.BooleanField(default=False)
+    transactions = models.BooleanField(default=False)
+    valid_until = models.DateField(help_text="Last day (bank time) the consent may be used.")
+    frequency_per_day = models.PositiveSmallIntegerField(default=1)
+    recurring = models.BooleanField(default=False)
+    # Single payment: exactly what the customer approves with SCA (the dynamic link).
+    source_account_id = models.BigIntegerField(null=True, blank=True)
+    amount_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    creditor_name = models.CharField(max_length=140, blank=True)
+    creditor_iban = models.CharField(max_length=34, blank=True)
+    reference = models.CharField(max_length=140, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True, help_text="When its one payment was made.")
+    payment_ref = models.CharField(max_length=100, blank=True, help_text="The payment made with it.")
+    created_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["application", "customer", "status"], name="consent_partner_customer"),
+            models.Index(fields=["status", "valid_until"], name="consent_status_until"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(frequency_per_day__gte=1, frequency_per_day__lte=4), name="consent_frequency_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="payment") | models.Q(amount_minor__gt=0, creditor_iban__gt=""),
+                name="consent_payment_has_amount_and_creditor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["valid", "revokedByPsu", "expired", "terminatedByTpp"])
+                | models.Q(approved_at__isnull=True),
+                name="consent_approved_only_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(kind="payment"), name="consent_used_only_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.kind} ({self.status})"
+
+
+class ConsentAccess(models.Model):
+    """How often a partner read one account's resource under a consent on one bank day, unattended."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="accesses")
+    day = models.DateField()
+    # 0 stands for the account list itself (``accounts/``), which names no account.
+    account_id = models.BigIntegerField()
+    access = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consent", "day", "account_id", "access"], name="consent_access_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.consent_id} {self.day} {self.account_id}/{self.access}: {self.count}"

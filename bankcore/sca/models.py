@@ -46,3 +46,63 @@ class Challenge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} ({self.status})"
+
+
+class Exemption(models.TextChoices):
+    """The exemptions from SCA the bank applies (Commission Delegated Regulation 2018/389)."""
+
+    LOW_VALUE = "low_value", "Low value (RTS art. 16)"
+    TRUSTED_BENEFICIARY = "trusted_beneficiary", "Trusted beneficiary (RTS art. 13)"
+    OWN_ACCOUNTS = "own_accounts", "Own accounts (RTS art. 15)"
+    SECURE_CORPORATE = "secure_corporate", "Secure corporate process (RTS art. 17)"
+
+
+class ExemptionCounter(models.Model):
+    """What a payer has paid without SCA since their last SCA of a payment, across every context.
+
+    One row per payer, locked by every exemption applied and every reset, so two payments racing
+    for the last exempt slot are served one after the other.
+    """
+
+    payer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="sca_exemption_counter"
+    )
+    exempt_count = models.PositiveIntegerField(default=0, help_text="Payments made without SCA since the last SCA.")
+    exempt_eur_minor = models.BigIntegerField(default=0, help_text="Their sum in euro cents.")
+    last_sca_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(exempt_eur_minor__gte=0), name="sca_counter_eur_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payer {self.payer_id}: {self.exempt_count} exempt, {self.exempt_eur_minor} EUR cents"
+
+
+class ExemptionUse(models.Model):
+    """One payment made without SCA, with the exemption it relied on: the audit record of RTS art. 21."""
+
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sca_exemption_uses")
+    exemption = models.CharField(max_length=24, choices=Exemption.choices)
+    # The payment it exempted, prefixed by its context: "payment:12", "wallet-transfer:7".
+    ref = models.CharField(max_length=100, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    # Null when no reference rate could price it (then the low-value allowance counts as spent).
+    amount_eur_minor = models.BigIntegerField(null=True, blank=True)
+    applied_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-applied_at", "-id")
+        indexes = [models.Index(fields=["payer", "-applied_at"], name="sca_exemption_payer_recent")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="sca_exemption_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(exemption__in=[choice.value for choice in Exemption]), name="sca_exemption_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref}: {self.exemption}"

@@ -23,6 +23,23 @@ Approval refuses (``ChallengeRefused.code``): ``challenge_not_found``, ``challen
 ``challenge_invalidated``, ``invalid_otp`` (five wrong codes invalidate it), ``too_many_attempts``
 (five wrong codes of the user within ``FAILED_ATTEMPTS_WINDOW``, over all their challenges),
 ``enrolment_required``.
+
+Using an approval inside the caller's transaction (the pattern for every payment)::
+
+    with transaction.atomic():
+        payment = ...lock and create the payment...
+        sca.challenge_consume(challenge_id=cid, user_id=payer, payload_hash=hash_of_what_is_paid, now=now)
+        ...hold or post to the ledger...
+
+The challenge's row is locked until the caller commits, so two requests presenting one approval
+execute one payment: the second waits, then is refused ``challenge_used``. If the caller rolls back
+(funds, limits, fraud), the approval is unused again and can be presented once more. A bulk file
+is bound the same way to its total and payees: ``selectors.batch_challenge_details``.
+
+Exemptions from SCA (low value, trusted beneficiary, own accounts, secure corporate process) and
+their per-payer counters are in ``bankcore.sca.exemptions`` and re-exported here: ask
+``sca_exemption_evaluate`` first, and when it answers None run the challenge flow above; a
+consumed challenge of a payment-like action starts the low-value count again.
 """
 
 from __future__ import annotations
@@ -36,9 +53,48 @@ from django.db.models import Max, Sum
 from bankcore.canonical import json_round_trip
 from bankcore.errors import DomainError
 from bankcore.sca import selectors
-from bankcore.sca.models import Challenge
+from bankcore.sca.exemptions import (
+    LOW_VALUE_COUNT_MAX,
+    LOW_VALUE_CUMULATIVE_MAX,
+    LOW_VALUE_MAX,
+    PAYMENT_ACTIONS,
+    ExemptionCounterView,
+    ExemptionRefused,
+    ExemptionView,
+    is_payment_action,
+    sca_exemption_apply,
+    sca_exemption_counter,
+    sca_exemption_evaluate,
+    sca_exemptions_reset,
+)
+from bankcore.sca.models import Challenge, Exemption
 from bankcore.users import services as users
 from bankcore.users.audit import Kind, audit_record
+
+__all__ = [
+    "CHALLENGE_TTL",
+    "FAILED_ATTEMPTS_WINDOW",
+    "LOW_VALUE_COUNT_MAX",
+    "LOW_VALUE_CUMULATIVE_MAX",
+    "LOW_VALUE_MAX",
+    "MAX_FAILED_ATTEMPTS",
+    "PAYMENT_ACTIONS",
+    "ChallengeRefused",
+    "Exemption",
+    "ExemptionCounterView",
+    "ExemptionRefused",
+    "ExemptionView",
+    "challenge_approve",
+    "challenge_confirm",
+    "challenge_consume",
+    "challenge_create",
+    "is_payment_action",
+    "sca_exemption_apply",
+    "sca_exemption_counter",
+    "sca_exemption_evaluate",
+    "sca_exemptions_reset",
+    "sca_require_enrolment",
+]
 
 CHALLENGE_TTL = timedelta(minutes=5)
 MAX_FAILED_ATTEMPTS = 5
@@ -208,7 +264,9 @@ def challenge_consume(*, challenge_id: int, user_id: int, payload_hash: str, now
 
     ``payload_hash`` is ``details_hash`` of what is about to be executed. Refused with
     ``challenge_not_found``, ``challenge_not_approved``, ``challenge_used``, ``challenge_expired``
-    or ``challenge_mismatch``; a refusal changes nothing.
+    or ``challenge_mismatch``; a refusal changes nothing. For a payment-like action
+    (``is_payment_action``) the user's low-value exemption count starts again, in the same
+    transaction. Call it inside the action's own transaction (see the module docstring).
     """
     with transaction.atomic():
         challenge = Challenge.objects.select_for_update().filter(pk=challenge_id, user_id=user_id).first()
@@ -225,3 +283,5 @@ def challenge_consume(*, challenge_id: int, user_id: int, payload_hash: str, now
         challenge.status = Challenge.Status.USED
         challenge.used_at = now
         challenge.save(update_fields=["status", "used_at"])
+        if is_payment_action(challenge.action):
+            sca_exemptions_reset(payer_id=user_id, now=now)

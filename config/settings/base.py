@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_TIMEZONE = TIME_ZONE
+# --- kernel: partner consents ---
+CELERY_BEAT_SCHEDULE["consents-expire"] = {
+    "task": "bankcore.api.tasks.consents_expire",
+    "schedule": crontab(minute="*/10"),
+}
+# --- end kernel ---
 
 # --- fraud and AML (apps/fraud/conf.py lists every setting and its default) ---------------------
 # A name alerts from this similarity (0..1): chosen from measured recall and false positives,

@@ -103,3 +103,28 @@ def test_partner_create_command_prints_the_secret_once_and_refuses_duplicates(
     assert "client_secret:" in out
     with pytest.raises(CommandError, match="exists already"):
         call_command("partner_create", "Beta Bank", "--scopes", "payments:read")
+
+
+def test_a_partner_may_act_for_one_business_customer() -> None:
+    business = User.objects.create_user(email="acme@example.com", password="x")
+    credentials = services.partner_create(name="Acme Payouts", scopes=["payments:write"], acting_for_id=business.pk)
+    assert Application.objects.get(pk=credentials.application_id).partner_grant.acting_for_id == business.pk
+    services.partner_acting_for_set(application_id=credentials.application_id, customer_id=None)
+    assert Application.objects.get(pk=credentials.application_id).partner_grant.acting_for_id is None
+
+
+def test_acting_for_must_be_an_active_customer() -> None:
+    staff = User.objects.create_user(email="ops@bank.test", password="x", is_staff=True)
+    for customer_id in (staff.pk, 999_999):
+        with pytest.raises(services.PartnerRefused) as refused:
+            services.partner_create(name=f"P{customer_id}", scopes=["payments:write"], acting_for_id=customer_id)
+        assert refused.value.code == "customer_unknown"
+    assert not Application.objects.exists()
+
+
+def test_command_sets_acting_for_by_email() -> None:
+    business = User.objects.create_user(email="acme@example.com", password="x")
+    call_command("partner_create", "Acme Payouts", "--scopes", "payments:write", "--acting-for", "ACME@example.com")
+    assert Application.objects.get(name="Acme Payouts").partner_grant.acting_for_id == business.pk
+    with pytest.raises(CommandError, match="No customer"):
+        call_command("partner_create", "Other", "--scopes", "payments:write", "--acting-for", "nobody@example.com")

@@ -1,0 +1,89 @@
+"""Partners (OAuth2 applications with a grant), their tokens, and consents customers gave them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+import factory
+from factory.django import DjangoModelFactory
+from oauth2_provider.models import AccessToken, Application
+
+from bankcore.api.models import Consent, PartnerGrant
+from tests.bankcore.users.factories import UserFactory
+
+ALL_SCOPES = "accounts:read payments:read payments:write wallets:read wallets:write"
+CREATED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+class ApplicationFactory(DjangoModelFactory[Application]):
+    class Meta:
+        model = Application
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    client_type = Application.CLIENT_CONFIDENTIAL
+    authorization_grant_type = Application.GRANT_CLIENT_CREDENTIALS
+    skip_authorization = True
+
+
+class PartnerGrantFactory(DjangoModelFactory[PartnerGrant]):
+    """A partner; ``acting_for`` is the business customer it acts for (None by default)."""
+
+    class Meta:
+        model = PartnerGrant
+
+    application = factory.SubFactory(ApplicationFactory)
+    scopes = ALL_SCOPES
+    acting_for = None
+
+
+class AccessTokenFactory(DjangoModelFactory[AccessToken]):
+    """A live client-credentials token of a partner (no user, as the token endpoint issues them)."""
+
+    class Meta:
+        model = AccessToken
+
+    application = factory.SubFactory(ApplicationFactory)
+    user = None
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(30))
+    scope = ALL_SCOPES
+    expires = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(hours=1))
+
+
+class AccountConsentFactory(DjangoModelFactory[Consent]):
+    """A valid recurring account-access consent for account 1, balances and transactions, 4 reads a day."""
+
+    class Meta:
+        model = Consent
+
+    application = factory.SubFactory(ApplicationFactory)
+    customer = factory.SubFactory(UserFactory)
+    kind = Consent.Kind.ACCOUNT_ACCESS
+    status = Consent.Status.VALID
+    account_ids = factory.LazyFunction(lambda: [1])
+    balances = True
+    transactions = True
+    valid_until = date(2027, 1, 31)
+    frequency_per_day = 4
+    recurring = True
+    created_at = CREATED_AT
+    status_changed_at = CREATED_AT
+    approved_at = CREATED_AT
+
+
+class PaymentConsentFactory(AccountConsentFactory):
+    """A valid single-payment consent: 25.00 EUR from account 1 to a German IBAN."""
+
+    kind = Consent.Kind.PAYMENT
+    account_ids = factory.LazyFunction(list)
+    balances = False
+    transactions = False
+    valid_until = date(2026, 11, 3)
+    frequency_per_day = 1
+    recurring = False
+    source_account_id = 1
+    amount_minor = 2500
+    currency = "EUR"
+    creditor_name = "Muster GmbH"
+    creditor_iban = "DE89370400440532013000"
+    reference = "Invoice 42"
