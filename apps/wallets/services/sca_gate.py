@@ -30,14 +30,27 @@ def challenge_use(*, customer_id: int, challenge_id: int, details: dict[str, Any
         raise WalletRefused(str(refused), code=refused.code) from None
 
 
-def exemption_apply(*, customer_id: int, amount: Money, now: datetime) -> str:
-    """The exemption that lets this payment go without a code (counted now), or ``sca_required``."""
-    raise WalletRefused("Approve this payment with a code from your authenticator app.", code="sca_required")
+def exemption_choose(*, customer_id: int, amount: Money, now: datetime, secure_corporate: bool = False) -> str:
+    """The exemption this payment may use (nothing is counted yet), or ``sca_required``."""
+    found = sca.sca_exemption_evaluate(payer_id=customer_id, amount=amount, now=now, secure_corporate=secure_corporate)
+    if found is None:
+        raise WalletRefused("Approve this payment with a code from your authenticator app.", code="sca_required")
+    return found.exemption
+
+
+def exemption_apply(*, customer_id: int, exemption: str, amount: Money, ref: str, now: datetime) -> None:
+    """Count the payment ``ref`` under ``exemption`` in the caller's transaction (decided again under a lock)."""
+    try:
+        sca.sca_exemption_apply(payer_id=customer_id, exemption=exemption, amount=amount, ref=ref, now=now)
+    except sca.ExemptionRefused as refused:
+        raise WalletRefused(
+            "Approve this payment with a code from your authenticator app.", code="sca_required"
+        ) from refused
 
 
 def exemption_available(*, customer_id: int, amount: Money, now: datetime) -> bool:
     """Whether a payment of ``amount`` could go without a code now (nothing is counted)."""
-    return False
+    return sca.sca_exemption_evaluate(payer_id=customer_id, amount=amount, now=now) is not None
 
 
 def challenge_confirm(*, customer_id: int, details: dict[str, Any], otp_token: str, now: datetime) -> int:

@@ -142,15 +142,15 @@ def p2p_send(
     now: datetime,
     challenge_id: int | None = None,
     recipient_wallet_id: int | None = None,
-    sca_exemption: str = "",
+    secure_corporate: bool = False,
     request_id: int | None = None,
 ) -> TransferResult:
     """Send ``amount`` from the customer's wallet to whoever ``address`` (e-mail or phone) names.
 
     ``challenge_id`` is an approved SCA challenge over ``sca_details``; without one a low-value
     exemption is asked of ``bankcore.sca`` (``sca_required`` when none applies).
-    ``sca_exemption`` lets a door that authenticated otherwise say so (the partner API:
-    ``corporate``, PSD2 RTS art. 17). ``recipient_wallet_id`` names the target wallet directly.
+    ``secure_corporate`` is the partner API's door: a partner acting for its own business
+    customer (PSD2 RTS art. 17); that exemption is recorded and counted like the others. ``recipient_wallet_id`` names the target wallet directly.
     Idempotent on (customer, ``idempotency_key``).
     """
     address = address.strip()
@@ -176,7 +176,7 @@ def p2p_send(
         with transaction.atomic():
             return _send_locked(
                 customer_id=customer_id, source=source, recipient_id=recipient_id, address=address, amount=amount,
-                note=note, key=idempotency_key, now=now, challenge_id=challenge_id, exemption=sca_exemption,
+                note=note, key=idempotency_key, now=now, challenge_id=challenge_id, secure_corporate=secure_corporate,
                 request_id=request_id,
             )  # fmt: skip
     except IntegrityError:
@@ -188,7 +188,7 @@ def p2p_send(
 
 def _send_locked(
     *, customer_id: int, source: Wallet, recipient_id: int, address: str, amount: Money, note: str, key: str,
-    now: datetime, challenge_id: int | None, exemption: str, request_id: int | None,
+    now: datetime, challenge_id: int | None, secure_corporate: bool, request_id: int | None,
 ) -> TransferResult:  # fmt: skip
     source, recipient_wallets = _lock(source_id=source.pk, recipient_id=recipient_id)
     earlier = WalletTransfer.objects.filter(sender_id=customer_id, idempotency_key=key).first()
@@ -227,12 +227,16 @@ def _send_locked(
     if challenge_id is not None:
         sca_gate.challenge_use(customer_id=customer_id, challenge_id=challenge_id, details=ref_details, now=now)
         transfer.sca_challenge_id = challenge_id
-    elif exemption:
-        transfer.sca_exemption = exemption
     else:
-        transfer.sca_exemption = sca_gate.exemption_apply(customer_id=customer_id, amount=amount, now=now)
+        transfer.sca_exemption = sca_gate.exemption_choose(
+            customer_id=customer_id, amount=amount, now=now, secure_corporate=secure_corporate
+        )
     transfer.save()
     reference = f"wallet-transfer:{transfer.pk}"
+    if transfer.sca_exemption:
+        sca_gate.exemption_apply(
+            customer_id=customer_id, exemption=transfer.sca_exemption, amount=amount, ref=reference, now=now
+        )
     sender_name = users_name(customer_id)
     decision = fraud.transaction_decide(
         txn=fraud.ProposedTransaction(

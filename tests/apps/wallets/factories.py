@@ -69,3 +69,16 @@ def approved_challenge(user: User, *, wallet: Wallet, address: str, amount: Mone
 
 def key() -> str:
     return f"k-{next(_keys)}"
+
+
+def rule_active(code: str, condition: str, score: int, *, now: datetime) -> None:
+    """An active fraud rule (as after maker-checker activation)."""
+    from apps.fraud.models import RuleVersion
+    from apps.fraud.selectors import rules as rule_sets
+    from apps.fraud.services import rules
+
+    # The compiled set is keyed by version ids, which a rolled-back test database hands out again.
+    rule_sets._rules_cache = None
+
+    version_id = rules.rule_version_create(code=code, condition=condition, score=score, description=code, now=now)
+    RuleVersion.objects.filter(pk=version_id).update(status=RuleVersion.Status.ACTIVE, activated_at=now)
