@@ -49,7 +49,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-# --- wallets: the card acquirer simulator, mounted only outside production ---
+# --- wallets: the flat wallet-transfers/ API path; the card acquirer simulator only outside production ---
+api_v1.append(path("wallet-transfers/", include("apps.wallets.api.transfer_urls")))
 if settings.ACQUIRER_SIMULATOR_MOUNTED:
     urlpatterns.append(path("sim/acquirer/", include("simulators.acquirer.urls")))
 # --- end wallets ---

@@ -53,6 +53,18 @@ def wallet_get(*, customer_id: int, wallet_id: int) -> Wallet:
     return wallet
 
 
+def wallet_by_id(*, wallet_id: int) -> Wallet | None:
+    """Any wallet by id, for a door that checks visibility itself (the partner API)."""
+    return Wallet.objects.filter(pk=wallet_id).first()
+
+
+def transfer_sent(*, customer_id: int, transfer_id: int) -> WalletTransfer:
+    transfer = WalletTransfer.objects.filter(pk=transfer_id, sender_id=customer_id).first()
+    if transfer is None:
+        raise WalletNotFound("No such transfer.")
+    return transfer
+
+
 def wallet_by_currency(*, customer_id: int, currency: str) -> Wallet | None:
     return Wallet.objects.filter(customer_id=customer_id, currency=currency).first()
 
