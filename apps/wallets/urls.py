@@ -5,6 +5,7 @@ from apps.wallets import views
 app_name = "wallets"
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
+    path("<int:wallet_id>/", views.wallet_detail, name="wallet"),
     path("phone/", views.phone, name="phone"),
     path("send/", views.send, name="send"),
     path("send/confirm/", views.send_confirm, name="send-confirm"),

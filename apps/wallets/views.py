@@ -56,6 +56,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def wallet_detail(request: HttpRequest, wallet_id: int) -> HttpResponse:
+    wallet = _not_found(lambda: selectors.wallet_get(customer_id=_me(request), wallet_id=wallet_id))
+    return render(request, "wallets/wallet.html", {"w": selectors.wallet_view(wallet),
+                                                   "recovery": selectors.open_recovery(wallet_id=wallet.pk)})  # fmt: skip
+
+
+@login_required
 @require_POST
 def phone(request: HttpRequest) -> HttpResponse:
     form = forms.PhoneForm(request.POST)

@@ -32,3 +32,16 @@ def rates(now: datetime) -> None:
         fx.RateRow(base="EUR", quote="HKD", mid=Decimal("9.0221"), as_of=now - timedelta(hours=2)),
     ]
     fx.rates_load(rows=rows, source="test", now=now)
+
+
+@pytest.fixture
+def live_rates() -> None:
+    """Reference rates stamped an hour before the wall clock (for pages, which use the real time)."""
+    from django.utils import timezone
+
+    at = timezone.now() - timedelta(hours=1)
+    rows = [
+        fx.RateRow(base="EUR", quote="USD", mid=Decimal("1.1594"), as_of=at),
+        fx.RateRow(base="EUR", quote="GBP", mid=Decimal("0.87490"), as_of=at),
+    ]
+    fx.rates_load(rows=rows, source="test", now=at)
