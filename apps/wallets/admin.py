@@ -34,7 +34,9 @@ class WalletAdmin(_ReadOnlyHistory):
     search_fields = ("customer__email",)
     actions = ["freeze", "unfreeze"]
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Wallet], search_term: str) -> tuple[QuerySet[Wallet], bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Wallet], search_term: str
+    ) -> tuple[QuerySet[Wallet], bool]:
         if not search_term:
             return queryset, False
         return queryset & selectors.wallet_search(text=search_term.strip()), False
@@ -71,7 +73,17 @@ class WalletAdmin(_ReadOnlyHistory):
 
 @admin.register(TopUp)
 class TopUpAdmin(_ReadOnlyHistory):
-    list_display = ("id", "customer", "wallet", "amount_minor", "currency", "status", "card_brand", "card_last4", "created_at")
+    list_display = (
+        "id",
+        "customer",
+        "wallet",
+        "amount_minor",
+        "currency",
+        "status",
+        "card_brand",
+        "card_last4",
+        "created_at",
+    )
     list_filter = ("status", "currency")
     search_fields = ("customer__email", "intent_id")
     actions = ["request_refund"]
@@ -110,7 +122,17 @@ class RecoveryAdmin(_ReadOnlyHistory):
 
 @admin.register(WalletTransfer)
 class WalletTransferAdmin(_ReadOnlyHistory):
-    list_display = ("id", "sender", "recipient", "amount_minor", "currency", "status", "sca_exemption", "fraud_outcome", "created_at")
+    list_display = (
+        "id",
+        "sender",
+        "recipient",
+        "amount_minor",
+        "currency",
+        "status",
+        "sca_exemption",
+        "fraud_outcome",
+        "created_at",
+    )
     list_filter = ("status", "currency", "fraud_outcome")
     search_fields = ("sender__email", "recipient__email", "address")
 
@@ -123,5 +145,15 @@ class MoneyRequestAdmin(_ReadOnlyHistory):
 
 @admin.register(FxQuote)
 class FxQuoteAdmin(_ReadOnlyHistory):
-    list_display = ("id", "customer", "sell_minor", "sell_currency", "buy_minor", "buy_currency", "rate", "status", "created_at")
+    list_display = (
+        "id",
+        "customer",
+        "sell_minor",
+        "sell_currency",
+        "buy_minor",
+        "buy_currency",
+        "rate",
+        "status",
+        "created_at",
+    )
     list_filter = ("status",)

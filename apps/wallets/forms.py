@@ -80,7 +80,9 @@ class TopUpForm(_AmountMixin):
 class ConvertForm(_AmountMixin):
     currency = forms.ChoiceField(choices=CURRENCIES, label="From")
     target = forms.ChoiceField(choices=CURRENCIES, label="To")
-    amount = forms.CharField(label="Amount to sell", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    amount = forms.CharField(
+        label="Amount to sell", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
 
 
 class PhoneForm(forms.Form):

@@ -39,10 +39,12 @@ class WalletRef:
 
 def wallet_for_customer(*, customer_id: int, currency: str, now: datetime | None = None) -> WalletRef:
     """The customer's wallet in ``currency`` (EUR, GBP, USD, HKD), opened if there is none."""
-    from django.utils import timezone  # noqa: PLC0415
+    from django.utils import timezone
 
     wallet = wallets.wallet_open(customer_id=customer_id, currency=currency, now=now or timezone.now())
-    return WalletRef(id=wallet.pk, currency=wallet.currency, status=wallet.status, ledger_account_id=wallet.ledger_account_id)
+    return WalletRef(
+        id=wallet.pk, currency=wallet.currency, status=wallet.status, ledger_account_id=wallet.ledger_account_id
+    )
 
 
 def p2p_send(

@@ -36,7 +36,9 @@ class Wallet(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "currency"], name="wallet_one_per_currency"),
-            models.CheckConstraint(condition=Q(currency__in=["EUR", "GBP", "USD", "HKD"]), name="wallet_currency_valid"),
+            models.CheckConstraint(
+                condition=Q(currency__in=["EUR", "GBP", "USD", "HKD"]), name="wallet_currency_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["active", "frozen", "recovery"]), name="wallet_status_valid"
             ),

@@ -59,8 +59,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def wallet_detail(request: HttpRequest, wallet_id: int) -> HttpResponse:
     wallet = _not_found(lambda: selectors.wallet_get(customer_id=_me(request), wallet_id=wallet_id))
-    return render(request, "wallets/wallet.html", {"w": selectors.wallet_view(wallet),
-                                                   "recovery": selectors.open_recovery(wallet_id=wallet.pk)})  # fmt: skip
+    context = {"w": selectors.wallet_view(wallet), "recovery": selectors.open_recovery(wallet_id=wallet.pk)}
+    return render(request, "wallets/wallet.html", context)
 
 
 @login_required
@@ -117,7 +117,9 @@ def send_confirm(request: HttpRequest) -> HttpResponse:
         challenge_id = None
         if data["otp_token"]:
             details = transfers.sca_details(source_wallet_id=source.pk, address=data["address"], amount=money)
-            challenge_id = sca_gate.challenge_confirm(customer_id=me, details=details, otp_token=data["otp_token"], now=now)
+            challenge_id = sca_gate.challenge_confirm(
+                customer_id=me, details=details, otp_token=data["otp_token"], now=now
+            )
         result = transfers.p2p_send(
             customer_id=me, source_wallet_id=source.pk, address=data["address"], amount=money, note=data["note"],
             idempotency_key=data["key"], now=now, challenge_id=challenge_id,
@@ -190,10 +192,10 @@ def request_pay(request: HttpRequest, request_id: int) -> HttpResponse:
                 amount=Money(found.amount_minor, found.currency),
             )  # fmt: skip
             challenge_id = sca_gate.challenge_confirm(customer_id=me, details=details, otp_token=token, now=now)
+        key = request.POST.get("key", "")[:64] or secrets.token_urlsafe(16)
         result = requests.request_pay(
-            customer_id=me, request_id=request_id, idempotency_key=request.POST.get("key", "")[:64] or secrets.token_urlsafe(16),
-            now=now, challenge_id=challenge_id,
-        )  # fmt: skip
+            customer_id=me, request_id=request_id, idempotency_key=key, now=now, challenge_id=challenge_id
+        )
     except WalletRefused as refused:
         messages.error(request, str(refused))
         return HttpResponseRedirect(reverse("wallets:request", args=[request_id]))
@@ -243,9 +245,7 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             payload = qr.qr_read(text=data["code"], now=now)
-            amount = payload.amount or (
-                Money.of(data["amount"], payload.currency) if data.get("amount") else None
-            )
+            amount = payload.amount or (Money.of(data["amount"], payload.currency) if data.get("amount") else None)
             context |= {"payload": payload, "amount": amount}
             if data.get("key") and amount is not None:
                 challenge_id = None
@@ -295,7 +295,9 @@ def topup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def topup_detail(request: HttpRequest, topup_id: int) -> HttpResponse:
     found = _not_found(lambda: selectors.topup_get(customer_id=_me(request), topup_id=topup_id))
-    return render(request, "wallets/topup_detail.html", {"topup": found, "amount": Money(found.amount_minor, found.currency)})
+    return render(
+        request, "wallets/topup_detail.html", {"topup": found, "amount": Money(found.amount_minor, found.currency)}
+    )
 
 
 @login_required
@@ -335,9 +337,12 @@ def quote(request: HttpRequest, quote_id: int) -> HttpResponse:
             messages.success(request, "Converted.")
             return HttpResponseRedirect(reverse("wallets:home"))
     context = {
-        "q": found, "sell": Money(found.sell_minor, found.sell_currency), "buy": Money(found.buy_minor, found.buy_currency),
-        "seconds_left": max(int((found.expires_at - now).total_seconds()), 0), "error": error,
-    }  # fmt: skip
+        "q": found,
+        "sell": Money(found.sell_minor, found.sell_currency),
+        "buy": Money(found.buy_minor, found.buy_currency),
+        "seconds_left": max(int((found.expires_at - now).total_seconds()), 0),
+        "error": error,
+    }
     return render(request, "wallets/quote.html", context, status=422 if error else 200)
 
 

@@ -33,7 +33,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def intent_create(*, amount_minor: int, currency: str, reference: str, return_url: str, webhook_url: str) -> dict[str, Any]:
+def intent_create(
+    *, amount_minor: int, currency: str, reference: str, return_url: str, webhook_url: str
+) -> dict[str, Any]:
     if type(amount_minor) is not int or amount_minor <= 0:
         raise Refused("amount_minor is a positive integer")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,33 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from simulators.acquirer import cards, engine, store
 
-_PAGE = engines["django"].from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · Sandbox Acquirer</title></head>
-<body>
-<header><p><strong>Sandbox Acquirer</strong> · secure card payment</p></header>
-<main>
-<h1>{{ title }}</h1>
-<p>Pay <strong>{{ amount }}</strong> to the bank (reference {{ intent.reference }}).</p>
-{% if error %}<p role="alert" id="error">{{ error }}</p>{% endif %}
-{% if step == "card" %}
-<form method="post">{% csrf_token %}
-  <p><label for="number">Card number</label><br><input id="number" name="number" inputmode="numeric" autocomplete="cc-number" required></p>
-  <p><label for="expiry">Expiry (MM/YY)</label><br><input id="expiry" name="expiry" autocomplete="cc-exp" required></p>
-  <p><label for="cvc">Security code</label><br><input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required></p>
-  <p><button type="submit">Pay {{ amount }}</button></p>
-</form>
-<details><summary>Test cards</summary><ul>{% for card in test_cards %}<li><code>{{ card.number }}</code>: {{ card.label }}</li>{% endfor %}</ul></details>
-{% elif step == "3ds" %}
-<p>Your card issuer asks you to confirm this payment. Enter the code sent to your phone (in this sandbox: <code>{{ code }}</code>).</p>
-<form method="post">{% csrf_token %}
-  <p><label for="code">Confirmation code</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required></p>
-  <p><button type="submit">Confirm</button></p>
-</form>
-{% endif %}
-</main></body></html>"""
-)
+# The acquirer's own page (not one of the bank's templates): no script, no style, a CSRF token.
+_PAGE = engines["django"].from_string((Path(__file__).parent / "page.html").read_text())
 
 
 def _amount(intent: dict[str, Any]) -> str:

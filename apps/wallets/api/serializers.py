@@ -45,7 +45,7 @@ class TransferInput(serializers.Serializer[dict[str, Any]]):
             money = Money.of(attrs["amount"], currency)
         except MoneyError:
             raise serializers.ValidationError(
-                {"amount": [f"A decimal amount with at most {exponent(currency)} decimals, e.g. \"12.50\"."]}
+                {"amount": [f'A decimal amount with at most {exponent(currency)} decimals, e.g. "12.50".']}
             ) from None
         if money.minor <= 0:
             raise serializers.ValidationError({"amount": ["The amount must be greater than zero."]})

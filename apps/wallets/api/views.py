@@ -44,7 +44,8 @@ class WalletDetailApi(PartnerApiView):
     @extend_schema(responses={200: s.WalletOutput})
     def get(self, request: Request, wallet_id: str) -> Response:
         wallet = selectors.wallet_by_id(wallet_id=_id(wallet_id))
-        self.require_visible(customer_id=wallet and wallet.customer_id, account_id=None, access="wallets", count=False)
+        owner = wallet.customer_id if wallet is not None else None
+        self.require_visible(customer_id=owner, account_id=None, access="wallets", count=False)
         assert wallet is not None
         return Response(s.wallet_output(selectors.wallet_view(wallet)))
 
@@ -58,7 +59,9 @@ class TransferListApi(PartnerApiView):
         rows = selectors.transfers_of(customer_id=customer_id)
         return Response({"results": [s.transfer_output(t) for t in rows if t.sender_id == customer_id], "next": None})
 
-    @extend_schema(parameters=[IDEMPOTENCY_HEADER_PARAMETER], request=s.TransferInput, responses={201: s.TransferOutput})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER_PARAMETER], request=s.TransferInput, responses={201: s.TransferOutput}
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()

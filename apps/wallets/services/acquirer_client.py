@@ -42,14 +42,18 @@ TRANSPORT: Transport = http_transport
 
 
 def _call(path: str, body: dict[str, Any]) -> dict[str, Any]:
-    status, answer = TRANSPORT(f"{conf.acquirer_base_url()}/{path}", body, {"Authorization": f"Bearer {conf.acquirer_api_key()}"})
+    status, answer = TRANSPORT(
+        f"{conf.acquirer_base_url()}/{path}", body, {"Authorization": f"Bearer {conf.acquirer_api_key()}"}
+    )
     if status != 200:
         log.warning("acquirer refused %s: %s %s", path, status, answer)
         raise WalletRefused("The card payment service is not available; try again later.", code="acquirer_unavailable")
     return answer
 
 
-def intent_create(*, amount_minor: int, currency: str, reference: str, return_url: str, webhook_url: str) -> tuple[str, str]:
+def intent_create(
+    *, amount_minor: int, currency: str, reference: str, return_url: str, webhook_url: str
+) -> tuple[str, str]:
     """Create a payment intent; returns its id and the acquirer page to send the customer to."""
     answer = _call(
         "api/intents/",

@@ -37,7 +37,9 @@ def _mid(*, source: str, target: str, now: datetime) -> tuple[Decimal, int]:
     rate = fx.rate_latest(base=source, quote=target, now=now)
     if rate is not None:
         if now - rate.as_of > fx_conf.max_age():
-            raise WalletRefused(f"The {rate.base}/{rate.quote} rate is out of date; try again later.", code="fx_rate_stale")
+            raise WalletRefused(
+                f"The {rate.base}/{rate.quote} rate is out of date; try again later.", code="fx_rate_stale"
+            )
         mid = rate.mid if rate.base == source else _EXACT.divide(Decimal(1), rate.mid)
         return mid, rate.id
     if "EUR" in (source, target):
@@ -113,7 +115,11 @@ def quote_execute(*, customer_id: int, quote_id: int, now: datetime) -> int:
         ],
         idempotency_key=f"fx-quote:{quote.pk}",
         description=f"Convert {sell} to {buy} at {quote.rate.normalize()}",
-        metadata={"quote_id": quote.pk, "rate": str(quote.rate.normalize()), "reference_rate_id": quote.reference_rate_id},
+        metadata={
+            "quote_id": quote.pk,
+            "rate": str(quote.rate.normalize()),
+            "reference_rate_id": quote.reference_rate_id,
+        },
     )
     quote.status = FxQuote.Status.EXECUTED
     quote.entry_id = entry_id

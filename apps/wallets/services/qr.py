@@ -51,13 +51,19 @@ def qr_make(
     *, customer_id: int, currency: str, amount: Money | None, now: datetime, expires_in: timedelta | None = None
 ) -> str:
     """The signed payload for paying the customer's ``currency`` wallet (opened if needed)."""
-    from apps.wallets.services.wallets import wallet_open  # noqa: PLC0415
+    from apps.wallets.services.wallets import wallet_open
 
     if amount is not None and (amount.currency != currency or amount.minor <= 0):
         raise WalletRefused(f"The amount is a positive number of {currency}.", code="invalid_amount")
     wallet = wallet_open(customer_id=customer_id, currency=currency, now=now)
     expires = now + (expires_in or conf.QR_TTL_DEFAULT)
-    fields = {"v": 1, "w": wallet.pk, "c": currency, "a": amount.minor if amount else None, "e": int(expires.timestamp())}
+    fields = {
+        "v": 1,
+        "w": wallet.pk,
+        "c": currency,
+        "a": amount.minor if amount else None,
+        "e": int(expires.timestamp()),
+    }
     body = _b64(json.dumps(fields, separators=(",", ":"), sort_keys=True).encode())
     return f"{PREFIX}{body}.{_sign(body)}"
 

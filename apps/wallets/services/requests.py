@@ -23,7 +23,7 @@ def request_create(
     *, customer_id: int, address: str, amount: Money, note: str, now: datetime, expires_in: timedelta | None = None
 ) -> int:
     """Ask whoever ``address`` names for ``amount`` into the requester's wallet in that currency; returns the id."""
-    from apps.wallets.services.wallets import wallet_open  # noqa: PLC0415 - keeps the module graph a tree
+    from apps.wallets.services.wallets import wallet_open
 
     if amount.minor <= 0:
         raise WalletRefused("The amount must be greater than zero.", code="invalid_amount")

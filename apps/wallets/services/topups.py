@@ -52,7 +52,9 @@ def topup_start(
     would take the customer over their tier's held limit.
     """
     if amount.currency != currency or not 0 < amount.minor <= MAX_TOPUP_MINOR:
-        raise WalletRefused(f"Top up between 0.01 and {Money(MAX_TOPUP_MINOR, currency).format()}.", code="invalid_amount")
+        raise WalletRefused(
+            f"Top up between 0.01 and {Money(MAX_TOPUP_MINOR, currency).format()}.", code="invalid_amount"
+        )
     wallet = wallet_open(customer_id=customer_id, currency=currency, now=now)
     earlier = TopUp.objects.filter(customer_id=customer_id, idempotency_key=idempotency_key).first()
     if earlier is None:
@@ -108,7 +110,9 @@ def webhook_receive(*, body: bytes, headers: dict[str, str], now: datetime) -> s
     webhook_id = {k.lower(): v for k, v in headers.items()}["webhook-id"]
     try:
         with transaction.atomic():
-            WebhookReceipt.objects.create(webhook_id=webhook_id, event_type=str(message.get("type", "")), received_at=now)
+            WebhookReceipt.objects.create(
+                webhook_id=webhook_id, event_type=str(message.get("type", "")), received_at=now
+            )
             outcome = _apply(str(message.get("type", "")), message["data"], now=now)
     except IntegrityError:
         raise WebhookRefused("Webhook refused: this message was already received.", code="webhook_replayed") from None
@@ -169,7 +173,7 @@ def _authorised(topup: TopUp, data: dict[str, Any], now: datetime) -> str:
     )  # fmt: skip
     topup.status = TopUp.Status.AUTHORISED
     _save(topup, now, "card_token", "card_brand", "card_last4", "hold_id")
-    from apps.wallets import tasks  # noqa: PLC0415 - tasks call services; the capture request is queued after commit
+    from apps.wallets import tasks
 
     topup_id = topup.pk
     transaction.on_commit(lambda: tasks.topup_capture.delay(topup_id=topup_id))
@@ -263,9 +267,11 @@ def topup_refund(*, topup_id: int, now: datetime) -> int:
     """Give a disputed top-up back: a reversing entry of its capture; returns the reversal's id."""
     topup = TopUp.objects.select_for_update().get(pk=topup_id)
     if topup.status != TopUp.Status.CAPTURED or topup.entry_id is None:
-        raise WalletRefused(f"A top-up that is {topup.get_status_display().lower()} cannot be refunded.", code="not_refundable")
+        raise WalletRefused(
+            f"A top-up that is {topup.get_status_display().lower()} cannot be refunded.", code="not_refundable"
+        )
     wallet = Wallet.objects.select_for_update().get(pk=topup.wallet_id)
-    from apps.wallets.services.transfers import spend_check  # noqa: PLC0415
+    from apps.wallets.services.transfers import spend_check
 
     spend_check(wallet=wallet, amount=Money(topup.amount_minor, topup.currency))
     reversal = ledger.entry_reverse(entry_id=topup.entry_id, reason=f"refund of card top-up {topup.pk}")

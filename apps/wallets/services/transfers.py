@@ -123,7 +123,9 @@ def spend_check(*, wallet: Wallet, amount: Money) -> None:
     if wallet.status == Wallet.Status.FROZEN:
         raise WalletRefused("This wallet is frozen; contact support.", code="wallet_frozen")
     if wallet.status == Wallet.Status.RECOVERY:
-        raise WalletRefused("This wallet owes money after a chargeback: top it up to repay first.", code="wallet_in_recovery")
+        raise WalletRefused(
+            "This wallet owes money after a chargeback: top it up to repay first.", code="wallet_in_recovery"
+        )
     if amount.currency != wallet.currency:
         raise WalletRefused(f"This wallet holds {wallet.currency}.", code="currency_mismatch")
     available = ledger_read.available_balance(account_id=wallet.ledger_account_id)
@@ -150,7 +152,8 @@ def p2p_send(
     ``challenge_id`` is an approved SCA challenge over ``sca_details``; without one a low-value
     exemption is asked of ``bankcore.sca`` (``sca_required`` when none applies).
     ``secure_corporate`` is the partner API's door: a partner acting for its own business
-    customer (PSD2 RTS art. 17); that exemption is recorded and counted like the others. ``recipient_wallet_id`` names the target wallet directly.
+    customer (PSD2 RTS art. 17); that exemption is recorded and counted like the others.
+    ``recipient_wallet_id`` names the target wallet directly (a QR code, a request).
     Idempotent on (customer, ``idempotency_key``).
     """
     address = address.strip()

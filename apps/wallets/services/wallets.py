@@ -21,7 +21,9 @@ def phone_normalise(phone: str) -> str:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not _PHONE.match(compact):
-        raise WalletRefused("Write the phone number with its country code, e.g. +44 20 7946 0958.", code="invalid_phone")
+        raise WalletRefused(
+            "Write the phone number with its country code, e.g. +44 20 7946 0958.", code="invalid_phone"
+        )
     return compact
 
 
@@ -32,7 +34,9 @@ def wallet_open(*, customer_id: int, currency: str, now: datetime) -> Wallet:
     recovery state); every spending path checks the available balance under the wallet's lock.
     """
     if currency not in Currency.values:
-        raise WalletRefused(f"Wallets are held in {', '.join(Currency.values)}, not {currency}.", code="unsupported_currency")
+        raise WalletRefused(
+            f"Wallets are held in {', '.join(Currency.values)}, not {currency}.", code="unsupported_currency"
+        )
     existing = Wallet.objects.filter(customer_id=customer_id, currency=currency).first()
     if existing is not None:
         return existing
@@ -58,7 +62,11 @@ def bank_account(*, purpose: str, currency: str) -> int:
     label = BankAccount.Purpose(purpose).label
     # Losses are an expense (debit-normal); clearing and the FX position are the bank's
     # balancing accounts and swing either way.
-    side = LedgerAccount.NormalSide.DEBIT if purpose == BankAccount.Purpose.CHARGEBACK_LOSS else LedgerAccount.NormalSide.CREDIT
+    side = (
+        LedgerAccount.NormalSide.DEBIT
+        if purpose == BankAccount.Purpose.CHARGEBACK_LOSS
+        else LedgerAccount.NormalSide.CREDIT
+    )
     try:
         with transaction.atomic():
             account_id = ledger.account_open(
@@ -78,7 +86,9 @@ def wallet_status_set(*, wallet_id: int, status: str, reason: str) -> None:
     if status not in (Wallet.Status.ACTIVE, Wallet.Status.FROZEN):
         raise WalletRefused("A wallet is frozen or unfrozen here; recovery follows chargebacks.", code="invalid_status")
     if wallet.status == Wallet.Status.RECOVERY and status == Wallet.Status.ACTIVE:
-        raise WalletRefused("This wallet is in recovery: it becomes active once repaid or written off.", code="wallet_in_recovery")
+        raise WalletRefused(
+            "This wallet is in recovery: it becomes active once repaid or written off.", code="wallet_in_recovery"
+        )
     if not reason.strip():
         raise WalletRefused("Say why.", code="reason_required")
     wallet.status = status

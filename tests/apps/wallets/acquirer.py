@@ -8,14 +8,9 @@ socket.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.test import Client
-
-from apps.wallets.services import acquirer_client
-from simulators.acquirer import webhooks
 
 HOST = "http://testserver"
 
@@ -38,11 +33,3 @@ class Wire:
         response = Client().post(_path(url), data=body, content_type="application/json", headers=sent)
         self.deliveries.append((body, headers, response.status_code))
         return response.status_code
-
-
-@pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
-    connection = Wire()
-    monkeypatch.setattr(acquirer_client, "TRANSPORT", connection.bank_to_acquirer)
-    monkeypatch.setattr(webhooks, "DELIVER", connection.acquirer_to_bank)
-    yield connection

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-
 from typing import Any
 
 import pytest
 
 from apps.fraud.services import rules
 from apps.kyc import services as kyc_services
+from apps.wallets.services import acquirer_client
 from bankcore.fx import services as fx
+from simulators.acquirer import webhooks
+from tests.apps.wallets.acquirer import Wire
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +47,11 @@ def live_rates() -> None:
         fx.RateRow(base="EUR", quote="GBP", mid=Decimal("0.87490"), as_of=at),
     ]
     fx.rates_load(rows=rows, source="test", now=at)
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
+    connection = Wire()
+    monkeypatch.setattr(acquirer_client, "TRANSPORT", connection.bank_to_acquirer)
+    monkeypatch.setattr(webhooks, "DELIVER", connection.acquirer_to_bank)
+    return connection

@@ -58,7 +58,7 @@ def funded_wallet(user: User, amount: str = "100.00", currency: str = "EUR", *, 
 def approved_challenge(user: User, *, wallet: Wallet, address: str, amount: Money, now: datetime) -> int:
     """A challenge the customer approved with their code for exactly this transfer."""
     details = transfers.sca_details(source_wallet_id=wallet.pk, address=address, amount=amount)
-    stored = {k: v for k, v in details.items()}
+    stored = dict(details.items())
     challenge = Challenge.objects.create(
         user=user, action=sca_gate.ACTION, details=stored,
         details_hash=sca_read.details_hash(action=sca_gate.ACTION, details=stored), status=Challenge.Status.APPROVED,

@@ -33,7 +33,9 @@ def test_search_by_email_and_freeze(staff: Any) -> None:
     client = Client()
     login_verified(client, staff)
     page = client.get("/admin/wallets/wallet/", {"q": "alice-admin"})
-    assert page.status_code == 200 and b"alice-admin@example.test" in page.content and b"zed@" not in page.content
+    assert page.status_code == 200
+    assert b"alice-admin@example.test" in page.content
+    assert b"zed@" not in page.content
     client.post("/admin/wallets/wallet/", {"action": "freeze", "_selected_action": [wallet.pk]})
     wallet.refresh_from_db()
     assert wallet.status == "frozen"
@@ -44,8 +46,8 @@ def test_refund_is_a_reversing_entry_after_a_second_person_approves(staff: Any, 
     alice = customer()
     wallet = funded_wallet(alice, "0.00", now=timezone.now())
     topup = TopUp.objects.create(
-        customer=alice, wallet=wallet, amount_minor=2000, currency="EUR", idempotency_key="x", created_at=timezone.now(),
-        updated_at=timezone.now(), status="captured",
+        customer=alice, wallet=wallet, amount_minor=2000, currency="EUR", idempotency_key="x",
+        created_at=timezone.now(), updated_at=timezone.now(), status="captured",
         entry_id=funded_entry(wallet),
     )  # fmt: skip
     client = Client()

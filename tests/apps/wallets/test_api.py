@@ -54,7 +54,8 @@ def test_another_customers_wallet_and_transfer_are_404(acme: Any) -> None:
     other = customer()
     wallet = funded_wallet(other, "10.00", now=timezone.now())
     response = api(token, "get", f"/api/v1/wallets/{wallet.pk}/")
-    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
     assert api(token, "get", "/api/v1/wallets/abc/").status_code == 404
 
 
@@ -63,12 +64,20 @@ def test_transfer_then_replay_with_the_same_key(acme: Any) -> None:
     source = funded_wallet(business, "100.00", now=timezone.now())
     bob = customer()
     target = wallet_open(customer_id=bob.pk, currency="EUR", now=timezone.now())
-    body = {"source_wallet": str(source.pk), "recipient": {"email": bob.email}, "amount": "45.00", "currency": "EUR", "note": "invoice 7"}
+    body = {
+        "source_wallet": str(source.pk),
+        "recipient": {"email": bob.email},
+        "amount": "45.00",
+        "currency": "EUR",
+        "note": "invoice 7",
+    }
     first = api(token, "post", "/api/v1/wallet-transfers/", body, key="t-1")
     assert first.status_code == 201, first.content
-    assert first.json()["status"] == "completed" and first.json()["sca_exemption"] == "secure_corporate"
+    assert first.json()["status"] == "completed"
+    assert first.json()["sca_exemption"] == "secure_corporate"
     again = api(token, "post", "/api/v1/wallet-transfers/", body, key="t-1")
-    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
     assert ledger_read.balance(account_id=target.ledger_account_id) == Money.of("45.00", "EUR")
     assert api(token, "get", f"/api/v1/wallet-transfers/{first.json()['id']}/").status_code == 200
     assert len(api(token, "get", "/api/v1/wallet-transfers/").json()["results"]) == 1
@@ -87,9 +96,15 @@ def test_refusals_are_422_problems_with_a_code(acme: Any, change: dict[str, Any]
     source = funded_wallet(business, "100.00", now=timezone.now())
     bob = customer()
     wallet_open(customer_id=bob.pk, currency="EUR", now=timezone.now())
-    body = {"source_wallet": str(source.pk), "recipient": {"email": bob.email}, "amount": "1.00", "currency": "EUR"} | change
+    body = {
+        "source_wallet": str(source.pk),
+        "recipient": {"email": bob.email},
+        "amount": "1.00",
+        "currency": "EUR",
+    } | change
     response = api(token, "post", "/api/v1/wallet-transfers/", body, key=f"r-{code}")
-    assert response.status_code == 422 and response.json()["code"] == code
+    assert response.status_code == 422
+    assert response.json()["code"] == code
     assert not WalletTransfer.objects.exists()
 
 
@@ -98,7 +113,8 @@ def test_bad_input_is_a_validation_problem(acme: Any) -> None:
     source = funded_wallet(business, "100.00", now=timezone.now())
     body = {"source_wallet": str(source.pk), "recipient": {}, "amount": 1, "currency": "EUR"}
     response = api(token, "post", "/api/v1/wallet-transfers/", body, key="bad")
-    assert response.status_code == 400 and set(response.json()["errors"]) >= {"amount", "recipient"}
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) >= {"amount", "recipient"}
 
 
 def test_a_transfer_from_another_customers_wallet_is_404(acme: Any) -> None:

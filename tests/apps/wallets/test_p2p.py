@@ -41,10 +41,14 @@ class TestSend:
         target = wallet_open(customer_id=bob.pk, currency="EUR", now=now)
         result = send(alice, source, bob.email.upper(), eur("12.34"), now, note="lunch")
         assert result.status == "completed"
-        assert balance(source) == eur("87.66") and balance(target) == eur("12.34")
+        assert balance(source) == eur("87.66")
+        assert balance(target) == eur("12.34")
         transfer = WalletTransfer.objects.get(pk=result.id)
-        assert transfer.sca_challenge_id is not None and transfer.fraud_outcome == "allow"
-        assert UsageRecord.objects.filter(customer_id=alice.pk, kind="wallet_out", ref=f"wallet-transfer:{result.id}").exists()
+        assert transfer.sca_challenge_id is not None
+        assert transfer.fraud_outcome == "allow"
+        assert UsageRecord.objects.filter(
+            customer_id=alice.pk, kind="wallet_out", ref=f"wallet-transfer:{result.id}"
+        ).exists()
         names = set(OutboxEvent.objects.values_list("name", flat=True))
         assert {"wallet.transfer.sent", "wallet.transfer.received"} <= names
 
@@ -65,7 +69,8 @@ class TestSend:
             customer_id=alice.pk, source_wallet_id=source.pk, address=bob.email, amount=eur("10.00"), note="",
             idempotency_key="same", now=now,
         )  # fmt: skip
-        assert again.id == first.id and balance(source) == eur("90.00")
+        assert again.id == first.id
+        assert balance(source) == eur("90.00")
         with pytest.raises(WalletRefused) as refused:
             transfers.p2p_send(
                 customer_id=alice.pk, source_wallet_id=source.pk, address=bob.email, amount=eur("11.00"), note="",
@@ -83,7 +88,8 @@ class TestSend:
                 idempotency_key=key(), now=now,
             )  # fmt: skip
         assert refused.value.code == "sca_required"
-        assert balance(source) == eur("100.00") and not WalletTransfer.objects.exists()
+        assert balance(source) == eur("100.00")
+        assert not WalletTransfer.objects.exists()
 
 
 class TestRefusals:
@@ -102,7 +108,8 @@ class TestRefusals:
             call()
         assert refused.value.code == code, str(refused.value)
         assert str(refused.value)
-        assert Entry.objects.count() == entries and WalletTransfer.objects.count() == transfers_before
+        assert Entry.objects.count() == entries
+        assert WalletTransfer.objects.count() == transfers_before
         assert not UsageRecord.objects.exists()
 
     def test_more_than_available(self, world, now: datetime) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +155,8 @@ class TestRefusals:
         entries = Entry.objects.count()
         with pytest.raises(WalletRefused) as refused:
             send(alice, source, bob.email, eur("0.01"), now)
-        assert refused.value.code == "recipient_limit" and Entry.objects.count() == entries
+        assert refused.value.code == "recipient_limit"
+        assert Entry.objects.count() == entries
 
     def test_another_customers_wallet_is_not_found(self, world, now: datetime) -> None:  # type: ignore[no-untyped-def]
         alice, bob, _, target = world

@@ -26,7 +26,9 @@ def test_fifty_sends_against_ten_sends_worth_of_money(now: datetime) -> None:
     source = funded_wallet(alice, "100.00", now=now)
     target = wallet_open(customer_id=bob.pk, currency="EUR", now=now)
     amount = Money.of("10.00", "EUR")
-    challenges = [approved_challenge(alice, wallet=source, address=bob.email, amount=amount, now=now) for _ in range(SENDS)]
+    challenges = [
+        approved_challenge(alice, wallet=source, address=bob.email, amount=amount, now=now) for _ in range(SENDS)
+    ]
     barrier = threading.Barrier(SENDS)
     outcomes: list[str] = []
     lock = threading.Lock()

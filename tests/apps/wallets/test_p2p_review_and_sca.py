@@ -39,7 +39,8 @@ class TestLowValueExemption:
         result = plain_send(alice, source, bob.email, eur("30.00"), now)
         assert result.sca_exemption == "low_value"
         use = ExemptionUse.objects.get(ref=f"wallet-transfer:{result.id}")
-        assert use.payer_id == alice.pk and use.amount_minor == 3000
+        assert use.payer_id == alice.pk
+        assert use.amount_minor == 3000
 
     def test_30_01_needs_a_code(self, now: datetime) -> None:
         alice, bob = customer(), customer()
@@ -91,7 +92,8 @@ class TestFraudReview:
 
     def test_review_reserves_the_money_and_moves_nothing(self, held) -> None:  # type: ignore[no-untyped-def]
         source, target, transfer = held
-        assert transfer.status == "held_for_review" and transfer.entry_id is None
+        assert transfer.status == "held_for_review"
+        assert transfer.entry_id is None
         assert ledger_read.balance(account_id=source.ledger_account_id) == eur("100.00")
         assert ledger_read.available_balance(account_id=source.ledger_account_id) == eur("87.66")
         assert ledger_read.balance(account_id=target.ledger_account_id) == eur("0.00")

@@ -26,8 +26,8 @@ def alice_and_bob() -> tuple[Any, Any]:
 
 
 def test_pages_need_a_login() -> None:
-    assert_login_required(Client(), ["/app/wallets/", "/app/wallets/send/", "/app/wallets/request/", "/app/wallets/receive/",
-                                     "/app/wallets/topup/", "/app/wallets/convert/", "/app/wallets/pay-qr/"])  # fmt: skip
+    pages = ["", "send/", "request/", "receive/", "topup/", "convert/", "pay-qr/"]
+    assert_login_required(Client(), [f"/app/wallets/{page}" for page in pages])
 
 
 def test_home_shows_balances_and_activity(alice_and_bob: Any) -> None:
@@ -36,7 +36,8 @@ def test_home_shows_balances_and_activity(alice_and_bob: Any) -> None:
     client = Client()
     login_verified(client, alice)
     page = client.get("/app/wallets/")
-    assert page.status_code == 200 and "12.50" in page.content.decode()
+    assert page.status_code == 200
+    assert "12.50" in page.content.decode()
     dashboard = client.get("/app/")
     assert "12.50" in dashboard.content.decode()
 
@@ -48,7 +49,10 @@ def test_send_review_does_not_say_whether_the_address_is_a_customer(alice_and_bo
     client = Client()
     login_verified(client, alice)
     known = client.post("/app/wallets/send/", {"currency": "EUR", "address": bob.email, "amount": "5.00", "note": ""})
-    unknown = client.post("/app/wallets/send/", {"currency": "EUR", "address": "nobody@example.test", "amount": "5.00", "note": ""})
+    unknown = client.post(
+        "/app/wallets/send/", {"currency": "EUR", "address": "nobody@example.test", "amount": "5.00", "note": ""}
+    )
+
     def strip(html: bytes, address: str) -> str:
         # The page as the sender sees it, less the per-response tokens (CSRF, the attempt's key).
         text = re.sub(r'value="[A-Za-z0-9_-]{16,}"', 'value="TOKEN"', html.decode())
@@ -68,8 +72,11 @@ def test_send_low_value_without_a_code_then_refusal_is_a_form_message(alice_and_
     done = client.post("/app/wallets/send/confirm/", data)
     assert done.status_code == 302
     assert ledger_read.balance(account_id=target.ledger_account_id) == Money.of("5.00", "EUR")
-    too_much = client.post("/app/wallets/send/confirm/", data | {"amount": "29.00", "key": "k-2", "address": "nobody@example.test"})
-    assert too_much.status_code == 422 and "Nobody can receive" in too_much.content.decode()
+    too_much = client.post(
+        "/app/wallets/send/confirm/", data | {"amount": "29.00", "key": "k-2", "address": "nobody@example.test"}
+    )
+    assert too_much.status_code == 422
+    assert "Nobody can receive" in too_much.content.decode()
     assert ledger_read.balance(account_id=source.ledger_account_id) == Money.of("45.00", "EUR")
 
 
@@ -77,8 +84,11 @@ def test_bad_amount_is_a_form_error(alice_and_bob: Any) -> None:
     alice, _ = alice_and_bob
     client = Client()
     login_verified(client, alice)
-    page = client.post("/app/wallets/send/", {"currency": "EUR", "address": "x@example.test", "amount": "1.999", "note": ""})
-    assert page.status_code == 200 and "Write an amount of EUR" in page.content.decode()
+    page = client.post(
+        "/app/wallets/send/", {"currency": "EUR", "address": "x@example.test", "amount": "1.999", "note": ""}
+    )
+    assert page.status_code == 200
+    assert "Write an amount of EUR" in page.content.decode()
 
 
 def test_another_customer_gets_404_on_every_object_url(alice_and_bob: Any, live_rates: None) -> None:
@@ -91,8 +101,12 @@ def test_another_customer_gets_404_on_every_object_url(alice_and_bob: Any, live_
         sender=alice, recipient=bob, source_wallet=source, target_wallet=source, amount_minor=1, currency="EUR",
         address=bob.email, status="completed", idempotency_key="x", sca_exemption="low_value", created_at=now,
     )  # fmt: skip
-    request_id = requests.request_create(customer_id=bob.pk, address=alice.email, amount=Money.of("1.00", "EUR"), note="", now=now)
-    quote_id = fx.quote_create(customer_id=alice.pk, source_wallet_id=source.pk, target_currency="USD", sell=Money.of("1.00", "EUR"), now=now)
+    request_id = requests.request_create(
+        customer_id=bob.pk, address=alice.email, amount=Money.of("1.00", "EUR"), note="", now=now
+    )
+    quote_id = fx.quote_create(
+        customer_id=alice.pk, source_wallet_id=source.pk, target_currency="USD", sell=Money.of("1.00", "EUR"), now=now
+    )
     topup = TopUp.objects.create(customer=alice, wallet=source, amount_minor=100, currency="EUR", idempotency_key="t",
                                  created_at=now, updated_at=now)  # fmt: skip
     client = Client()

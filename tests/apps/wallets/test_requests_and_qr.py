@@ -24,10 +24,13 @@ class TestRequests:
     def test_pay_in_one_step(self, now: datetime) -> None:
         alice, bob = customer(), customer()
         funded_wallet(bob, "50.00", now=now)
-        request_id = requests.request_create(customer_id=alice.pk, address=bob.email, amount=eur("20.00"), note="tickets", now=now)
+        request_id = requests.request_create(
+            customer_id=alice.pk, address=bob.email, amount=eur("20.00"), note="tickets", now=now
+        )
         result = requests.request_pay(customer_id=bob.pk, request_id=request_id, idempotency_key=key(), now=now)
         request = MoneyRequest.objects.get(pk=request_id)
-        assert request.status == "paid" and request.transfer_id == result.id
+        assert request.status == "paid"
+        assert request.transfer_id == result.id
         alice_wallet = wallet_open(customer_id=alice.pk, currency="EUR", now=now)
         assert ledger_read.balance(account_id=alice_wallet.ledger_account_id) == eur("20.00")
         with pytest.raises(WalletRefused) as refused:
@@ -36,7 +39,9 @@ class TestRequests:
 
     def test_decline(self, now: datetime) -> None:
         alice, bob = customer(), customer()
-        request_id = requests.request_create(customer_id=alice.pk, address=bob.email, amount=eur("5.00"), note="", now=now)
+        request_id = requests.request_create(
+            customer_id=alice.pk, address=bob.email, amount=eur("5.00"), note="", now=now
+        )
         requests.request_decline(customer_id=bob.pk, request_id=request_id, now=now)
         assert MoneyRequest.objects.get(pk=request_id).status == "declined"
 
@@ -48,13 +53,18 @@ class TestRequests:
         )
         entries = Entry.objects.count()
         with pytest.raises(WalletRefused) as refused:
-            requests.request_pay(customer_id=bob.pk, request_id=request_id, idempotency_key=key(), now=now + timedelta(hours=1))
-        assert refused.value.code == "request_expired" and Entry.objects.count() == entries
+            requests.request_pay(
+                customer_id=bob.pk, request_id=request_id, idempotency_key=key(), now=now + timedelta(hours=1)
+            )
+        assert refused.value.code == "request_expired"
+        assert Entry.objects.count() == entries
         assert requests.requests_expire(now=now + timedelta(hours=1)) == 1
 
     def test_asking_an_unknown_address_looks_the_same_to_the_requester(self, now: datetime) -> None:
         alice = customer()
-        request_id = requests.request_create(customer_id=alice.pk, address="nobody@example.test", amount=eur("5.00"), note="", now=now)
+        request_id = requests.request_create(
+            customer_id=alice.pk, address="nobody@example.test", amount=eur("5.00"), note="", now=now
+        )
         assert MoneyRequest.objects.get(pk=request_id).status == "pending"
 
 
@@ -65,7 +75,8 @@ class TestQr:
         text = qr.qr_make(customer_id=alice.pk, currency="EUR", amount=eur("7.50"), now=now)
         assert qr.qr_svg_data_uri(text=text).startswith("data:image/svg+xml")
         payload = qr.qr_read(text=text, now=now)
-        assert payload.amount == eur("7.50") and payload.payee_name == alice.get_full_name()
+        assert payload.amount == eur("7.50")
+        assert payload.payee_name == alice.get_full_name()
         qr.qr_pay(customer_id=bob.pk, text=text, amount=None, idempotency_key=key(), now=now)
         alice_wallet = wallet_open(customer_id=alice.pk, currency="EUR", now=now)
         assert ledger_read.balance(account_id=alice_wallet.ledger_account_id) == eur("7.50")

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from bankcore.notifications.models import Notification
 from bankcore.testing.access import login_verified
 from bankcore.users.models import User
 from simulators.acquirer import engine, webhooks
-from tests.apps.wallets.acquirer import Wire, wire  # noqa: F401 - the fixture
+from tests.apps.wallets.acquirer import Wire
 from tests.apps.wallets.factories import customer, key
 
 pytestmark = pytest.mark.django_db
@@ -63,14 +62,17 @@ def test_approved_card_authorises_on_clearing_then_captures_into_the_wallet(
     alice = customer()
     topup = start(alice)
     response = pay(topup, "4242 4242 4242 4242", django_capture_on_commit_callbacks)
-    assert response.status_code == 302 and response["Location"].startswith(f"http://testserver/app/wallets/topups/{topup.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"http://testserver/app/wallets/topups/{topup.pk}/")
     topup.refresh_from_db()
     assert topup.status == "captured"
-    assert (topup.card_brand, topup.card_last4) == ("visa", "4242") and topup.card_token.startswith("tok_")
+    assert (topup.card_brand, topup.card_last4) == ("visa", "4242")
+    assert topup.card_token.startswith("tok_")
     assert "4242424242424242" not in json.dumps(list(TopUp.objects.values()), default=str)
     hold = Hold.objects.get(pk=topup.hold_id)
     clearing = bank_account(purpose=BankAccount.Purpose.ACQUIRER_CLEARING, currency="EUR")
-    assert hold.account_id == clearing and hold.status == "captured"
+    assert hold.account_id == clearing
+    assert hold.status == "captured"
     assert wallet_balance(alice) == eur("40.00")
     assert [d[2] for d in wire.deliveries] == [200, 200]
 
@@ -80,14 +82,17 @@ def test_declined_card_holds_nothing(wire: Wire, django_capture_on_commit_callba
     topup = start(alice)
     pay(topup, "4000000000000002", django_capture_on_commit_callbacks)
     topup.refresh_from_db()
-    assert topup.status == "declined" and topup.hold_id is None and wallet_balance(alice) == eur("0.00")
+    assert topup.status == "declined"
+    assert topup.hold_id is None
+    assert wallet_balance(alice) == eur("0.00")
 
 
 def test_three_d_secure_challenge_then_approved(wire: Wire, django_capture_on_commit_callbacks: Any) -> None:
     alice = customer()
     topup = start(alice)
     response = pay(topup, "4000000000003220", django_capture_on_commit_callbacks)
-    assert response.status_code == 302 and response["Location"] == f"/sim/acquirer/3ds/{topup.intent_id}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/sim/acquirer/3ds/{topup.intent_id}/"
     page = Client().get(response["Location"])
     assert b"Confirm it is you" in page.content
     topup.refresh_from_db()
@@ -95,7 +100,8 @@ def test_three_d_secure_challenge_then_approved(wire: Wire, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         Client().post(f"/sim/acquirer/3ds/{topup.intent_id}/", {"code": "123456"})
     topup.refresh_from_db()
-    assert topup.status == "captured" and wallet_balance(alice) == eur("40.00")
+    assert topup.status == "captured"
+    assert wallet_balance(alice) == eur("40.00")
 
 
 def test_three_d_secure_wrong_code_declines(wire: Wire, django_capture_on_commit_callbacks: Any) -> None:
@@ -104,7 +110,8 @@ def test_three_d_secure_wrong_code_declines(wire: Wire, django_capture_on_commit
     pay(topup, "4000000000003220", django_capture_on_commit_callbacks)
     Client().post(f"/sim/acquirer/3ds/{topup.intent_id}/", {"code": "000000"})
     topup.refresh_from_db()
-    assert topup.status == "declined" and topup.decline_reason == "3ds_failed"
+    assert topup.status == "declined"
+    assert topup.decline_reason == "3ds_failed"
 
 
 def test_capture_that_fails_releases_the_hold(wire: Wire, django_capture_on_commit_callbacks: Any) -> None:
@@ -134,7 +141,8 @@ def test_chargeback_after_spending_puts_the_wallet_in_recovery_and_write_off_boo
     topup.refresh_from_db()
     alice_wallet.refresh_from_db()
     assert topup.status == "charged_back"
-    assert wallet_balance(alice) == eur("-20.00") and alice_wallet.status == "recovery"
+    assert wallet_balance(alice) == eur("-20.00")
+    assert alice_wallet.status == "recovery"
     assert Notification.objects.filter(customer=alice, title__contains="owes money").exists()
     with pytest.raises(transfers.WalletRefused) as refused:
         transfers.p2p_send(
@@ -154,7 +162,8 @@ def test_chargeback_after_spending_puts_the_wallet_in_recovery_and_write_off_boo
     owed.refresh_from_db()
     alice_wallet.refresh_from_db()
     loss = bank_account(purpose=BankAccount.Purpose.CHARGEBACK_LOSS, currency="EUR")
-    assert owed.status == "written_off" and alice_wallet.status == "active"
+    assert owed.status == "written_off"
+    assert alice_wallet.status == "active"
     assert wallet_balance(alice) == eur("0.00")
     assert ledger_read.balance(account_id=loss) == eur("20.00")
 
@@ -162,7 +171,9 @@ def test_chargeback_after_spending_puts_the_wallet_in_recovery_and_write_off_boo
 def test_top_up_beyond_the_tier_is_refused_before_the_acquirer_is_asked(wire: Wire) -> None:
     alice = customer(tier=1)
     with pytest.raises(transfers.WalletRefused) as refused:
-        topups.topup_start(customer_id=alice.pk, currency="EUR", amount=eur("150.01"), idempotency_key=key(), now=timezone.now())
+        topups.topup_start(
+            customer_id=alice.pk, currency="EUR", amount=eur("150.01"), idempotency_key=key(), now=timezone.now()
+        )
     assert refused.value.code == "limit_held"
     assert not TopUp.objects.exists()
 
@@ -175,11 +186,14 @@ class TestWebhookGuards:
         return {
             "id": "evt_1", "type": "payment_intent.authorised", "created_at": "2026-11-02T10:00:00+00:00",
             "data": {"intent_id": topup.intent_id, "reference": f"topup:{topup.pk}", "amount_minor": 4000,
-                     "currency": "EUR", "status": "authorised", "card": {"token": "tok_x", "brand": "visa", "last4": "4242"}},
+                     "currency": "EUR", "status": "authorised",
+                     "card": {"token": "tok_x", "brand": "visa", "last4": "4242"}},
         }  # fmt: skip
 
     def post(self, body: bytes, headers: dict[str, str]) -> Any:
-        return Client().post("/app/wallets/acquirer/webhook/", data=body, content_type="application/json", headers=headers)
+        return Client().post(
+            "/app/wallets/acquirer/webhook/", data=body, content_type="application/json", headers=headers
+        )
 
     @staticmethod
     def hand_signed(body: bytes, *, message_id: str, timestamp: int, secret: str) -> dict[str, str]:
@@ -190,9 +204,13 @@ class TestWebhookGuards:
         return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
                 "webhook-signature": "v1," + base64.b64encode(digest).decode()}  # fmt: skip
 
-    def test_a_message_signed_by_an_independent_implementation_is_accepted(self, authorised_message: dict[str, Any]) -> None:
+    def test_a_message_signed_by_an_independent_implementation_is_accepted(
+        self, authorised_message: dict[str, Any]
+    ) -> None:
         body = json.dumps(authorised_message).encode()
-        headers = self.hand_signed(body, message_id="msg_hand", timestamp=int(time.time()), secret=settings.ACQUIRER_WEBHOOK_SECRET)
+        headers = self.hand_signed(
+            body, message_id="msg_hand", timestamp=int(time.time()), secret=settings.ACQUIRER_WEBHOOK_SECRET
+        )
         response = self.post(body, headers)
         assert response.status_code == 200, response.content
         assert TopUp.objects.get().status == "authorised"
@@ -202,27 +220,37 @@ class TestWebhookGuards:
         forged_secret = "whsec_" + base64.b64encode(b"not the acquirer's secret!!").decode()
         headers = self.hand_signed(body, message_id="msg_forged", timestamp=int(time.time()), secret=forged_secret)
         response = self.post(body, headers)
-        assert response.status_code == 400 and b"signature" in response.content.lower()
+        assert response.status_code == 400
+        assert b"signature" in response.content.lower()
         assert TopUp.objects.get().status == "created"
 
     def test_a_changed_body_is_refused(self, authorised_message: dict[str, Any]) -> None:
         body, headers = webhooks.signed(event_type="payment_intent.authorised", data=authorised_message["data"])
         response = self.post(body.replace(b"4242", b"4243"), headers)
-        assert response.status_code == 400 and TopUp.objects.get().status == "created"
+        assert response.status_code == 400
+        assert TopUp.objects.get().status == "created"
 
     def test_a_stale_message_is_refused(self, authorised_message: dict[str, Any]) -> None:
         body = json.dumps(authorised_message).encode()
-        headers = self.hand_signed(body, message_id="msg_old", timestamp=int(time.time()) - 600, secret=settings.ACQUIRER_WEBHOOK_SECRET)
+        headers = self.hand_signed(
+            body, message_id="msg_old", timestamp=int(time.time()) - 600, secret=settings.ACQUIRER_WEBHOOK_SECRET
+        )
         response = self.post(body, headers)
-        assert response.status_code == 400 and b"too old" in response.content
+        assert response.status_code == 400
+        assert b"too old" in response.content
         assert TopUp.objects.get().status == "created"
 
-    def test_a_replayed_message_is_refused(self, authorised_message: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+    def test_a_replayed_message_is_refused(
+        self, authorised_message: dict[str, Any], django_capture_on_commit_callbacks: Any
+    ) -> None:
         body = json.dumps(authorised_message).encode()
-        headers = self.hand_signed(body, message_id="msg_once", timestamp=int(time.time()), secret=settings.ACQUIRER_WEBHOOK_SECRET)
+        headers = self.hand_signed(
+            body, message_id="msg_once", timestamp=int(time.time()), secret=settings.ACQUIRER_WEBHOOK_SECRET
+        )
         assert self.post(body, headers).status_code == 200
         again = self.post(body, headers)
-        assert again.status_code == 400 and b"already received" in again.content
+        assert again.status_code == 400
+        assert b"already received" in again.content
         assert Hold.objects.count() == 1
 
     def test_a_message_naming_another_amount_is_refused(self, authorised_message: dict[str, Any]) -> None:
@@ -237,6 +265,8 @@ def test_the_portal_sends_the_customer_to_the_acquirers_page(wire: Wire) -> None
     client = Client()
     login_verified(client, alice)
     response = client.post("/app/wallets/topup/", {"currency": "EUR", "amount": "12.00", "key": "k1"})
-    assert response.status_code == 302 and "/sim/acquirer/pay/pi_" in response["Location"]
+    assert response.status_code == 302
+    assert "/sim/acquirer/pay/pi_" in response["Location"]
     bad = client.post("/app/wallets/topup/", {"currency": "EUR", "amount": "12.345", "key": "k2"})
-    assert bad.status_code == 200 and b"Write an amount" in bad.content
+    assert bad.status_code == 200
+    assert b"Write an amount" in bad.content
