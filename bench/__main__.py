@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc"]
+GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "wallets"]
 
 
 def main(argv: list[str]) -> int:
