@@ -359,4 +359,8 @@ ACQUIRER_WEBHOOK_SECRET = env.str("ACQUIRER_WEBHOOK_SECRET", default="whsec_MfKQ
 # The acquirer simulator (simulators/acquirer/) and its records; production never mounts it.
 ACQUIRER_SIMULATOR_MOUNTED = boolean("ACQUIRER_SIMULATOR_MOUNTED", True)
 ACQUIRER_DIR = env.str("ACQUIRER_DIR", default=str(BASE_DIR / "var" / "acquirer"))
+CELERY_BEAT_SCHEDULE["wallets-requests-expire"] = {
+    "task": "apps.wallets.tasks.requests_expire",
+    "schedule": crontab(minute="*/15"),
+}
 # --- end wallets ---
