@@ -56,6 +56,11 @@ if settings.ACQUIRER_SIMULATOR_MOUNTED:
 # --- end wallets ---
 
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
+# --- payments: the clearing simulator's verification of payee, outside production only
+if settings.SIMULATORS_MOUNTED:
+    urlpatterns += [path("simulators/clearing/vop/", include("simulators.clearing.vop_urls"))]
+# --- end payments
+
 handler400 = "bankcore.http.bad_request"
 handler404 = "bankcore.http.page_not_found"
 handler500 = "bankcore.http.server_error"

@@ -54,6 +54,12 @@ class AccountFrozen(LedgerError):
     code = "account_frozen"
 
 
+class AccountCreditOnly(LedgerError):
+    """The account takes credits only: nothing may be debited or held on it until it is reopened."""
+
+    code = "account_credit_only"
+
+
 class AccountNotEmpty(LedgerError):
     """Only an account with a zero balance and no active hold can be closed."""
 
@@ -140,6 +146,7 @@ BY_CODE: dict[str, type[LedgerError]] = {
         UnknownAccount,
         AccountClosed,
         AccountFrozen,
+        AccountCreditOnly,
         InsufficientFunds,
         IdempotencyConflict,
         SameAccount,

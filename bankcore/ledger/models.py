@@ -28,6 +28,9 @@ class LedgerAccount(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         FROZEN = "frozen", "Frozen"
+        # Takes credits, refuses debits and new holds (a customer account whose debits are
+        # blocked: money may come in, none may go out). Captures of holds made before stay possible.
+        CREDIT_ONLY = "credit_only", "Credit only"
         CLOSED = "closed", "Closed"
 
     name = models.CharField(max_length=200)
@@ -36,7 +39,7 @@ class LedgerAccount(models.Model):
     normal_side = models.CharField(max_length=6, choices=NormalSide.choices, default=NormalSide.CREDIT)
     allow_negative = models.BooleanField(default=False)
     overdraft_limit_minor = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.OPEN)
     balance_minor = models.BigIntegerField(default=0)
     # Sum of active holds: available = balance - held, read in O(1).
     held_minor = models.BigIntegerField(default=0)
@@ -50,7 +53,8 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(condition=Q(overdraft_limit_minor__gte=0), name="ledger_account_overdraft_gte_0"),
             models.CheckConstraint(condition=Q(held_minor__gte=0), name="ledger_account_held_gte_0"),
             models.CheckConstraint(
-                condition=Q(status__in=["open", "frozen", "closed"]), name="ledger_account_status_valid"
+                condition=Q(status__in=["open", "frozen", "credit_only", "closed"]),
+                name="ledger_account_status_valid",
             ),
             models.CheckConstraint(condition=Q(normal_side__in=["debit", "credit"]), name="ledger_account_side_valid"),
         ]

@@ -8,7 +8,8 @@ Two implementations of posting share one set of rules:
   undoes the call;
 - everywhere else (SQLite, holds, batches) the same steps run through the ORM: lock the accounts
   in ascending id order, check every rule, then write.
-Both check, per touched account in id order: currency, closed, frozen, range, funds.
+Both check, per touched account in id order: currency, closed, frozen, credit-only (a debit on
+an account that takes credits only), range, funds.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from django.utils import timezone
 from bankcore.ledger import errors
 from bankcore.ledger.errors import (
     AccountClosed,
+    AccountCreditOnly,
     AccountFrozen,
     AccountNotEmpty,
     AlreadyReversed,
@@ -66,6 +68,7 @@ from bankcore.money import MAX_MINOR, Money, is_currency
 
 __all__ = [
     "AccountClosed",
+    "AccountCreditOnly",
     "AccountFrozen",
     "AccountNotEmpty",
     "AlreadyReversed",
@@ -89,8 +92,10 @@ __all__ = [
     "UnknownEntry",
     "UnknownHold",
     "account_close",
+    "account_credit_only",
     "account_freeze",
     "account_open",
+    "account_overdraft_set",
     "account_unfreeze",
     "entry_reverse",
     "hold_capture",
@@ -167,17 +172,41 @@ def _set_status(*, account_id: int, status: str, allowed_from: set[str]) -> None
 
 def account_freeze(*, account_id: int) -> None:
     """Stop every posting and new hold on the account (releasing holds stays possible)."""
-    _set_status(account_id=account_id, status=LedgerAccount.Status.FROZEN, allowed_from={"open"})
+    _set_status(account_id=account_id, status=LedgerAccount.Status.FROZEN, allowed_from={"open", "credit_only"})
+
+
+def account_credit_only(*, account_id: int) -> None:
+    """Let the account take credits only: debits and new holds are refused, captures of earlier holds are not."""
+    _set_status(account_id=account_id, status=LedgerAccount.Status.CREDIT_ONLY, allowed_from={"open", "frozen"})
 
 
 def account_unfreeze(*, account_id: int) -> None:
-    """Let a frozen account move money again."""
-    _set_status(account_id=account_id, status=LedgerAccount.Status.OPEN, allowed_from={"frozen"})
+    """Let a frozen or credit-only account move money both ways again."""
+    _set_status(account_id=account_id, status=LedgerAccount.Status.OPEN, allowed_from={"frozen", "credit_only"})
 
 
 def account_close(*, account_id: int) -> None:
     """Close an empty account for good (zero balance, no active hold)."""
-    _set_status(account_id=account_id, status=LedgerAccount.Status.CLOSED, allowed_from={"open", "frozen"})
+    _set_status(
+        account_id=account_id, status=LedgerAccount.Status.CLOSED, allowed_from={"open", "frozen", "credit_only"}
+    )
+
+
+def account_overdraft_set(*, account_id: int, overdraft_limit_minor: int) -> None:
+    """Set how far below zero the account's available balance may go (0: not at all).
+
+    A limit below what is already used stops further debits; it never moves money.
+    """
+    if type(overdraft_limit_minor) is not int or not 0 <= overdraft_limit_minor <= MAX_MINOR:
+        raise InvalidAccount("the overdraft limit is a non-negative number of minor units", code="invalid_policy")
+    with transaction.atomic():
+        account = _lock_accounts([account_id])[account_id]
+        if account.status == LedgerAccount.Status.CLOSED:
+            raise AccountClosed(f"account {account_id} is closed")
+        if account.overdraft_limit_minor == overdraft_limit_minor:
+            return
+        account.overdraft_limit_minor = overdraft_limit_minor
+        account.save(update_fields=["overdraft_limit_minor"])  # lands in the account's history
 
 
 # --- posting ------------------------------------------------------------------------------------
@@ -519,12 +548,17 @@ def _holder_delta(account: LedgerAccount, debit_minor: int) -> int:
     return -debit_minor if account.normal_side == LedgerAccount.NormalSide.CREDIT else debit_minor
 
 
-def _check_account(account: LedgerAccount, debit_minor: int, *, released_minor: int = 0) -> None:
-    """Refuse what ``debit_minor`` (the account's net leg) would break; raises, writes nothing."""
+def _check_account(account: LedgerAccount, debit_minor: int, *, released_minor: int = 0, capture: bool = False) -> None:
+    """Refuse what ``debit_minor`` (the account's net leg) would break; raises, writes nothing.
+
+    ``capture``: the debit takes money a hold reserved before, which a credit-only account allows.
+    """
     if account.status == LedgerAccount.Status.CLOSED:
         raise AccountClosed(f"account {account.pk} is closed")
     if account.status == LedgerAccount.Status.FROZEN:
         raise AccountFrozen(f"account {account.pk} is frozen")
+    if account.status == LedgerAccount.Status.CREDIT_ONLY and debit_minor > 0 and not capture:
+        raise AccountCreditOnly(f"account {account.pk} takes credits only")
     delta = _holder_delta(account, debit_minor)
     new_balance = account.balance_minor + delta
     if abs(new_balance) > MAX_MINOR:
@@ -550,7 +584,12 @@ def _plan(
             raise UnknownAccount(f"no ledger account {account_id}")
         if any(leg.account_id == account_id and leg.amount.currency != account.currency for leg in legs):
             raise CurrencyMismatch(f"account {account_id} holds {account.currency}")
-        _check_account(account, net[account_id], released_minor=(released or {}).get(account_id, 0))
+        _check_account(
+            account,
+            net[account_id],
+            released_minor=(released or {}).get(account_id, 0),
+            capture=account_id in (released or {}),
+        )
     now = timezone.now()
     postings = []
     for leg in legs:

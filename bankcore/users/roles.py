@@ -41,6 +41,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
     SUPPORT_AGENT: (
         Grant("users", ("user",), VIEW),
         Grant("accounts", None, VIEW),
+        Grant("accounts", ("account",), ("block", "manage")),  # accounts: block, ask to close or lend
         Grant("wallets", None, VIEW),
         Grant("payments", None, VIEW),
     ),
@@ -52,6 +53,8 @@ ROLES: dict[str, tuple[Grant, ...]] = {
     FRAUD_ANALYST: (
         Grant("users", ("user",), VIEW),
         Grant("fraud", None, WORK),
+        Grant("accounts", None, VIEW),
+        Grant("accounts", ("account",), ("block",)),  # accounts: block debits or the whole account
         Grant("approvals", ("approvalrequest",), VIEW + DECIDE),
     ),
     PAYMENTS_OPERATOR: (
@@ -65,6 +68,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
         Grant("otp_totp", None, ALL),
         Grant("otp_static", None, ALL),
         Grant("approvals", ("approvalrequest",), DECIDE),
+        Grant("accounts", ("account",), ("block", "manage")),  # accounts
         Grant("users", ("user",), ENROL),
     ),
 }

@@ -198,6 +198,19 @@ CELERY_BEAT_SCHEDULE["consents-expire"] = {
 # see docs/BENCHMARKS.md "Fraud and AML".
 SANCTIONS_MATCH_THRESHOLD = env.float("SANCTIONS_MATCH_THRESHOLD", default=0.84)
 
+# --- payments ----------------------------------------------------------------------------------
+# Verification of payee for other banks' IBANs: the payee bank's responder (outside prod, the
+# clearing simulator's endpoint). An answer that does not come within the timeout is NOAP.
+CLEARING_VOP_URL = env.str("CLEARING_VOP_URL", default="http://127.0.0.1:8000/simulators/clearing/vop/")
+CLEARING_VOP_TIMEOUT_SECONDS = env.float("CLEARING_VOP_TIMEOUT_SECONDS", default=3.0)
+# The simulators' URLs (VoP) are mounted only where this is true; production sets it false.
+SIMULATORS_MOUNTED = boolean("SIMULATORS_MOUNTED", True)
+CELERY_BEAT_SCHEDULE["payments-scheduled-run"] = {
+    "task": "apps.payments.tasks.payments_scheduled_run",
+    "schedule": crontab(minute="*/10"),
+}
+# --- end payments -------------------------------------------------------------------------------
+
 # --- REST API -----------------------------------------------------------------------------------
 # An Idempotency-Key's first answer is replayed for this long, then purged; the services behind
 # the API stay idempotent on the same keys after that (a late retry is refused or matched there).
@@ -364,3 +377,15 @@ CELERY_BEAT_SCHEDULE["wallets-requests-expire"] = {
     "schedule": crontab(minute="*/15"),
 }
 # --- end wallets ---
+
+# --- accounts -----------------------------------------------------------------------------------
+# The bank's identity in its IBANs: country, national bank code and BIC (docs/ACCOUNTS.md). The
+# default is a German IBAN (DEkk BBBB BBBB CCCC CCCC CC) under a bank code no real bank uses.
+BANK_COUNTRY = env.str("BANK_COUNTRY", default="DE")
+BANK_CODE = env.str("BANK_CODE", default="10020030")
+BANK_BIC = env.str("BANK_BIC", default="BCORDEB1XXX")
+BANK_NAME = env.str("BANK_NAME", default="bankcore Bank")
+# The product the first current account opens as when a KYC case is approved, and its currency.
+ACCOUNTS_FIRST_PRODUCT = env.str("ACCOUNTS_FIRST_PRODUCT", default="current")
+ACCOUNTS_FIRST_CURRENCY = env.str("ACCOUNTS_FIRST_CURRENCY", default="EUR")
+# --- end accounts -------------------------------------------------------------------------------

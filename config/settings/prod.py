@@ -20,6 +20,8 @@ if not ALLOWED_HOSTS:
 # Never in production, whatever the environment says: the demo logins are public knowledge.
 DEMO_DATA_ALLOWED = False
 METRICS_PUBLIC = False
+# --- payments: the simulators stand for the outside world; never in production
+SIMULATORS_MOUNTED = False
 # Behind a proxy every scraper has the proxy's private address, so the address allowlist is no
 # guard: production's business figures are for bearers of the token only.
 if len(METRICS_TOKEN) < 32:

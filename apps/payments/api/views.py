@@ -1,1 +1,137 @@
-"""payments partner API: views."""
+"""payments partner API (DESIGN.md §5): ``payments/`` for a partner acting for its own business customer.
+
+Thin doors over ``services.initiate`` / ``services.cancel``: the partner's business customer is
+the payer, the payment is exempt from SCA as a secure corporate process (RTS art. 17), and every
+POST takes an ``Idempotency-Key`` (``bankcore.api.idempotency``) which is also the service's own
+key, so a retry after the API's record is purged still makes one payment. A payment of another
+customer, or one another partner made, does not exist here (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts import interface as accounts
+from apps.payments import selectors
+from apps.payments.api.serializers import PaymentInput, PaymentOutput
+from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
+from apps.payments.models import Payment, PaymentChannel
+from apps.payments.services import cancel, initiate, validation
+from bankcore.api.errors import problem
+from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.partner import PartnerApiView
+
+# Body fields as the service names them (for the problem's ``errors``).
+_WIRE_FIELDS = {"creditor_iban": "creditor.iban", "creditor_name": "creditor.name", "source_account": "source_account"}
+
+
+def _invalid(refused: PaymentInvalid | BeneficiaryRefused) -> Response:
+    field = _WIRE_FIELDS.get(refused.field, refused.field or "non_field_errors")
+    return problem(
+        status_code=422, title="Invalid payment", detail=str(refused), code=refused.code, errors={field: [str(refused)]}
+    )
+
+
+class _PaymentsApi(PartnerApiView):
+    def _own(self, payment_id: str) -> Payment:
+        customer_id = self.acting_for_id_or_404()
+        payment = Payment.objects.filter(tx_id=payment_id, customer_id=customer_id).first()
+        if payment is None:
+            raise exceptions.NotFound()
+        self.require_visible(
+            customer_id=customer_id, account_id=payment.source_account_id, access="payments", count=False
+        )
+        return payment
+
+    def _source_account_id(self, customer_id: int, value: str) -> int | None:
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        found = accounts.account_for_iban(iban=text)
+        return found.id if found is not None and found.customer_id == customer_id else None
+
+
+class PaymentListCreateApi(_PaymentsApi):
+    def get_required_scopes(self) -> list[str]:
+        return ["payments:write"] if self.request.method == "POST" else ["payments:read"]
+
+    @property
+    def required_scopes(self) -> list[str]:  # type: ignore[override]
+        return self.get_required_scopes()
+
+    @extend_schema(responses={200: PaymentOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        customer_id = self.acting_for_id_or_404()
+        status = request.query_params.get("status") or None
+        if status is not None and status not in selectors.STATUSES:
+            return problem(
+                status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",
+                errors={"status": [f"One of {', '.join(selectors.STATUSES)}."]},
+            )  # fmt: skip
+        rows = selectors.payment_list(customer_id=customer_id, status=status, limit=100)
+        views = [selectors.payment_view(p) for p in rows]
+        return Response({"results": PaymentOutput(views, many=True).data, "next": None})  # type: ignore[arg-type]
+
+    @extend_schema(request=PaymentInput, responses={201: PaymentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
+    @idempotent
+    def post(self, request: Request) -> Response:
+        customer_id = self.acting_for_id_or_404()
+        body = PaymentInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        if data["consent_id"] is not None:
+            return problem(
+                status_code=422, title="Invalid payment", code="consent_not_supported",
+                detail="A partner acting for its own business customer pays without a consent; leave consent_id out.",
+                errors={"consent_id": ["Leave this out."]},
+            )  # fmt: skip
+        source_id = self._source_account_id(customer_id, data["source_account"])
+        try:
+            amount = validation.amount_parse(data["amount"], data["currency"].upper())
+            if source_id is None:
+                raise PaymentInvalid("No such account of yours.", code="unknown_account", field="source_account")
+            view = initiate.payment_initiate(
+                customer_id=customer_id,
+                source_account_id=source_id,
+                amount=amount,
+                creditor_name=data["creditor"]["name"],
+                creditor_iban=data["creditor"]["iban"],
+                reference=data["reference"],
+                end_to_end_id=data["end_to_end_id"],
+                instant=data["instant"],
+                execution_date=data["execution_date"],
+                idempotency_key=f"api:{self.partner.application_id}:{request.idempotency_key}",  # type: ignore[attr-defined]
+                channel=PaymentChannel.API,
+                partner_id=self.partner.application_id,
+                now=self.now(),
+            )
+        except PaymentInvalid as invalid:
+            return _invalid(invalid)
+        return Response(PaymentOutput(view).data, status=201)
+
+
+class PaymentDetailApi(_PaymentsApi):
+    required_scopes = ["payments:read"]
+
+    @extend_schema(responses={200: PaymentOutput})
+    def get(self, request: Request, payment_id: str) -> Response:
+        return Response(PaymentOutput(selectors.payment_view(self._own(payment_id))).data)
+
+
+class PaymentCancelApi(_PaymentsApi):
+    required_scopes = ["payments:write"]
+
+    @extend_schema(request=None, responses={200: PaymentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
+    @idempotent
+    def post(self, request: Request, payment_id: str) -> Response:
+        payment = self._own(payment_id)
+        view = cancel.payment_cancel(
+            customer_id=payment.customer_id, payment_id=payment.pk, actor=f"partner:{self.partner.application_id}",
+            now=self.now(),
+        )  # fmt: skip
+        return Response(PaymentOutput(view).data)

@@ -7,7 +7,9 @@
 -- - Each account is then moved by one UPDATE in ascending id order (the update takes the row
 --   lock, so that order is the lock order and two posts cannot deadlock), whose WHERE carries
 --   the account's rules. Only when it finds nothing is the row read, to name the refusal in the
---   ORM path's order (currency, closed, frozen, range, funds; an unknown account anywhere wins).
+--   ORM path's order (currency, closed, frozen, credit-only, range, funds; an unknown account
+--   anywhere wins). A credit-only account takes an entry whose net leg on it is a credit (debits
+--   positive: v_net <= 0), the state of a customer account whose debits are blocked.
 -- - A refusal is raised (SQLSTATE LG001, the code in the hint, the message as the text), which
 --   undoes the claimed key with everything else; services.py runs the call in a savepoint when
 --   inside a caller's transaction, so that transaction stays usable.
@@ -135,7 +137,8 @@ BEGIN
         END IF;
         UPDATE ledger_ledgeraccount a
            SET balance_minor = (a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)::bigint
-         WHERE a.id = v_ids[j] AND a.status = 'open' AND a.currency = v_currency
+         WHERE a.id = v_ids[j] AND a.currency = v_currency
+           AND (a.status = 'open' OR (a.status = 'credit_only' AND v_net <= 0))
            AND abs(a.balance_minor + CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END)
                <= 9223372036854775807
            AND (CASE WHEN a.normal_side = 'credit' THEN -v_net ELSE v_net END >= 0 OR a.allow_negative
@@ -160,6 +163,8 @@ BEGIN
                 v_refusal := 'account_closed'; out_detail := format('account %s is closed', v_ids[j]);
             ELSIF v_row.status = 'frozen' THEN
                 v_refusal := 'account_frozen'; out_detail := format('account %s is frozen', v_ids[j]);
+            ELSIF v_row.status = 'credit_only' AND v_net > 0 THEN
+                v_refusal := 'account_credit_only'; out_detail := format('account %s takes credits only', v_ids[j]);
             ELSE
                 v_delta := CASE WHEN v_row.normal_side = 'credit' THEN -v_net ELSE v_net END;
                 IF abs(v_row.balance_minor + v_delta) > 9223372036854775807 THEN

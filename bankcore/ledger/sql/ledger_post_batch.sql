@@ -6,7 +6,7 @@
 -- refusal leaves no trace and needs no savepoint), then one statement writes all entries and
 -- postings and another all balances. Rules and refusal codes are those of _plan in services.py:
 -- per transfer, its two accounts in id order, each checked for unknown, currency, closed,
--- frozen, range, funds.
+-- frozen, credit-only (a debit on an account that takes credits only), range, funds.
 --
 -- Returns three arrays in the order of the input: entry id (NULL when refused), outcome
 -- ('posted', 'replayed' or a refusal code) and a message.
@@ -110,6 +110,9 @@ BEGIN
                 out_outcomes[i] := 'account_closed'; out_details[i] := format('account %s is closed', v_acc);
             ELSIF v_status[x] = 'frozen' THEN
                 out_outcomes[i] := 'account_frozen'; out_details[i] := format('account %s is frozen', v_acc);
+            ELSIF v_status[x] = 'credit_only' AND v_debit > 0 THEN
+                out_outcomes[i] := 'account_credit_only';
+                out_details[i] := format('account %s takes credits only', v_acc);
             ELSE
                 v_delta := CASE WHEN v_credit[x] THEN -v_debit ELSE v_debit END;
                 v_new := v_bal[x]::numeric + v_delta;

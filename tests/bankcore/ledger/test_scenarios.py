@@ -133,6 +133,24 @@ CASES = [
         {A: 100, B: 0},
     ),
     Case(
+        "to a credit-only account",
+        {A: Account(balance=100), B: Account(status="credit_only")},
+        [Move(A, B, eur(60))],
+        {A: 40, B: 60},
+    ),
+    Case(
+        "from a credit-only account, not even what it just received",
+        {A: Account(balance=100), B: Account(status="credit_only")},
+        [Move(A, B, eur(60)), Move(B, A, eur(1), "account_credit_only")],
+        {A: 40, B: 60},
+    ),
+    Case(
+        "a frozen account is named before a credit-only one of a higher id",
+        {"frozen": Account(status="frozen"), "credit_only": Account(balance=5, status="credit_only")},
+        [Move("credit_only", "frozen", eur(1), "account_frozen")],
+        {"frozen": 0, "credit_only": 5},
+    ),
+    Case(
         "to a closed account",
         {A: Account(balance=100), B: Account(status="closed")},
         [Move(A, B, eur(1), "account_closed")],
@@ -276,6 +294,8 @@ def open_accounts(case: Case) -> dict[str, int]:
             )
         if spec.status == "frozen":
             ledger.account_freeze(account_id=account)
+        elif spec.status == "credit_only":
+            ledger.account_credit_only(account_id=account)
         elif spec.status == "closed":
             ledger.account_close(account_id=account)
     return ids

@@ -1,1 +1,0 @@
-"""accounts: models (see DESIGN.md §2)."""

@@ -1,1 +1,0 @@
-"""accounts: services (see DESIGN.md §2)."""

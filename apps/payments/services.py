@@ -1,1 +1,0 @@
-"""payments: services (see DESIGN.md §2)."""

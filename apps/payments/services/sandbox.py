@@ -1,0 +1,116 @@
+"""The sandbox partner of DESIGN.md §5: a partner acting for the demo business customer ``acme``.
+
+Outside production only. Makes sure the demo data exists (every app's seeder, idempotent), that
+acme's EUR account holds at least 1,000,000.00 EUR (topped up from the bank's sandbox funding
+account, a real ledger entry), and that the partner exists with every scope; then issues a
+fresh client secret (the old one and its tokens stop working).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.settings import oauth2_settings
+
+from apps.accounts import interface as accounts
+from bankcore import demo
+from bankcore.api import services as partners
+from bankcore.errors import DomainError
+from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
+from bankcore.ledger.models import LedgerAccount
+from bankcore.money import Money
+from bankcore.users.models import User
+
+ACME = "acme@bankcore.localhost"
+PARTNER_NAME = "bankcore sandbox"
+FUNDING_NAME = "Sandbox funding (not customer money)"
+MINIMUM = Money.of("1000000.00", "EUR")
+
+
+class SandboxRefused(DomainError):
+    code = "sandbox_refused"
+
+
+@dataclass(frozen=True)
+class SandboxPartner:
+    client_id: str
+    client_secret: str
+    scopes: list[str]
+    accounts: list[dict[str, str]]
+    consent_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scopes": self.scopes,
+            "accounts": self.accounts,
+            "consent_id": self.consent_id,
+        }
+
+
+def _funding_account() -> int:
+    found = LedgerAccount.objects.filter(name=FUNDING_NAME, currency="EUR").values_list("pk", flat=True).first()
+    if found is not None:
+        return int(found)
+    return ledger.account_open(name=FUNDING_NAME, currency="EUR", allow_negative=True, kind=LedgerAccount.Kind.INTERNAL)
+
+
+def _top_up(account: accounts.AccountRef) -> None:
+    balance = ledger_read.balance(account_id=account.ledger_account_id)
+    if balance >= MINIMUM:
+        return
+    missing = MINIMUM - balance
+    # Keyed on the balance it tops up: running twice at the same balance posts once.
+    ledger.transfer(
+        from_account_id=_funding_account(),
+        to_account_id=account.ledger_account_id,
+        amount=missing,
+        idempotency_key=f"sandbox-top-up:{account.id}:{balance.minor}",
+        description="Sandbox balance",
+    )
+
+
+def sandbox_partner_ensure() -> SandboxPartner:
+    """Make the sandbox partner ready and issue it a fresh secret; refused in production."""
+    if not demo.allowed():
+        raise SandboxRefused("The sandbox partner exists only outside production.", code="sandbox_not_allowed")
+    for _name, seeder in demo.seeders():
+        seeder()
+    acme = User.objects.filter(email=ACME).first()
+    if acme is None:
+        raise SandboxRefused(f"The demo business customer {ACME} does not exist.", code="acme_missing")
+    own = [a for a in accounts.accounts_of_customer(customer_id=acme.pk, include_closed=False) if a.may_send]
+    eur = [a for a in own if a.currency == "EUR"]
+    if not eur:
+        raise SandboxRefused(f"{ACME} has no EUR account that can pay.", code="acme_has_no_account")
+    scopes = sorted(oauth2_settings.SCOPES)
+    with transaction.atomic():
+        _top_up(eur[0])
+        application = Application.objects.filter(name=PARTNER_NAME).first()
+        if application is None:
+            created = partners.partner_create(name=PARTNER_NAME, scopes=scopes, acting_for_id=acme.pk)
+            client_id, secret = created.client_id, created.client_secret
+        else:
+            partners.partner_acting_for_set(application_id=application.pk, customer_id=acme.pk)
+            grant = application.partner_grant
+            grant.scopes = " ".join(scopes)
+            grant.save(update_fields=["scopes"])
+            secret = secrets.token_urlsafe(40)
+            application.client_secret = secret  # hashed on save; the old secret stops working
+            application.save()
+            AccessToken.objects.filter(application=application).delete()
+            client_id = application.client_id
+    return SandboxPartner(
+        client_id=client_id,
+        client_secret=secret,
+        scopes=scopes,
+        accounts=[{"id": str(a.id), "iban": a.iban, "currency": a.currency} for a in own],
+        # The consent alice grants it comes with the partner API; until then there is none.
+        consent_id=None,
+    )

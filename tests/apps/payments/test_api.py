@@ -1,0 +1,144 @@
+"""Partner API ``payments/``: the exact body, Idempotency-Key, problem+json, 404 for others."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from oauth2_provider.models import AccessToken
+
+from apps.payments.models import Payment
+from bankcore.ledger import selectors as ledger_read
+from bankcore.money import Money
+from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, payer
+from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
+
+URL = "/api/v1/payments/"
+
+
+@pytest.fixture
+def acme() -> Payer:
+    return payer(balance="5000.00", full_name="Acme Trading")
+
+
+def token_for(customer: Payer | None, scope: str = "payments:read payments:write") -> AccessToken:
+    grant = PartnerGrantFactory(acting_for=customer.user if customer else None)
+    return AccessTokenFactory(application=grant.application, scope=scope)
+
+
+def api(client: Client, token: AccessToken, method: str, url: str, body: Any = None, key: str | None = "k1") -> Any:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.token}"}
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    if method == "get":
+        return client.get(url, **headers)
+    return client.post(url, json.dumps(body) if body is not None else "", content_type="application/json", **headers)
+
+
+def body(acme: Payer, **changes: Any) -> dict[str, Any]:
+    return {
+        "source_account": str(acme.account.pk),
+        "amount": "120.50",
+        "currency": "EUR",
+        "creditor": {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN},
+        "reference": "Invoice 2026-11",
+    } | changes
+
+
+def test_create_get_list_cancel(client: Client, acme: Payer) -> None:
+    token = token_for(acme)
+    created = api(client, token, "post", URL, body(acme, end_to_end_id="INV-2026-11"))
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert data["status"] == "accepted"
+    assert (data["amount"], data["currency"], data["end_to_end_id"]) == ("120.50", "EUR", "INV-2026-11")
+    assert data["creditor"] == {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN, "bic": "COBADEFFXXX"}
+    assert data["id"] == data["tx_id"]
+    assert data["reason_code"] is None
+    assert data["consent_id"] is None
+    assert data["verification_of_payee"] == {"result": "MTCH", "matched_name": None}
+    assert Payment.objects.get().sca_exemption == "secure_corporate"
+    assert api(client, token, "get", f"{URL}{data['id']}/").json()["id"] == data["id"]
+    listed = api(client, token, "get", f"{URL}?status=accepted").json()
+    assert [p["id"] for p in listed["results"]] == [data["id"]]
+    assert listed["next"] is None
+    assert api(client, token, "get", f"{URL}?status=settled").json()["results"] == []
+    cancelled = api(client, token, "post", f"{URL}{data['id']}/cancel/", key="c1")
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+    assert ledger_read.available_balance(account_id=acme.account.ledger_account_id) == Money.of("5000.00", "EUR")
+
+
+def test_the_same_key_replays_and_pays_once(client: Client, acme: Payer) -> None:
+    token = token_for(acme)
+    first = api(client, token, "post", URL, body(acme))
+    again = api(client, token, "post", URL, body(acme))
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Payment.objects.count() == 1
+    other = api(client, token, "post", URL, body(acme, amount="1.00"))
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"amount": 12.5}, "amount", "validation_error"),
+        ({"amount": "12.505"}, "amount", "too_many_decimals"),
+        ({"amount": "0"}, "amount", "amount_not_positive"),
+        ({"creditor": {"name": "X", "iban": "DE89370400440532013001"}}, "creditor.iban", "iban_checksum"),
+        ({"reference": "Grüße"}, "reference", "reference_charset"),
+        ({"reference": "x" * 141}, "reference", "reference_too_long"),
+        ({"end_to_end_id": "x" * 36}, "end_to_end_id", "end_to_end_id_too_long"),
+        ({"execution_date": "2020-01-01"}, "execution_date", "date_in_past"),
+        ({"currency": "USD"}, "currency", "currency_mismatch"),
+        ({"source_account": "999999"}, "source_account", "unknown_account"),
+        ({"unexpected": 1}, "unexpected", "validation_error"),
+        ({"creditor": "nobody"}, "creditor", "validation_error"),
+    ],
+)
+def test_bad_bodies_are_problems_and_write_nothing(
+    client: Client, acme: Payer, changes: dict[str, Any], field: str, code: str
+) -> None:
+    response = api(client, token_for(acme), "post", URL, body(acme, **changes))
+    assert response.status_code in (400, 422), response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == code
+    assert field in problem["errors"]
+    assert not Payment.objects.exists()
+
+
+def test_not_json_and_no_key(client: Client, acme: Payer) -> None:
+    token = token_for(acme)
+    missing = api(client, token, "post", URL, body(acme), key=None)
+    assert (missing.status_code, missing.json()["code"]) == (400, "idempotency_key_missing")
+    garbage = client.post(
+        URL, "{not json", content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token.token}", HTTP_IDEMPOTENCY_KEY="g",
+    )  # fmt: skip
+    assert garbage.status_code == 400
+    assert garbage["Content-Type"] == "application/problem+json"
+
+
+def test_another_customer_and_a_partner_for_nobody_get_404(client: Client, acme: Payer) -> None:
+    created = api(client, token_for(acme), "post", URL, body(acme)).json()
+    other = token_for(payer(balance="10.00"))
+    for method, url in [("get", f"{URL}{created['id']}/"), ("post", f"{URL}{created['id']}/cancel/")]:
+        response = api(client, other, method, url)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+    assert api(client, other, "get", URL).json()["results"] == []
+    nobody = token_for(None)
+    assert api(client, nobody, "get", URL).status_code == 404
+    assert api(client, nobody, "post", URL, body(acme), key="n").status_code == 404
+    assert Payment.objects.get().status == "accepted"
+
+
+def test_scopes(client: Client, acme: Payer) -> None:
+    read_only = token_for(acme, scope="payments:read")
+    assert api(client, read_only, "post", URL, body(acme)).status_code == 403
+    assert api(client, read_only, "get", URL).status_code == 200
+    assert client.get(URL).status_code == 401
