@@ -87,3 +87,12 @@ class ConvertForm(_AmountMixin):
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(label="Your phone number (to receive money by phone)", max_length=24)
+
+
+class WithdrawForm(_AmountMixin):
+    currency = forms.ChoiceField(choices=[("EUR", "Euro")], widget=forms.HiddenInput, initial="EUR")
+    iban = forms.CharField(label="To your bank account (IBAN)", max_length=42)
+    amount = forms.CharField(label="Amount", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    otp_token = forms.CharField(
+        label="Code from your authenticator app (not needed for a low-value withdrawal)", max_length=12, required=False
+    )

@@ -258,6 +258,7 @@ class BankAccount(models.Model):
         ACQUIRER_CLEARING = "acquirer_clearing", "Card acquirer clearing"  # what the acquirer owes us
         FX_POSITION = "fx_position", "FX position"
         CHARGEBACK_LOSS = "chargeback_loss", "Chargeback losses"
+        EMONEY_REDEMPTION = "emoney_redemption", "E-money redemptions"  # pays withdrawals out
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     currency = models.CharField(max_length=3)
@@ -268,3 +269,36 @@ class BankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.currency} → ledger {self.ledger_account_id}"
+
+
+class Withdrawal(models.Model):
+    """Redeeming e-money at par to a bank account: the wallet pays the bank's e-money account,
+    which makes an ordinary payment (``apps.payments``); a rejected or returned payment comes back."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Sent to the bank account"
+        REFUNDED = "refunded", "Came back to the wallet"
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="withdrawals")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    creditor_iban = models.CharField(max_length=34)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    idempotency_key = models.CharField(max_length=200)
+    sca_challenge_id = models.BigIntegerField(null=True, blank=True)
+    sca_exemption = models.CharField(max_length=40, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    payment_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    refund_entry_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "idempotency_key"], name="withdrawal_key_once"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="withdrawal_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"withdrawal #{self.pk} {self.amount_minor} {self.currency} ({self.status})"

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("topup/", views.topup, name="topup"),
     path("topups/<int:topup_id>/", views.topup_detail, name="topup"),
     path("convert/", views.convert, name="convert"),
+    path("withdraw/", views.withdraw, name="withdraw"),
     path("quotes/<int:quote_id>/", views.quote, name="quote"),
     path("acquirer/webhook/", views.acquirer_webhook, name="acquirer-webhook"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.wallets import forms, selectors
 from apps.wallets.errors import WalletNotFound, WalletRefused, WebhookRefused
-from apps.wallets.services import fx, qr, requests, sca_gate, topups, transfers, wallets
+from apps.wallets.services import fx, qr, requests, sca_gate, topups, transfers, wallets, withdrawals
 from bankcore.money import Money
 
 
@@ -344,6 +344,37 @@ def quote(request: HttpRequest, quote_id: int) -> HttpResponse:
         "error": error,
     }
     return render(request, "wallets/quote.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest) -> HttpResponse:
+    me, now = _me(request), timezone.now()
+    form = forms.WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["money"] is not None:
+        data, money = form.cleaned_data, form.cleaned_data["money"]
+        wallet = selectors.wallet_by_currency(customer_id=me, currency="EUR")
+        try:
+            if wallet is None:
+                raise WalletRefused("You have no EUR wallet.", code="no_wallet")
+            challenge_id = None
+            if data["otp_token"]:
+                details = withdrawals.withdrawal_details(wallet_id=wallet.pk, iban=data["iban"], amount=money)
+                challenge_id = sca_gate.challenge_confirm(
+                    customer_id=me, details=details, otp_token=data["otp_token"], now=now,
+                    action=sca_gate.WITHDRAWAL_ACTION,
+                )  # fmt: skip
+            key = request.POST.get("key", "")[:64] or secrets.token_urlsafe(16)
+            withdrawals.withdrawal_create(
+                customer_id=me, wallet_id=wallet.pk, amount=money, iban=data["iban"], now=now, idempotency_key=key,
+                challenge_id=challenge_id,
+            )
+        except WalletRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{money.format()} is on its way to {data['iban']}.")
+            return HttpResponseRedirect(reverse("wallets:home"))
+    return render(request, "wallets/withdraw.html", {"form": form, "key": secrets.token_urlsafe(16)})
 
 
 @csrf_exempt

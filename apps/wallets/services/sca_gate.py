@@ -17,14 +17,17 @@ from bankcore.sca import selectors as sca_read
 from bankcore.sca import services as sca
 
 ACTION = "wallet_transfer"
+WITHDRAWAL_ACTION = "wallet_withdrawal"
 
 
-def challenge_use(*, customer_id: int, challenge_id: int, details: dict[str, Any], now: datetime) -> None:
+def challenge_use(
+    *, customer_id: int, challenge_id: int, details: dict[str, Any], now: datetime, action: str = ACTION
+) -> None:
     """Use the customer's approved challenge for exactly ``details`` (in the caller's transaction)."""
     try:
         sca.challenge_consume(
             challenge_id=challenge_id, user_id=customer_id,
-            payload_hash=sca_read.details_hash(action=ACTION, details=details), now=now,
+            payload_hash=sca_read.details_hash(action=action, details=details), now=now,
         )  # fmt: skip
     except sca.ChallengeRefused as refused:
         raise WalletRefused(str(refused), code=refused.code) from None
@@ -53,9 +56,11 @@ def exemption_available(*, customer_id: int, amount: Money, now: datetime) -> bo
     return sca.sca_exemption_evaluate(payer_id=customer_id, amount=amount, now=now) is not None
 
 
-def challenge_confirm(*, customer_id: int, details: dict[str, Any], otp_token: str, now: datetime) -> int:
+def challenge_confirm(
+    *, customer_id: int, details: dict[str, Any], otp_token: str, now: datetime, action: str = ACTION
+) -> int:
     """Create and approve a challenge over ``details`` with the customer's code (commits on its own)."""
     try:
-        return sca.challenge_confirm(user_id=customer_id, action=ACTION, details=details, otp_token=otp_token, now=now)
+        return sca.challenge_confirm(user_id=customer_id, action=action, details=details, otp_token=otp_token, now=now)
     except sca.ChallengeRefused as refused:
         raise WalletRefused(str(refused), code=refused.code) from None

@@ -140,3 +140,16 @@ def test_receive_shows_a_qr_image_and_paying_a_tampered_code_says_so(alice_and_b
     key = review.content.decode().split('name="key" value="')[1].split('"')[0]
     paid = client.post("/app/wallets/pay-qr/", {"code": code, "key": key})
     assert paid.status_code == 302
+
+
+def test_withdraw_page_refuses_more_than_the_wallet_holds(alice_and_bob: Any) -> None:
+    alice, _ = alice_and_bob
+    funded_wallet(alice, "10.00", now=timezone.now())
+    client = Client()
+    login_verified(client, alice)
+    assert client.get("/app/wallets/withdraw/").status_code == 200
+    page = client.post(
+        "/app/wallets/withdraw/", {"currency": "EUR", "iban": "DE89370400440532013000", "amount": "11.00"}
+    )
+    assert page.status_code == 200
+    assert "available" in page.content.decode()
