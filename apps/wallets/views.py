@@ -366,7 +366,12 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 )  # fmt: skip
             key = request.POST.get("key", "")[:64] or secrets.token_urlsafe(16)
             withdrawals.withdrawal_create(
-                customer_id=me, wallet_id=wallet.pk, amount=money, iban=data["iban"], now=now, idempotency_key=key,
+                customer_id=me,
+                wallet_id=wallet.pk,
+                amount=money,
+                iban=data["iban"],
+                now=now,
+                idempotency_key=key,
                 challenge_id=challenge_id,
             )
         except WalletRefused as refused:
