@@ -129,3 +129,18 @@ def test_a_partner_acting_for_nobody_has_no_wallets() -> None:
     grant = PartnerGrantFactory(acting_for=None)
     token = AccessTokenFactory(application=grant.application)
     assert api(token, "get", "/api/v1/wallets/").status_code == 404
+
+
+def test_sending_needs_the_write_scope(acme: Any) -> None:
+    business, _ = acme
+    grant = PartnerGrantFactory(acting_for=business)
+    reader = AccessTokenFactory(application=grant.application, scope="wallets:read")
+    source = funded_wallet(business, "10.00", now=timezone.now())
+    body = {
+        "source_wallet": str(source.pk),
+        "recipient": {"email": "x@example.test"},
+        "amount": "1.00",
+        "currency": "EUR",
+    }
+    assert api(reader, "post", "/api/v1/wallet-transfers/", body, key="s").status_code == 403
+    assert api(reader, "get", "/api/v1/wallet-transfers/").status_code == 200
