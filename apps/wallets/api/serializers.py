@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.wallets.models import WalletTransfer
 from apps.wallets.selectors import WalletView
 from bankcore.api.fields import AmountField, money_output
 from bankcore.money import Money, MoneyError, exponent, is_currency
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class Amount(AmountField):
+    """A decimal string of major units ("12.50"), described as such in the schema."""
 
 
 class RecipientInput(serializers.Serializer[dict[str, Any]]):
@@ -28,7 +35,7 @@ class RecipientInput(serializers.Serializer[dict[str, Any]]):
 class TransferInput(serializers.Serializer[dict[str, Any]]):
     source_wallet = serializers.CharField(max_length=20)
     recipient = RecipientInput()
-    amount = AmountField()
+    amount = Amount()
     currency = serializers.CharField(min_length=3, max_length=3)
     note = serializers.CharField(max_length=140, required=False, allow_blank=True, default="")
 
