@@ -54,6 +54,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# --- wallets: the flat wallet-transfers/ API path; the card acquirer simulator only outside production ---
+api_v1.append(path("wallet-transfers/", include("apps.wallets.api.transfer_urls")))
+if settings.ACQUIRER_SIMULATOR_MOUNTED:
+    urlpatterns.append(path("sim/acquirer/", include("simulators.acquirer.urls")))
+# --- end wallets ---
+
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
 # --- payments: the clearing simulator's verification of payee, outside production only
 if settings.SIMULATORS_MOUNTED:

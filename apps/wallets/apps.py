@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class WalletsConfig(AppConfig):
     name = "apps.wallets"
     label = "wallets"
+    verbose_name = "Wallets"
+
+    def ready(self) -> None:
+        from apps.fraud import interface as fraud
+        from apps.payments import interface as payments
+        from apps.wallets import demo, handlers, panels
+        from apps.wallets.services import recovery, topups
+        from bankcore import demo as demo_registry
+        from bankcore import events
+        from bankcore.approvals import registry as approvals
+        from bankcore.notifications import register_kind
+
+        register_kind("wallets.activity", label="Wallet activity")
+        events.subscribe(fraud.CASE_RELEASED, handlers.on_case_released)
+        events.subscribe(fraud.CASE_REJECTED, handlers.on_case_rejected)
+        for failed in (payments.PAYMENT_REJECTED, payments.PAYMENT_RETURNED, payments.PAYMENT_CANCELLED):
+            events.subscribe(failed, handlers.on_payment_failed)
+        approvals.register_action(topups.REFUND_ACTION, topups.refund_handler)
+        approvals.register_action(recovery.WRITE_OFF_ACTION, recovery.write_off_handler)
+        panels.register()
+        demo_registry.register("wallets", demo.seed, order=60)

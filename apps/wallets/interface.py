@@ -1,7 +1,69 @@
-"""wallets: interface (see DESIGN.md §2).
+"""wallets: interface (DESIGN.md §7). The only module other apps import.
 
-The only module other apps import. It re-exports the event names and payload types of
-``apps.wallets.events``, so a subscriber needs nothing else of this app.
+Keyword-only functions returning ids or frozen dataclasses, never models; it re-exports the
+event names of ``apps.wallets.events``.
 """
 
-from apps.wallets.events import *  # noqa: F403
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from apps.wallets.errors import WalletNotFound, WalletRefused
+from apps.wallets.events import ALL, TOPPED_UP, TRANSFER_RECEIVED, TRANSFER_SENT
+from apps.wallets.services import transfers, wallets
+from apps.wallets.services.transfers import TransferResult
+from bankcore.money import Money
+
+__all__ = [
+    "ALL",
+    "TOPPED_UP",
+    "TRANSFER_RECEIVED",
+    "TRANSFER_SENT",
+    "TransferResult",
+    "WalletNotFound",
+    "WalletRef",
+    "WalletRefused",
+    "p2p_send",
+    "wallet_for_customer",
+]
+
+
+@dataclass(frozen=True)
+class WalletRef:
+    id: int
+    currency: str
+    status: str  # active | frozen | recovery
+    ledger_account_id: int
+
+
+def wallet_for_customer(*, customer_id: int, currency: str, now: datetime | None = None) -> WalletRef:
+    """The customer's wallet in ``currency`` (EUR, GBP, USD, HKD), opened if there is none."""
+    from django.utils import timezone
+
+    wallet = wallets.wallet_open(customer_id=customer_id, currency=currency, now=now or timezone.now())
+    return WalletRef(
+        id=wallet.pk, currency=wallet.currency, status=wallet.status, ledger_account_id=wallet.ledger_account_id
+    )
+
+
+def p2p_send(
+    *,
+    customer_id: int,
+    source_wallet_id: int,
+    address: str,
+    amount: Money,
+    note: str,
+    idempotency_key: str,
+    now: datetime,
+    challenge_id: int | None = None,
+    recipient_wallet_id: int | None = None,
+) -> TransferResult:
+    """Send wallet money to another customer by e-mail or phone (see ``services.transfers.p2p_send``).
+
+    Raises ``WalletRefused`` (with ``code``) and moves nothing when it cannot be done.
+    """
+    return transfers.p2p_send(
+        customer_id=customer_id, source_wallet_id=source_wallet_id, address=address, amount=amount, note=note,
+        idempotency_key=idempotency_key, now=now, challenge_id=challenge_id, recipient_wallet_id=recipient_wallet_id,
+    )  # fmt: skip

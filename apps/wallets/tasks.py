@@ -1,1 +1,20 @@
-"""wallets: tasks (see DESIGN.md §2)."""
+"""wallets: Celery tasks. Each takes ids, calls one service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.wallets.services import requests, topups
+
+
+@shared_task(queue="default", acks_late=True)
+def topup_capture(*, topup_id: int, **_: Any) -> None:
+    topups.topup_capture(topup_id=topup_id)
+
+
+@shared_task(queue="default", acks_late=True)
+def requests_expire(**_: Any) -> int:
+    return requests.requests_expire(now=timezone.now())

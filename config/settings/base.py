@@ -403,6 +403,26 @@ LOGGING = {
     },
 }
 
+# --- wallets ---
+# The bank's margin on FX between a customer's wallets, each side of the reference mid (basis points).
+WALLETS_FX_SPREAD_BPS = integer("WALLETS_FX_SPREAD_BPS", 50)
+# HMAC key of receive-by-QR payloads; empty: derived from SECRET_KEY.
+WALLETS_QR_KEY = env.str("WALLETS_QR_KEY", default="")
+# Where the acquirer reaches the bank (webhooks) and sends customers back after the card page.
+BANK_BASE_URL = env.str("BANK_BASE_URL", default="http://127.0.0.1:8000")
+# The card acquirer: its API, the key the bank calls it with, the secret its webhooks are signed with.
+ACQUIRER_BASE_URL = env.str("ACQUIRER_BASE_URL", default="http://127.0.0.1:8000/sim/acquirer")
+ACQUIRER_API_KEY = env.str("ACQUIRER_API_KEY", default="sk_test_bankcore_acquirer")
+ACQUIRER_WEBHOOK_SECRET = env.str("ACQUIRER_WEBHOOK_SECRET", default="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+# The acquirer simulator (simulators/acquirer/) and its records; production never mounts it.
+ACQUIRER_SIMULATOR_MOUNTED = boolean("ACQUIRER_SIMULATOR_MOUNTED", True)
+ACQUIRER_DIR = env.str("ACQUIRER_DIR", default=str(BASE_DIR / "var" / "acquirer"))
+CELERY_BEAT_SCHEDULE["wallets-requests-expire"] = {
+    "task": "apps.wallets.tasks.requests_expire",
+    "schedule": crontab(minute="*/15"),
+}
+# --- end wallets ---
+
 # --- accounts -----------------------------------------------------------------------------------
 # The bank's identity in its IBANs: country, national bank code and BIC (docs/ACCOUNTS.md). The
 # default is a German IBAN (DEkk BBBB BBBB CCCC CCCC CC) under a bank code no real bank uses.

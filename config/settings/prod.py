@@ -62,5 +62,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 
+# --- wallets: the acquirer simulator is for demos and tests, never production ---
+ACQUIRER_SIMULATOR_MOUNTED = False
+
 # --- kernel: partner webhooks never call private, loopback or reserved addresses ---
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False

@@ -1,1 +1,0 @@
-"""wallets: services (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""wallets: writes, one module per subdomain (wallets, transfers, requests, QR, FX, top-ups)."""
