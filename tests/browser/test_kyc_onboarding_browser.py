@@ -16,6 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page
 from pytest_django.live_server_helper import LiveServer
 
+from apps.fraud import interface as fraud
 from apps.kyc import documents
 from apps.kyc import services as kyc
 from apps.kyc.models import CaseState, KycCase, SensitiveAccess
@@ -122,6 +123,8 @@ def test_sign_up_verify_and_be_approved(
     tab: Page, live_server: LiveServer, browser: Browser, tmp_path: Path, store: Path
 ) -> None:
     base = live_server.url
+    # The sanctions matcher loads its index on first use; do that here, not inside a page's click.
+    fraud.screen_name("Erika Mustermann")
     # short: the dashboard greets by the address, which must fit a phone's width
     email = f"e{tab.viewport_size['width']}@ex.test"  # type: ignore[index]
     sign_up(tab, base, email)
@@ -163,7 +166,7 @@ def test_sign_up_verify_and_be_approved(
     assert "Erika Mustermann" in tab.content()
     assert no_overflow(tab)
     # submitting screens the customer inline here (eager tasks): on a busy machine that takes a while
-    tab.get_by_role("button", name="Submit for verification").click(timeout=90_000)
+    tab.get_by_role("button", name="Submit for verification").click(timeout=180_000)
     tab.wait_for_url("**/app/kyc/")
     assert tab.locator("#kyc-state").inner_text() == "In review"  # screened (eagerly here), now with an officer
 
@@ -263,7 +266,7 @@ def test_needs_more_information_then_resubmit(
 
     tab.get_by_role("link", name="review and submit again").click()
     tab.wait_for_url("**/app/kyc/review/")
-    tab.get_by_role("button", name="Submit for verification").click(timeout=90_000)
+    tab.get_by_role("button", name="Submit for verification").click(timeout=180_000)
     tab.wait_for_url("**/app/kyc/")
     assert tab.locator("#kyc-state").inner_text() == "In review"
     moves = [t.to_state for t in KycCase.objects.get(pk=case_id).transitions.all()]
