@@ -90,7 +90,9 @@ def _customers() -> list[tuple[int, int, int, str]]:
     funding = ledger.account_open(name="bench funding", currency="EUR", allow_negative=True)
     people = []
     for n in range(2 * WORKERS):
-        user = User.objects.create_user(email=f"bench{n}-{os.getpid()}@example.test", password=None, full_name=f"Bench Customer {n}")
+        user = User.objects.create_user(
+            email=f"bench{n}-{os.getpid()}@example.test", password=None, full_name=f"Bench Customer {n}"
+        )
         CustomerKyc.objects.create(customer=user, tier_id=2, risk_rating="low", updated_at=OPENED_AT)
         account_id = opening.account_open_for_customer(
             customer_id=user.pk, product_code="current", currency="EUR", now=OPENED_AT
