@@ -16,6 +16,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("kyc/", include("apps.kyc.api.urls")),
     path("fraud/", include("apps.fraud.api.urls")),
     path("reporting/", include("apps.reporting.api.urls")),
+    # --- kernel: consents and webhook endpoints ---
+    path("", include("bankcore.api.urls")),
 ]
 
 app_pages = [
@@ -41,6 +43,8 @@ urlpatterns = [
     path("app/", include("bankcore.portal.urls")),
     path("app/inbox/", include("bankcore.notifications.urls")),
     path("app/", include(app_pages)),
+    # --- kernel: the customer's partner consents ---
+    path("app/consents/", include("bankcore.api.portal_urls")),
     path("api/v1/", include(api_v1)),
     # Only the token endpoints of OAuth2: partners are registered by staff, never self-served.
     path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bankcore.admin_mixins import ReadOnlyMixin
 from bankcore.api import services
-from bankcore.api.models import Consent, PartnerGrant
+from bankcore.api.models import Consent, PartnerGrant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(PartnerGrant)
@@ -37,3 +37,26 @@ class ConsentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):  # type: ignore[misc]  # 
     list_display = ("public_id", "application", "customer", "kind", "status", "valid_until", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("public_id", "customer__email", "application__name")
+
+
+class WebhookAttemptInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = WebhookAttempt
+    fields = ("attempted_at", "status_code", "duration_ms", "error")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyMixin, SimpleHistoryAdmin):  # type: ignore[misc]  # untyped library base
+    list_display = ("public_id", "application", "url", "status", "consecutive_failures", "created_at")
+    list_filter = ("status",)
+    search_fields = ("public_id", "url", "application__name")
+    exclude = ("secret", "previous_secret")  # staff never need to read a partner's signing secret
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("public_id", "endpoint", "event_type", "status", "attempts", "last_status_code", "next_attempt_at")
+    list_filter = ("status", "event_type")
+    search_fields = ("public_id", "event_id", "endpoint__url")
+    inlines = [WebhookAttemptInline]

@@ -355,6 +355,40 @@ def consent_payment_create(
     return consent_view(consent)
 
 
+@transaction.atomic
+def consent_sandbox_grant(
+    *, application_id: int, customer_id: int, account_ids: list[int], now: datetime
+) -> ConsentView:
+    """A valid recurring account-access consent (balances and transactions, 4 reads a day, 90 days), for demos.
+
+    Stands for a demo customer having approved it with SCA, so ``sandbox_partner`` can hand out a
+    usable consent. Refused under prod settings (``DEMO_DATA_ALLOWED`` false): ``sandbox_only``.
+    Idempotent: an existing usable consent of the partner for exactly these accounts is returned.
+    """
+    if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+        raise ConsentRefused("Sandbox consents exist only outside production.", code="sandbox_only")
+    ids = sorted(set(account_ids))
+    for existing in Consent.objects.select_for_update().filter(
+        application_id=application_id, customer_id=customer_id, kind=Consent.Kind.ACCOUNT_ACCESS
+    ):
+        if sorted(existing.account_ids) == ids and consent_is_usable(existing, now=now):
+            return consent_view(existing)
+    created = consent_account_access_create(
+        application_id=application_id,
+        customer_id=customer_id,
+        account_ids=ids,
+        balances=True,
+        transactions=True,
+        valid_until=bank_day(now) + timedelta(days=90),
+        frequency_per_day=FREQUENCY_MAX,
+        recurring=True,
+        now=now,
+    )
+    consent = Consent.objects.get(pk=created.id)
+    consent.approved_at = now
+    return _move(consent, status=Consent.Status.VALID, now=now, event="consent.approved", fields=("approved_at",))
+
+
 # --- transitions ---------------------------------------------------------------------------------
 
 

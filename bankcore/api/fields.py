@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bankcore.money import Money, MoneyError, exponent, is_currency
 from bankcore.text import NameRefused, name_clean
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "example": "12.50"})
 class AmountField(serializers.Field[str, str, str, Any]):
     """A decimal string of major units. JSON numbers are refused: a float cannot hold 0.10."""
 
@@ -71,3 +74,14 @@ class NameField(serializers.CharField):
             return name_clean(text)
         except NameRefused as refused:
             raise serializers.ValidationError(str(refused), code=refused.code) from None
+
+
+class StrictSerializer(serializers.Serializer[Any]):
+    """A serializer that refuses fields it does not know (nested ones too) instead of ignoring them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({str(name): ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

@@ -23,8 +23,10 @@ Any context's creating POST uses it the same way (put ``@idempotent`` closest to
 Answers: a missing or malformed key 400 ``idempotency_key_missing``; the same key with another body
 422 ``idempotency_key_reused``; while the first is running 409 ``idempotency_request_in_progress``;
 a completed one is replayed with its status and body and ``Idempotent-Replayed: true``. Keys are
-scoped per client (``request_owner``: a partner application, else a user). A 4xx answer is
-stored and replayed too (a refusal stays a refusal); a 5xx or an exception frees the key.
+scoped per client (``request_owner``: a partner application, else a user). An answer the view
+returns is stored and replayed, 4xx included; a 5xx, or any exception the view raises (a
+serializer's ``ValidationError``, a service's ``DomainError``: DRF turns them into problem+json
+afterwards), frees the key, so the corrected or retried request runs.
 Pass the key (prefixed by the owner if the service's keys are global) to the service so a
 takeover of an abandoned claim cannot move money twice.
 """

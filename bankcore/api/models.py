@@ -158,3 +158,86 @@ class ConsentAccess(models.Model):
 
     def __str__(self) -> str:
         return f"consent {self.consent_id} {self.day} {self.account_id}/{self.access}: {self.count}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a partner wants events, signed per Standard Webhooks with the endpoint's own secret."""
+
+    class Status(models.TextChoices):
+        ENABLED = "enabled"
+        DISABLED = "disabled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=500)
+    event_types = models.JSONField(default=list, help_text="The event types it receives (the catalogue's names).")
+    description = models.CharField(max_length=200, blank=True)
+    # whsec_ + base64 of 32 random bytes. Kept readable: the bank signs with it on every delivery.
+    secret = models.CharField(max_length=100)
+    # During a rotation the old secret signs too (a second signature) until it expires.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENABLED)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.url} ({self.status})"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: retried with backoff as a database row until delivered or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # due at next_attempt_at
+        DELIVERED = "delivered"
+        FAILED = "failed"  # given up: retries spent, the endpoint answered 410 or was disabled
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.UUIDField(help_text="The outbox event; sent as webhook-id, the same on every retry.")
+    event_type = models.CharField(max_length=100)
+    # The exact bytes signed and sent, so a retry is the same message.
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once_per_endpoint"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery: the delivery log partners and staff read."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("-attempted_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.attempted_at}: {self.status_code or self.error}"

@@ -157,3 +157,12 @@ def partner_visibility(*, application_id: int, now: datetime) -> PartnerVisibili
             for a, (c, k, i) in opened.items()
         },
     )
+
+
+def partner_acts_for(*, application_id: int, customer_id: int) -> bool:
+    """Whether the partner acts for this customer: the ``secure_corporate`` flag of an SCA exemption.
+
+    Payments and wallets ask this rather than trusting a flag: only then is a payment from the
+    customer's accounts by this partner a secure corporate process (RTS art. 17).
+    """
+    return partner_acting_for(application_id=application_id) == customer_id

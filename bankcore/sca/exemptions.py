@@ -36,6 +36,9 @@ The pattern every money-moving flow follows (payments, wallets)::
                                     ref=f"payment:{payment_id}", now=now)
         ...post to the ledger...
 
+Lock order: apply the exemption (or consume the challenge) before the KYC usage and the ledger,
+in every flow, so two payments of one payer never wait for each other's locks in opposite orders.
+
 ``sca_exemption_evaluate`` writes nothing (show the customer whether a code will be asked);
 ``sca_exemption_apply`` decides again under the lock and records the exemption with its ref, once:
 applying the same ref again changes nothing.

@@ -191,6 +191,9 @@ CELERY_BEAT_SCHEDULE["consents-expire"] = {
     "task": "bankcore.api.tasks.consents_expire",
     "schedule": crontab(minute="*/10"),
 }
+CELERY_BEAT_SCHEDULE["webhook-deliveries"] = {"task": "bankcore.api.tasks.webhook_deliveries_send", "schedule": 10.0}
+# Webhook URLs may point at private or loopback addresses (dev, tests); prod refuses them.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
 # --- end kernel ---
 
 # --- fraud and AML (apps/fraud/conf.py lists every setting and its default) ---------------------

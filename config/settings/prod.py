@@ -46,3 +46,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# --- kernel: partner webhooks never call private, loopback or reserved addresses ---
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -239,6 +240,21 @@ class TestAccessFrequency:
         # A new bank day starts at Berlin midnight, not UTC midnight.
         record(consent_id=consent.pk, account_id=1, access="balances", now=now.replace(hour=23, minute=0))
 
+    def test_the_account_list_is_counted_as_its_own_resource(self, now: datetime) -> None:
+        consent = AccountConsentFactory(frequency_per_day=1)
+        consents.consent_access_record(consent_id=consent.pk, account_id=None, access="accounts", now=now)
+        with pytest.raises(consents.AccessFrequencyExceeded):
+            consents.consent_access_record(consent_id=consent.pk, account_id=None, access="accounts", now=now)
+        consents.consent_access_record(consent_id=consent.pk, account_id=1, access="accounts", now=now)
+
+    def test_payments_and_wallets_are_not_reads_of_a_consent(self, now: datetime) -> None:
+        consent = AccountConsentFactory()
+        for kind in ("payments", "wallets"):
+            code = refused_code(
+                consents.consent_access_record, consent_id=consent.pk, account_id=1, access=kind, now=now
+            )
+            assert code == "access_kind_invalid"
+
     def test_one_off_reads_each_resource_once_ever(self, now: datetime) -> None:
         consent = AccountConsentFactory(frequency_per_day=1, recurring=False)
         consents.consent_access_record(consent_id=consent.pk, account_id=1, access="balances", now=now)
@@ -313,3 +329,31 @@ class TestPaymentUse:
         with pytest.raises(consents.ConsentRefused) as caught:
             self.use(AccountConsentFactory(), now)
         assert caught.value.code == "consent_kind_invalid"
+
+
+class TestSandboxGrant:
+    def test_a_valid_consent_once_for_the_same_accounts(self, app_id: int, customer: User, now: datetime) -> None:
+        first = consents.consent_sandbox_grant(
+            application_id=app_id, customer_id=customer.pk, account_ids=[3, 2], now=now
+        )
+        again = consents.consent_sandbox_grant(
+            application_id=app_id, customer_id=customer.pk, account_ids=[2, 3], now=now
+        )
+        assert first.id == again.id
+        assert (first.status, first.balances, first.transactions, first.frequency_per_day) == ("valid", True, True, 4)
+
+    def test_refused_in_production(self, app_id: int, customer: User, now: datetime, settings: Any) -> None:
+        settings.DEMO_DATA_ALLOWED = False
+        with pytest.raises(consents.ConsentRefused) as caught:
+            consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[1], now=now)
+        assert caught.value.code == "sandbox_only"
+        assert not Consent.objects.exists()
+
+
+def test_a_partner_finds_only_its_own_consent_by_wire_id(now: datetime) -> None:
+    consent = AccountConsentFactory()
+    mine = consents.consent_get_for_partner(public_id=consent.public_id, application_id=consent.application_id)
+    assert mine is not None
+    assert mine.id == consent.pk
+    assert consents.consent_get_for_partner(public_id=consent.public_id, application_id=ApplicationFactory().pk) is None
+    assert consents.consent_get_for_partner(public_id="not-a-uuid", application_id=consent.application_id) is None

@@ -112,3 +112,11 @@ def test_visibility_lists_acting_for_and_consented_accounts(now: datetime) -> No
     assert seen.account_ids(access="transactions") == {6}
     assert seen.consented[6].customer_id == alice.pk
     assert len(seen.consented[6].consent_ids) == 2
+
+
+def test_acts_for_only_its_own_business_customer(partner: PartnerGrant, business: User) -> None:
+    from bankcore.api.visibility import partner_acts_for
+
+    assert partner_acts_for(application_id=partner.application_id, customer_id=business.pk)
+    assert not partner_acts_for(application_id=partner.application_id, customer_id=UserFactory().pk)
+    assert not partner_acts_for(application_id=PartnerGrantFactory().application_id, customer_id=business.pk)
