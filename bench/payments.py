@@ -75,7 +75,7 @@ def _analyze() -> None:
 
 
 def _customers() -> list[tuple[int, int, int, str]]:
-    """(customer id, account id, trusted beneficiary id of the next customer, payee name) per worker."""
+    """(customer id, account id, trusted beneficiary id of its payee, payee name) per worker."""
     from apps.accounts.models import Account
     from apps.accounts.services import opening, products
     from apps.kyc import services as kyc_services
@@ -89,8 +89,10 @@ def _customers() -> list[tuple[int, int, int, str]]:
     products.products_defaults_ensure()
     funding = ledger.account_open(name="bench funding", currency="EUR", allow_negative=True)
     people = []
-    for n in range(WORKERS):
-        user = User.objects.create_user(email=f"bench{n}@example.test", password=None, full_name=f"Bench Customer {n}")
+    for n in range(2 * WORKERS):
+        user = User.objects.create_user(
+            email=f"bench{n}-{os.getpid()}@example.test", password=None, full_name=f"Bench Customer {n}"
+        )
         CustomerKyc.objects.create(customer=user, tier_id=2, risk_rating="low", updated_at=OPENED_AT)
         account_id = opening.account_open_for_customer(
             customer_id=user.pk, product_code="current", currency="EUR", now=OPENED_AT
@@ -98,12 +100,14 @@ def _customers() -> list[tuple[int, int, int, str]]:
         account = Account.objects.get(pk=account_id)
         ledger.transfer(
             from_account_id=funding, to_account_id=account.ledger_account_id,
-            amount=Money.of("10000000.00", "EUR"), idempotency_key=f"bench-fund-{n}",
+            amount=Money.of("10000000.00", "EUR"), idempotency_key=f"bench-fund-{n}-{os.getpid()}",
         )  # fmt: skip
         people.append((user, account))
     rows = []
-    for n, (user, account) in enumerate(people):
-        payee_user, payee_account = people[(n + 1) % WORKERS]
+    # Each client pays its own payee (another customer of the bank): independent customers, as
+    # most payments are; the hot-account case is the ledger group's.
+    for n, (user, account) in enumerate(people[:WORKERS]):
+        payee_user, payee_account = people[WORKERS + n]
         beneficiary = Beneficiary.objects.create(
             customer=user, name=payee_user.full_name, iban=payee_account.iban, trusted=True, trusted_at=OPENED_AT,
             created_at=OPENED_AT, updated_at=OPENED_AT,

@@ -668,8 +668,11 @@ def _book(payment: Payment, *, now: datetime) -> None:
             description=description,
         )
     payment.save(update_fields=["entry_id", "hold_id"])
-    # Payer and payee are told of the money out and in by their accounts, once per posting.
-    accounts.entry_notify(entry_id=payment.entry_id, now=now)
+    # Payer and payee are told of the money out and in by their accounts, once per posting: after
+    # commit, so the accounts the posting locked are not held while the inbox rows are written.
+    entry_id = payment.entry_id
+    assert entry_id is not None
+    transaction.on_commit(lambda: accounts.entry_notify(entry_id=entry_id, now=now))
 
 
 def _record_limits(payment: Payment, *, now: datetime) -> None:
