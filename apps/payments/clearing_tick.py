@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from apps.payments.clearing_files import clearing_dir
 from apps.payments.clearing_incoming import suspense_expire
 from apps.payments.clearing_ingest import IngestResult, clearing_ingest_run
 from apps.payments.settlement import CycleResult, instant_submit, settlement_cycle_run
+from bankcore.errors import DomainError
 from simulators.clearing import ClearingHouse, Summary
 
 
@@ -33,8 +36,16 @@ class TickResult:
         ]
 
 
+class SimulatorOff(DomainError):
+    """The clearing house simulator does not run here (``SIMULATORS_MOUNTED`` is off, as in production)."""
+
+    code = "simulator_off"
+
+
 def clearing_simulate_run(*, now: datetime) -> Summary:
-    """One run of the clearing house over ``CLEARING_DIR`` at ``now``."""
+    """One run of the clearing house over ``CLEARING_DIR`` at ``now``; refused where simulators are off."""
+    if not getattr(settings, "SIMULATORS_MOUNTED", False):
+        raise SimulatorOff("the clearing house simulator is off here (SIMULATORS_MOUNTED=false)")
     return ClearingHouse(clearing_dir()).run(now=now)
 
 

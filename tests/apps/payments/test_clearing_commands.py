@@ -64,3 +64,10 @@ def test_an_unusable_clearing_dir_is_one_line(settings: object, tmp_path: Path) 
     settings.CLEARING_DIR = blocker / "clearing"  # type: ignore[attr-defined]
     with pytest.raises(CommandError):
         run("clearing_ingest")
+
+
+@pytest.mark.parametrize("command", ["clearing_simulate", "clearing_tick"])
+def test_the_simulator_is_refused_where_simulators_are_off(settings: object, command: str) -> None:
+    settings.SIMULATORS_MOUNTED = False  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="SIMULATORS_MOUNTED"):
+        run(command, "--at", AT)
