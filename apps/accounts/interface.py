@@ -72,11 +72,9 @@ class AccountRef:
 
 def holder_name(*, customer_id: int) -> str:
     """The account holder's name: the KYC party's legal name when KYC knows it, else the user's name."""
-    party_name = getattr(kyc, "party_name", None)
-    if callable(party_name):
-        name = party_name(customer_id=customer_id)
-        if isinstance(name, str) and name.strip():
-            return name.strip()
+    name = kyc.party_name(customer_id=customer_id)
+    if name and name.strip():
+        return name.strip()
     return selectors.holder_name(customer_id=customer_id)
 
 

@@ -34,6 +34,8 @@ __all__ = [
     "limits_check",
     "limits_record",
     "limits_release",
+    "party_kind",
+    "party_name",
 ]
 
 
@@ -85,3 +87,16 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
 def limits_release(*, customer_id: int, kind: str, ref: str, now: datetime) -> bool:
     """Give back what ``ref`` counted (rejected, returned or cancelled); True if anything was given back."""
     return services.limits_release(customer_id=customer_id, kind=kind, ref=ref, now=now)
+
+
+def party_name(*, customer_id: int) -> str | None:
+    """The name the customer banks under: a business's company name, a person's legal name; None
+    until KYC knows the customer."""
+    party = selectors.party_get(customer_id=customer_id)
+    return str(party) if party is not None else None
+
+
+def party_kind(*, customer_id: int) -> str | None:
+    """``"person"`` or ``"business"``; None until KYC knows the customer."""
+    party = selectors.party_get(customer_id=customer_id)
+    return str(party.kind) if party is not None else None

@@ -432,6 +432,7 @@ BANK_BIC = env.str("BANK_BIC", default="BCORDEB1XXX")
 BANK_NAME = env.str("BANK_NAME", default="bankcore Bank")
 # The product the first current account opens as when a KYC case is approved, and its currency.
 ACCOUNTS_FIRST_PRODUCT = env.str("ACCOUNTS_FIRST_PRODUCT", default="current")
+ACCOUNTS_FIRST_BUSINESS_PRODUCT = env.str("ACCOUNTS_FIRST_BUSINESS_PRODUCT", default="business-current")
 ACCOUNTS_FIRST_CURRENCY = env.str("ACCOUNTS_FIRST_CURRENCY", default="EUR")
 # --- end accounts -------------------------------------------------------------------------------
 

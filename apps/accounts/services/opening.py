@@ -104,7 +104,8 @@ def _check_may_open(*, customer_id: int, product: Product, currency: str) -> Non
 
 
 def first_current_account_open(*, customer_id: int, now: datetime) -> int | None:
-    """Open the customer's first current account unless they hold a current account already.
+    """Open the customer's first current account (a business current account for a business)
+    unless they hold a current account already.
 
     Returns the new account's id, or None when there was nothing to do (safe to run twice).
     """
@@ -115,9 +116,10 @@ def first_current_account_open(*, customer_id: int, now: datetime) -> int | None
         ).exists()
         if has_current:
             return None
+        business = kyc.party_kind(customer_id=customer_id) == "business"
         return account_open_for_customer(
             customer_id=customer_id,
-            product_code=settings.ACCOUNTS_FIRST_PRODUCT,
+            product_code=settings.ACCOUNTS_FIRST_BUSINESS_PRODUCT if business else settings.ACCOUNTS_FIRST_PRODUCT,
             currency=settings.ACCOUNTS_FIRST_CURRENCY,
             now=now,
         )

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts import events as account_events
+from apps.accounts import interest
 from apps.accounts.errors import StatusChangeRefused
 from apps.accounts.models import Account, AccountStatus, AccountStatusChange
 from apps.accounts.services import notices
@@ -225,6 +226,9 @@ def account_close_approved(payload: dict[str, Any], /, *, now: datetime) -> None
     account = _locked(int(payload["account_id"]))
     sweep_id = payload.get("sweep_to_account_id")
     sweep_to = None if sweep_id is None else _locked(int(sweep_id))
+    # Interest earned or owed up to yesterday is posted first, so the sweep moves it and closing
+    # never forfeits it; a second approval run finds it posted and changes nothing.
+    interest.interest_settle_for_close(account_id=account.pk, now=now)
     balance_minor = _close_check(account, sweep_to)
     if balance_minor:
         assert sweep_to is not None

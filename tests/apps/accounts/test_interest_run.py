@@ -211,3 +211,23 @@ def test_closing_settles_the_interest_accrued_since_the_last_posting(savings: Ac
     assert (posting.posting_date, posting.credit_minor) == (date(2026, 11, 11), 205)
     assert interest.interest_settle_for_close(account_id=savings.pk, now=closing_at) is None
     assert _balance(savings) == 500_000 + 226 + 637 + 205
+
+
+def test_an_approved_close_pays_the_interest_then_sweeps_it(savings: Account) -> None:
+    from apps.accounts.services import statuses
+    from bankcore.approvals import services as approvals
+    from bankcore.users import roles
+    from tests.apps.accounts.factories import staff
+
+    interest.interest_run(run_date=date(2026, 10, 31), now=LATER)
+    current = open_account(customer=savings.customer, now=datetime(2026, 9, 20, 9, 0, tzinfo=UTC))
+    closing_at = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
+    maker, checker = staff(roles=[roles.SUPPORT_AGENT]), staff(roles=[roles.PAYMENTS_OPERATOR])
+    request_id = statuses.account_close_request(
+        account_id=savings.pk, reason="moving", maker_id=maker.pk, now=closing_at, sweep_to_account_id=current.pk
+    )
+    approvals.approval_approve(request_id=request_id, checker_id=checker.pk, now=closing_at)
+    # November's 2.05 (see the test above) is posted before the sweep, so it moves with the rest.
+    assert _balance(savings) == 0
+    assert _balance(current) == 500_000 + 226 + 637 + 205
+    assert ledger_read.reconcile().clean

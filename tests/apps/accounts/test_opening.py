@@ -113,6 +113,18 @@ class TestFirstCurrentAccount:
         accounts = interface.accounts_of_customer(customer_id=customer.pk)
         assert [(a.product_code, a.currency) for a in accounts] == [("current", "EUR")]
 
+    def test_a_business_gets_a_business_current_account_in_its_company_name(self, now: datetime) -> None:
+        from apps.accounts import tasks
+        from apps.kyc import services as kyc_services
+        from tests.apps.kyc.factories import business_data
+
+        customer = verified_customer(tier=2)
+        kyc_services.party_save(customer_id=customer.pk, data=business_data(), now=now)
+        tasks.on_kyc_case_approved("e1", {"customer_id": customer.pk, "case_id": 1, "tier": 2})
+        [account] = interface.accounts_of_customer(customer_id=customer.pk)
+        assert (account.product_code, account.product_kind) == ("business-current", "business_current")
+        assert account.holder_name == "Acme Handels GmbH"
+
     def test_through_the_outbox(self, now: datetime) -> None:
         from bankcore.events import publish
         from bankcore.events.services import outbox_relay
