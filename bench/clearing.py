@@ -143,5 +143,5 @@ def _run(*, name: str, clearing_dir: Path) -> None:
         sys.stderr.write(f"bench clearing: only {settled} of {len(ids)} payments settled\n")
         raise SystemExit(1)
     emit(f"payments.settlement_s[{where}]" if where != "worker" else "payments.settlement_s", total, "s")
-    for label, seconds in steps.items():
-        emit(f"payments.settlement_s.{label}", seconds, "s")
+    for step_name, seconds in steps.items():
+        emit(f"payments.settlement_s.{step_name}", seconds, "s")
