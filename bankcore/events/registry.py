@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 Handler = Callable[[str, dict[str, Any]], None]  # (event_id, payload)
@@ -19,3 +20,18 @@ def subscribe(name: str, handler: Handler) -> Handler:
 
 def handlers_for(name: str) -> dict[str, Handler]:
     return dict(_handlers.get(name, {}))
+
+
+# Work that follows a relay, registered by a layer above this one (the partner API's due webhook
+# deliveries), so `relay_outbox` does it without the kernel's events importing it.
+AfterRelay = Callable[[datetime], int]  # (now) -> how many things it did
+
+_after_relay: dict[str, AfterRelay] = {}
+
+
+def after_relay_register(name: str, hook: AfterRelay) -> None:
+    _after_relay[name] = hook
+
+
+def after_relay_hooks() -> dict[str, AfterRelay]:
+    return dict(_after_relay)

@@ -171,6 +171,17 @@ class TestDelivery:
         assert WebhookAttempt.objects.get().status_code == 200
         assert webhooks.webhook_deliveries_send(now=moment + SOON) == 0  # nothing due any more
 
+    def test_relay_outbox_sends_the_due_deliveries_too(
+        self, receiver: Receiver, moment: datetime, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from django.core.management import call_command
+
+        _, secret = deliver_one(receiver, moment)
+        call_command("relay_outbox")
+        assert "webhook deliveries sent: 1" in capsys.readouterr().out
+        (sent,) = receiver.received
+        assert Webhook(secret).verify(sent.body, headers_of(sent))["data"] == {"thing": "th_9"}
+
     def test_a_forged_or_tampered_message_fails_verification(self, receiver: Receiver, moment: datetime) -> None:
         _, secret = deliver_one(receiver, moment)
         webhooks.webhook_deliveries_send(now=moment + SOON)

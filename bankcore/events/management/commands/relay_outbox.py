@@ -3,11 +3,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from bankcore.events import services
+from bankcore.events import registry, services
 
 
 class Command(BaseCommand):
-    help = "Dispatch pending outbox events to their handlers (until none is left, or once with --once)."
+    help = (
+        "Dispatch pending outbox events to their handlers (until none is left, or once with --once), "
+        "then what follows them (due webhook deliveries)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="relay one batch and stop")
@@ -21,3 +24,5 @@ class Command(BaseCommand):
             if options["once"] or done == 0:
                 break
         self.stdout.write(f"relayed {total} event(s)")
+        for name, hook in registry.after_relay_hooks().items():
+            self.stdout.write(f"{name}: {hook(timezone.now())}")
