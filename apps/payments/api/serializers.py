@@ -10,16 +10,16 @@ from apps.payments.selectors import PaymentView
 from bankcore.api.fields import AmountField, NameField
 
 
-class CreditorInput(serializers.Serializer[Any]):
+class PaymentOrderCreditor(serializers.Serializer[Any]):
     name = NameField(max_length=140)
     iban = serializers.CharField(max_length=42)
 
 
-class PaymentInput(serializers.Serializer[Any]):
+class PaymentOrderInput(serializers.Serializer[Any]):
     source_account = serializers.CharField(max_length=64)
     amount = AmountField()
     currency = serializers.CharField(min_length=3, max_length=3)
-    creditor = CreditorInput()
+    creditor = PaymentOrderCreditor()
     reference = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     end_to_end_id = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
     instant = serializers.BooleanField(required=False, default=False)
@@ -34,7 +34,7 @@ class PaymentInput(serializers.Serializer[Any]):
         return super().to_internal_value(data)
 
 
-class PaymentOutput(serializers.Serializer[PaymentView]):
+class PaymentOrder(serializers.Serializer[PaymentView]):
     id = serializers.CharField(source="tx_id")
     source_account = serializers.SerializerMethodField()
     amount = serializers.SerializerMethodField()

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from apps.accounts import interface as accounts
 from apps.payments import selectors
-from apps.payments.api.serializers import PaymentInput, PaymentOutput
+from apps.payments.api.serializers import PaymentOrder, PaymentOrderInput
 from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
 from apps.payments.models import Payment, PaymentChannel
 from apps.payments.services import cancel, initiate, validation
@@ -64,7 +64,7 @@ class PaymentListCreateApi(_PaymentsApi):
     def required_scopes(self) -> list[str]:  # type: ignore[override]
         return self.get_required_scopes()
 
-    @extend_schema(responses={200: PaymentOutput(many=True)})
+    @extend_schema(responses={200: PaymentOrder(many=True)})
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         status = request.query_params.get("status") or None
@@ -75,13 +75,13 @@ class PaymentListCreateApi(_PaymentsApi):
             )  # fmt: skip
         rows = selectors.payment_list(customer_id=customer_id, status=status, limit=100)
         views = [selectors.payment_view(p) for p in rows]
-        return Response({"results": PaymentOutput(views, many=True).data, "next": None})  # type: ignore[arg-type]
+        return Response({"results": PaymentOrder(views, many=True).data, "next": None})  # type: ignore[arg-type]
 
-    @extend_schema(request=PaymentInput, responses={201: PaymentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
+    @extend_schema(request=PaymentOrderInput, responses={201: PaymentOrder}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent
     def post(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
-        body = PaymentInput(data=request.data)
+        body = PaymentOrderInput(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
         if data["consent_id"] is not None:
@@ -112,21 +112,21 @@ class PaymentListCreateApi(_PaymentsApi):
             )
         except PaymentInvalid as invalid:
             return _invalid(invalid)
-        return Response(PaymentOutput(view).data, status=201)
+        return Response(PaymentOrder(view).data, status=201)
 
 
 class PaymentDetailApi(_PaymentsApi):
     required_scopes = ["payments:read"]
 
-    @extend_schema(responses={200: PaymentOutput})
+    @extend_schema(responses={200: PaymentOrder})
     def get(self, request: Request, payment_id: str) -> Response:
-        return Response(PaymentOutput(selectors.payment_view(self._own(payment_id))).data)
+        return Response(PaymentOrder(selectors.payment_view(self._own(payment_id))).data)
 
 
 class PaymentCancelApi(_PaymentsApi):
     required_scopes = ["payments:write"]
 
-    @extend_schema(request=None, responses={200: PaymentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
+    @extend_schema(request=None, responses={200: PaymentOrder}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent
     def post(self, request: Request, payment_id: str) -> Response:
         payment = self._own(payment_id)
@@ -134,4 +134,4 @@ class PaymentCancelApi(_PaymentsApi):
             customer_id=payment.customer_id, payment_id=payment.pk, actor=f"partner:{self.partner.application_id}",
             now=self.now(),
         )  # fmt: skip
-        return Response(PaymentOutput(view).data)
+        return Response(PaymentOrder(view).data)
