@@ -3,13 +3,15 @@
 Outside production only. Makes sure the demo data exists (every app's seeder, idempotent), that
 acme's EUR account holds at least 1,000,000.00 EUR (topped up from the bank's sandbox funding
 account, a real ledger entry), and that the partner exists with every scope; then issues a
-fresh client secret (the old one and its tokens stop working).
+fresh client secret (the old one and its tokens stop working), and that demo customer alice has
+granted it a valid account-access consent.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +20,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from apps.accounts import interface as accounts
 from bankcore import demo
+from bankcore.api import consents
 from bankcore.api import services as partners
 from bankcore.errors import DomainError
 from bankcore.ledger import selectors as ledger_read
@@ -27,6 +30,7 @@ from bankcore.money import Money
 from bankcore.users.models import User
 
 ACME = "acme@bankcore.localhost"
+ALICE = "alice@bankcore.localhost"
 PARTNER_NAME = "bankcore sandbox"
 FUNDING_NAME = "Sandbox funding (not customer money)"
 MINIMUM = Money.of("1000000.00", "EUR")
@@ -76,7 +80,21 @@ def _top_up(account: accounts.AccountRef) -> None:
     )
 
 
-def sandbox_partner_ensure() -> SandboxPartner:
+def _alice_consent(application_id: int, now: datetime) -> str | None:
+    """The valid account-access consent demo customer alice has granted the partner (made if missing)."""
+    alice = User.objects.filter(email=ALICE).first()
+    if alice is None:
+        return None
+    account_ids = [a.id for a in accounts.accounts_of_customer(customer_id=alice.pk, include_closed=False)]
+    if not account_ids:
+        return None
+    granted = consents.consent_sandbox_grant(
+        application_id=application_id, customer_id=alice.pk, account_ids=account_ids, now=now
+    )
+    return str(granted.public_id)
+
+
+def sandbox_partner_ensure(*, now: datetime) -> SandboxPartner:
     """Make the sandbox partner ready and issue it a fresh secret; refused in production."""
     if not demo.allowed():
         raise SandboxRefused("The sandbox partner exists only outside production.", code="sandbox_not_allowed")
@@ -96,6 +114,7 @@ def sandbox_partner_ensure() -> SandboxPartner:
         if application is None:
             created = partners.partner_create(name=PARTNER_NAME, scopes=scopes, acting_for_id=acme.pk)
             client_id, secret = created.client_id, created.client_secret
+            application_id = created.application_id
         else:
             partners.partner_acting_for_set(application_id=application.pk, customer_id=acme.pk)
             grant = application.partner_grant
@@ -106,11 +125,12 @@ def sandbox_partner_ensure() -> SandboxPartner:
             application.save()
             AccessToken.objects.filter(application=application).delete()
             client_id = application.client_id
+            application_id = application.pk
+        consent_id = _alice_consent(application_id, now)
     return SandboxPartner(
         client_id=client_id,
         client_secret=secret,
         scopes=scopes,
-        accounts=[{"id": str(a.id), "iban": a.iban, "currency": a.currency} for a in own],
-        # The consent alice grants it comes with the partner API; until then there is none.
-        consent_id=None,
+        accounts=[{"id": accounts.account_wire_id(a.id), "iban": a.iban, "currency": a.currency} for a in own],
+        consent_id=consent_id,
     )

@@ -9,8 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from oauth2_provider.models import Application
 
+from apps.accounts import interface as accounts
+from bankcore.api import consents
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
+from bankcore.users.models import User
 from tests.apps.payments.factories import payer
 
 
@@ -29,13 +32,21 @@ def test_fresh_secret_each_run_and_a_funded_account(settings: object) -> None:
     assert set(first) == {"client_id", "client_secret", "scopes", "accounts", "consent_id"}
     assert first["client_id"] == second["client_id"]
     assert first["client_secret"] != second["client_secret"]
-    assert first["consent_id"] is None
+    # The seeders it runs make alice, whose consent to the partner is valid and the same each run.
+    assert first["consent_id"] is not None
+    assert second["consent_id"] == first["consent_id"]
     assert "payments:write" in first["scopes"]  # type: ignore[operator]
-    assert first["accounts"] == [{"id": str(acme.account.pk), "iban": acme.account.iban, "currency": "EUR"}]
+    # acme's accounts by their API ids (the demo seeder it runs adds acme's business account).
+    assert {"id": f"acc_{acme.account.pk}", "iban": acme.account.iban, "currency": "EUR"} in first["accounts"]
     balance = ledger_read.balance(account_id=acme.account.ledger_account_id)
     assert balance == Money.of("1000000.00", "EUR")
     app = Application.objects.get(client_id=first["client_id"])
     assert app.partner_grant.acting_for_id == acme.id  # type: ignore[attr-defined]
+    consent = consents.consent_get_for_partner(public_id=str(first["consent_id"]), application_id=app.pk)
+    assert consent is not None
+    alice = User.objects.get(email="alice@bankcore.localhost")
+    assert (consent.status, consent.customer_id) == ("valid", alice.pk)
+    assert set(consent.account_ids) == {a.id for a in accounts.accounts_of_customer(customer_id=alice.pk)}
 
 
 def test_refused_where_demo_data_is_off(settings: object) -> None:

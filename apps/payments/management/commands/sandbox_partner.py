@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from apps.payments.services import sandbox
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            partner = sandbox.sandbox_partner_ensure()
+            partner = sandbox.sandbox_partner_ensure(now=timezone.now())
         except sandbox.SandboxRefused as refused:
             raise CommandError(str(refused)) from None
         if options["json"]:
@@ -29,4 +30,4 @@ class Command(BaseCommand):
         self.stdout.write(f"scopes:        {' '.join(partner.scopes)}")
         for account in partner.accounts:
             self.stdout.write(f"account:       {account['id']} {account['iban']} {account['currency']}")
-        self.stdout.write(f"consent_id:    {partner.consent_id or '(none yet)'}")
+        self.stdout.write(f"consent_id:    {partner.consent_id or '(none: alice has no account)'}")
