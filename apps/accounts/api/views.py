@@ -40,7 +40,9 @@ def _holder(account: Account) -> str:
 
 
 class AccountListApi(_AccountApi):
-    @extend_schema(responses={200: s.AccountListOut}, summary="The accounts this partner may see")
+    @extend_schema(
+        operation_id="v1_accounts_list", responses={200: s.AccountListOut}, summary="The accounts this partner may see"
+    )
     def get(self, request: Request) -> Response:
         seen = visibility.partner_visibility(application_id=self.partner.application_id, now=self.now())
         accounts = selectors.accounts_visible(
