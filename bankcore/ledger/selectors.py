@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from bankcore.ledger.errors import UnknownAccount, UnknownEntry, UnknownHold
@@ -75,13 +75,17 @@ def posting_list(*, account_id: int, before: int | None = None, limit: int = 50)
 
     Keyset pagination on the posting id: a page deep in history costs the same as the first.
     """
-    sign, currency = _side(account_id)
-    limit = max(1, min(limit, MAX_PAGE))
     rows = Posting.objects.filter(account_id=account_id)
     if before is not None:
         rows = rows.filter(id__lt=before)
+    return _posting_page(account_id, rows.order_by("-id"), limit=max(1, min(limit, MAX_PAGE)))
+
+
+def _posting_page(account_id: int, ordered: QuerySet[Posting], *, limit: int) -> PostingPage:
+    """One keyset page of ``ordered`` postings of the account, with one more row read to know if a next exists."""
+    sign, currency = _side(account_id)
     page = list(
-        rows.order_by("-id").values_list(
+        ordered.values_list(
             "id",
             "entry_id",
             "amount_minor",
@@ -248,37 +252,10 @@ def postings_between(
     Keyset on the posting id (per account, id order is posting order): pass ``next_before`` on as
     ``after`` for the next page. Each line carries the stored balance after it; nothing is summed.
     """
-    sign, currency = _side(account_id)
-    limit = max(1, min(limit, 10_000))
     rows = Posting.objects.filter(account_id=account_id, created_at__gte=start_at, created_at__lt=end_at)
     if after is not None:
         rows = rows.filter(id__gt=after)
-    page = list(
-        rows.order_by("id").values_list(
-            "id",
-            "entry_id",
-            "amount_minor",
-            "balance_after_minor",
-            "created_at",
-            "entry__kind",
-            "entry__description",
-            "entry__idempotency_key",
-        )[: limit + 1]
-    )
-    items = [
-        PostingLine(
-            posting_id=row[0],
-            entry_id=row[1],
-            amount=Money(sign * row[2], currency),
-            balance_after=Money(row[3], currency),
-            created_at=row[4],
-            kind=row[5],
-            description=row[6],
-            idempotency_key=row[7],
-        )
-        for row in page[:limit]
-    ]
-    return PostingPage(items=items, next_before=items[-1].posting_id if len(page) > limit else None)
+    return _posting_page(account_id, rows.order_by("id"), limit=max(1, min(limit, 10_000)))
 
 
 def balance_before(*, account_id: int, before: datetime) -> Money:
