@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.fraud import interface as fraud
+        from apps.payments import clearing_tasks  # noqa: F401  registered in every process: services send by name
         from apps.payments import demo, views
         from apps.payments.services import reviews, transitions
         from bankcore import demo as demo_registry
