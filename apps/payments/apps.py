@@ -7,14 +7,15 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.fraud import interface as fraud
-        from apps.payments import clearing_tasks  # noqa: F401  registered in every process: services send by name
-        from apps.payments import demo, views
+        from apps.payments import clearing_tasks, demo, views  # noqa: F401  (clearing_tasks: see below)
         from apps.payments.services import reviews, transitions
         from bankcore import demo as demo_registry
         from bankcore import notifications
         from bankcore.events import subscribe
         from bankcore.portal import panels
 
+        # clearing_tasks is imported above so its tasks are registered in every process, not only the
+        # worker's: services send them by name (instant_dispatch).
         notifications.register_kind(transitions.NOTIFY_KIND, label="Payments")
         # The fraud case is the only authority that releases or rejects a held payment.
         subscribe(fraud.CASE_RELEASED, reviews.on_case_released)

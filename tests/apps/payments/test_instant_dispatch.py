@@ -66,10 +66,14 @@ def test_one_enqueue_per_payment_and_none_for_sepa_or_a_rollback(
         instant_id = pay(now=now)
     with django_capture_on_commit_callbacks() as sepa:  # type: ignore[operator]
         pay(now=now, instant=False, key="k2")
-    with django_capture_on_commit_callbacks() as rolled_back:  # type: ignore[operator]
-        with pytest.raises(RuntimeError), transaction.atomic():
+
+    def pay_then_fail() -> None:
+        with transaction.atomic():
             pay(now=now, key="k3")
             raise RuntimeError("the caller's transaction fails")
+
+    with django_capture_on_commit_callbacks() as rolled_back, pytest.raises(RuntimeError):  # type: ignore[operator]
+        pay_then_fail()
 
     def instant_sends(callbacks: list[object]) -> int:
         return sum(1 for c in callbacks if getattr(c, "__qualname__", "").startswith("instant_submit_enqueue"))

@@ -30,14 +30,14 @@ def test_accepted_instant_payments_are_sent_by_the_worker_once_each_and_the_swee
     worker = start_worker()
     now = datetime.now(UTC)
     alice = payer(balance="1000.00", full_name="Alice Example")
-    ids = [
-        initiate.payment_initiate(
+    ids = []
+    for n in range(COUNT):
+        view = initiate.payment_initiate(
             customer_id=alice.id, source_account_id=alice.account.pk, amount=Money.of("5.00", "EUR"),
             creditor_name=EXTERNAL_NAME, creditor_iban=EXTERNAL_IBAN, idempotency_key=f"k{n}", now=now,
             sca_exemption="test", instant=True,
-        ).id  # fmt: skip
-        for n in range(COUNT)
-    ]
+        )  # fmt: skip
+        ids.append(view.id)
     outbox = clearing_env / "outbox"
     deadline = time.monotonic() + 120
     while Payment.objects.filter(pk__in=ids, status=PaymentStatus.SUBMITTED).count() < COUNT:
