@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.fraud import interface as fraud
-        from apps.payments import clearing_tasks, demo, views  # noqa: F401  (clearing_tasks: see below)
+        from apps.payments import clearing_tasks, demo, views, webhook_events  # noqa: F401  (clearing_tasks: see below)
         from apps.payments.services import reviews, transitions
         from bankcore import demo as demo_registry
         from bankcore import notifications
@@ -25,3 +25,4 @@ class PaymentsConfig(AppConfig):
             "payments", title="Recent payments", empty="No payments yet.", order=30, render=views.dashboard_panel
         )
         demo_registry.register("payments", demo.seed, order=50)
+        webhook_events.register()
