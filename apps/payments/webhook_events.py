@@ -29,7 +29,7 @@ DESCRIPTIONS = {
 
 def payment_subject(payload: dict[str, Any]) -> WebhookSubject | None:
     payment = (
-        Payment.objects.filter(pk=payload.get("payment_id"))
+        Payment.objects.filter(pk=int(payload["payment_id"]))
         .only("tx_id", "customer_id", "consent_id", "partner_id", "amount_minor", "currency")
         .first()
     )
