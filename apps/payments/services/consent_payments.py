@@ -74,7 +74,7 @@ def consent_payment_initiate(
         raise consents.ConsentNotFound("No such consent.")
     customer_id = found.customer_id
     source_id = _source_of(customer_id=customer_id, source_account=source_account)
-    key = f"consent:{found.public_id}:{idempotency_key}"
+    key = f"c:{idempotency_key}"  # the payer's keys: apart from the same partner's acting-for payments
     earlier = selectors.payment_by_key(customer_id=customer_id, idempotency_key=key)
     terms = {
         "public_id": found.public_id,
