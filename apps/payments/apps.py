@@ -7,13 +7,15 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.fraud import interface as fraud
-        from apps.payments import demo, views
+        from apps.payments import clearing_tasks, demo, views, webhook_events  # noqa: F401  (clearing_tasks: see below)
         from apps.payments.services import reviews, transitions
         from bankcore import demo as demo_registry
         from bankcore import notifications
         from bankcore.events import subscribe
         from bankcore.portal import panels
 
+        # clearing_tasks is imported above so its tasks are registered in every process, not only the
+        # worker's: services send them by name (instant_dispatch).
         notifications.register_kind(transitions.NOTIFY_KIND, label="Payments")
         # The fraud case is the only authority that releases or rejects a held payment.
         subscribe(fraud.CASE_RELEASED, reviews.on_case_released)
@@ -23,3 +25,4 @@ class PaymentsConfig(AppConfig):
             "payments", title="Recent payments", empty="No payments yet.", order=30, render=views.dashboard_panel
         )
         demo_registry.register("payments", demo.seed, order=50)
+        webhook_events.register()

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from apps.payments import clearing_tick, settlement
+from apps.payments import clearing_chase, clearing_tick, settlement
 
 
 @shared_task(queue="settlement", acks_late=True)
@@ -45,3 +45,8 @@ def instant_submit(*, payment_id: int, **_: Any) -> str:
 @shared_task(queue="settlement", acks_late=True)
 def instant_sweep(**_: Any) -> int:
     return len(settlement.instant_sweep(now=timezone.now()))
+
+
+@shared_task(queue="settlement", acks_late=True)
+def submitted_unanswered_chase(**_: Any) -> int:
+    return clearing_chase.submitted_unanswered_chase(now=timezone.now())

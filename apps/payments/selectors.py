@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.payments.models import Beneficiary, Payment, PaymentEvent, StandingOrder
 from bankcore.money import Money
@@ -122,6 +122,19 @@ def payment_list(
         qs = qs.filter(status=status)
     if partner_id is not None:
         qs = qs.filter(partner_id=partner_id)
+    return qs.order_by("-created_at", "-id")[:limit]
+
+
+def payment_list_of_partner(
+    *, application_id: int, acting_for_id: int | None, status: str | None = None, limit: int = 50
+) -> QuerySet[Payment]:
+    """What the partner lists: its business customer's payments and those it made with a payment consent."""
+    seen = Q(partner_id=application_id, consent_id__isnull=False)
+    if acting_for_id is not None:
+        seen |= Q(customer_id=acting_for_id)
+    qs = Payment.objects.filter(seen)
+    if status:
+        qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")[:limit]
 
 

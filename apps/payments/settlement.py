@@ -173,9 +173,14 @@ def instant_submit(*, payment_id: int, now: datetime) -> str:
 
 
 def instant_sweep(*, now: datetime, limit: int = 100) -> list[str]:
-    """Send accepted instant payments nobody has sent yet (the safety net behind ``instant_submit``)."""
+    """Send due accepted instant payments nobody has sent yet (the net behind their enqueue on acceptance)."""
     waiting = (
-        Payment.objects.filter(status=PaymentStatus.ACCEPTED, kind=PaymentKind.INSTANT, submission__isnull=True)
+        Payment.objects.filter(
+            status=PaymentStatus.ACCEPTED,
+            kind=PaymentKind.INSTANT,
+            submission__isnull=True,
+            execution_date__lte=local_date(now),
+        )
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

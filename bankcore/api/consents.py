@@ -579,3 +579,163 @@ def consent_payment_use(
     if consent.source_account_id is None:
         consent.source_account_id = source_account_id
     consent.save(update_fields=["used_at", "payment_ref", "source_account_id"])
+
+
+# --- a single-payment consent executing its payment ----------------------------------------------
+
+
+class ConsentUsed(ConsentRefused):
+    """The consent's one payment was made already; another payment needs another consent."""
+
+    status_code = 409
+    code = "consent_used"
+
+
+class ConsentMismatch(ConsentRefused):
+    """The payment differs from what the customer approved; ``fields`` names where (wire names)."""
+
+    code = "consent_mismatch"
+
+    def __init__(self, message: str = "", *, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class ConsentPaymentUse:
+    """A payment consent spent on one payment: the consent as it is now, and the SCA that approved it."""
+
+    consent: ConsentView
+    sca_challenge_id: int | None  # the approval's challenge in bankcore.sca (None if it cannot be found)
+
+
+def _names_equal(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _payment_refusal(
+    consent: Consent,
+    *,
+    amount: Money,
+    creditor_name: str,
+    creditor_iban: str,
+    reference: str,
+    source_account_id: int,
+    payment_ref: str,
+    now: datetime,
+) -> bool:
+    """Raise why ``consent`` cannot pay this; True when it already paid exactly ``payment_ref`` (a replay)."""
+    if consent.kind != Consent.Kind.PAYMENT:
+        raise ConsentRefused("This consent is not for a payment.", code="consent_kind_invalid")
+    if consent.used_at is not None:
+        if payment_ref and consent.payment_ref == payment_ref:
+            return True
+        raise ConsentUsed("This consent was used for its payment already; ask the customer for a new one.")
+    if not consent_is_usable(consent, now=now):
+        raise ConsentRefused(
+            f"This consent is not valid (status {consent.status}); ask the customer for a new one.",
+            code="consent_not_usable",
+        )
+    differs = []
+    if consent.amount_minor != amount.minor:
+        differs.append("amount")
+    if consent.currency != amount.currency:
+        differs.append("currency")
+    if not _names_equal(consent.creditor_name, creditor_name):
+        differs.append("creditor.name")
+    if consent.creditor_iban != _iban(creditor_iban):
+        differs.append("creditor.iban")
+    if consent.reference != reference[:140]:
+        differs.append("reference")
+    if consent.source_account_id not in (None, source_account_id):
+        differs.append("source_account")
+    if differs:
+        raise ConsentMismatch(
+            f"The payment differs from what the customer approved: {', '.join(differs)}.", fields=tuple(differs)
+        )
+    return False
+
+
+def consent_payment_check(
+    *,
+    public_id: uuid.UUID | str,
+    application_id: int,
+    amount: Money,
+    creditor_name: str,
+    creditor_iban: str,
+    reference: str,
+    source_account_id: int,
+    now: datetime,
+    payment_ref: str = "",
+) -> ConsentView:
+    """The partner's payment consent if it may pay exactly this now; writes nothing.
+
+    For the payment's door, before the payment's spine runs; ``consent_payment_consume`` decides
+    again under the consent's lock. Refused as that one is.
+    """
+    consent = _partner_consent(public_id=public_id, application_id=application_id, lock=False)
+    _payment_refusal(
+        consent, amount=amount, creditor_name=creditor_name, creditor_iban=creditor_iban, reference=reference,
+        source_account_id=source_account_id, payment_ref=payment_ref, now=now,
+    )  # fmt: skip
+    return consent_view(consent)
+
+
+def _partner_consent(*, public_id: uuid.UUID | str, application_id: int, lock: bool) -> Consent:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise ConsentNotFound("No such consent.") from None
+    qs = Consent.objects.select_for_update() if lock else Consent.objects
+    consent = qs.filter(public_id=key, application_id=application_id).first()
+    if consent is None:
+        raise ConsentNotFound("No such consent.")
+    return consent
+
+
+@transaction.atomic
+def consent_payment_consume(
+    *,
+    public_id: uuid.UUID | str,
+    application_id: int,
+    amount: Money,
+    creditor_name: str,
+    creditor_iban: str,
+    reference: str,
+    source_account_id: int,
+    payment_ref: str,
+    now: datetime,
+) -> ConsentPaymentUse:
+    """Spend the partner's single-payment consent on the payment ``payment_ref``, inside its transaction.
+
+    The payment must be exactly what the customer approved with SCA (amount and currency,
+    creditor name and IBAN, reference, and the source account if the consent names one); that
+    approval is the payment's SCA, so the payment needs no other. Once: the consent records the
+    payment (``used_at``, ``payment_ref``, its source account) and moves to ``expired``, the
+    Berlin Group status of a one-off consent that has been used, publishing ``consent.used``. The
+    same ``payment_ref`` again changes nothing. Refused: ``consent_not_found`` (404: unknown, or
+    another partner's), ``consent_kind_invalid``, ``consent_not_usable`` (not approved, rejected,
+    revoked, terminated, expired or past its day), ``consent_used`` (409), ``consent_mismatch``
+    (``ConsentMismatch.fields``). Under the consent's row lock, so two payments cannot both use it.
+    """
+    consent = _partner_consent(public_id=public_id, application_id=application_id, lock=True)
+    replay = _payment_refusal(
+        consent, amount=amount, creditor_name=creditor_name, creditor_iban=creditor_iban, reference=reference,
+        source_account_id=source_account_id, payment_ref=payment_ref, now=now,
+    )  # fmt: skip
+    challenge_id = sca_read.challenge_used_for(
+        user_id=consent.customer_id, action=PAYMENT_ACTION, details=_challenge_details(consent)
+    )
+    if replay:
+        return ConsentPaymentUse(consent=consent_view(consent), sca_challenge_id=challenge_id)
+    consent.used_at = now
+    consent.payment_ref = payment_ref
+    consent.source_account_id = source_account_id
+    view = _move(
+        consent,
+        status=Consent.Status.EXPIRED,
+        now=now,
+        event="consent.used",
+        fields=("used_at", "payment_ref", "source_account_id"),
+    )
+    return ConsentPaymentUse(consent=view, sca_challenge_id=challenge_id)

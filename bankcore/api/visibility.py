@@ -166,3 +166,24 @@ def partner_acts_for(*, application_id: int, customer_id: int) -> bool:
     customer's accounts by this partner a secure corporate process (RTS art. 17).
     """
     return partner_acting_for(application_id=application_id) == customer_id
+
+
+def partner_may_see_payment(*, application_id: int, customer_id: int, payment_ref: str) -> bool:
+    """Whether the partner may see this payment of ``customer_id``: the rule above, for one payment.
+
+    The acting-for customer's payments, every one; otherwise only the payment the partner made with
+    one of its single-payment consents of that customer (``payment_ref``, as the consent recorded it
+    when spent). The consent is ``expired`` once spent, yet the partner keeps seeing its payment to
+    the end (settled, rejected, returned): a used consent opens that payment and nothing else.
+    """
+    if partner_acting_for(application_id=application_id) == customer_id:
+        return True
+    if not payment_ref:
+        return False
+    return Consent.objects.filter(
+        application_id=application_id,
+        customer_id=customer_id,
+        kind=Consent.Kind.PAYMENT,
+        payment_ref=payment_ref,
+        used_at__isnull=False,
+    ).exists()

@@ -12,6 +12,7 @@ CONSENT_EVENTS = {
     "consent.revoked": "The customer revoked a consent (revokedByPsu).",
     "consent.terminated": "The partner terminated its consent (terminatedByTpp).",
     "consent.expired": "A consent expired: its last day passed, or it was not approved in time.",
+    "consent.used": "A single-payment consent was spent on its payment (its status is now expired).",
 }
 
 

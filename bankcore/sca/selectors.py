@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from bankcore.canonical import sha256_of
+from bankcore.canonical import json_round_trip, sha256_of
 from bankcore.money import Money
 from bankcore.sca.models import Challenge
 
@@ -60,3 +60,18 @@ def batch_challenge_details(*, lines: Iterable[tuple[str, Money]]) -> dict[str, 
 def batch_details_hash(*, lines: Iterable[tuple[str, Money]]) -> str:
     """``details_hash`` of a batch's challenge details: the ``payload_hash`` its execution consumes with."""
     return details_hash(action=BATCH_ACTION, details=batch_challenge_details(lines=lines))
+
+
+def challenge_used_for(*, user_id: int, action: str, details: dict[str, Any]) -> int | None:
+    """The user's used challenge that approved exactly ``details`` for ``action`` (latest), or None.
+
+    For a caller whose approval was consumed by another step (a payment consent's approval is
+    its payment's SCA): the payment records which challenge authorised it.
+    """
+    digest = details_hash(action=action, details=json_round_trip(details))
+    return (
+        Challenge.objects.filter(user_id=user_id, action=action, details_hash=digest, status=Challenge.Status.USED)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -254,6 +254,12 @@ CELERY_BEAT_SCHEDULE["settlement-instant-sweep"] = {
 }
 CELERY_BEAT_SCHEDULE["clearing-simulate"] = {"task": "apps.payments.clearing_tasks.clearing_simulate", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["clearing-ingest"] = {"task": "apps.payments.clearing_tasks.clearing_ingest", "schedule": 30.0}
+# A SEPA payment still unanswered this many TARGET business days after its settlement day goes to exceptions.
+PAYMENTS_SUBMITTED_CHASE_DAYS = integer("PAYMENTS_SUBMITTED_CHASE_DAYS", 2)
+CELERY_BEAT_SCHEDULE["settlement-unanswered-chase"] = {
+    "task": "apps.payments.clearing_tasks.submitted_unanswered_chase",
+    "schedule": crontab(minute=15, hour=7),
+}
 # --- end clearing -------------------------------------------------------------------------------
 
 # --- REST API -----------------------------------------------------------------------------------

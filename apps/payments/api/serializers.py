@@ -24,7 +24,13 @@ class PaymentOrderInput(serializers.Serializer[Any]):
     end_to_end_id = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
     instant = serializers.BooleanField(required=False, default=False)
     execution_date = serializers.DateField(required=False, allow_null=True, default=None)
-    consent_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+    consent_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=64,
+        help_text="A single-payment consent the customer approved: the payment is made exactly as consented, once.",
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):

@@ -1,10 +1,12 @@
-"""payments partner API (DESIGN.md §5): ``payments/`` for a partner acting for its own business customer.
+"""payments partner API (DESIGN.md §5): ``payments/`` for a partner acting for its own business customer,
+and for a third-party provider paying with a customer's single-payment consent (``consent_id``).
 
 Thin doors over ``services.initiate`` / ``services.cancel``: the partner's business customer is
 the payer, the payment is exempt from SCA as a secure corporate process (RTS art. 17), and every
 POST takes an ``Idempotency-Key`` (``bankcore.api.idempotency``) which is also the service's own
 key, so a retry after the API's record is purged still makes one payment. A payment of another
-customer, or one another partner made, does not exist here (404).
+customer, or one another partner made, does not exist here (404). A payment with ``consent_id`` is
+``services.consent_payments``'s: from the consenting customer's account, exactly as consented.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from apps.payments import selectors
 from apps.payments.api.serializers import PaymentOrder, PaymentOrderInput
 from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
 from apps.payments.models import Payment, PaymentChannel
-from apps.payments.services import cancel, initiate, validation
+from apps.payments.services import cancel, consent_payments, initiate, validation
+from bankcore.api import consents, visibility
 from bankcore.api.errors import problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.partner import PartnerApiView
@@ -37,15 +40,23 @@ def _invalid(refused: PaymentInvalid | BeneficiaryRefused) -> Response:
     )
 
 
+def _consent_refused(refused: consents.ConsentRefused) -> Response:
+    if isinstance(refused, consents.ConsentMismatch):
+        errors = {field: ["Not what the customer consented to."] for field in refused.fields}
+    else:
+        errors = {"consent_id": [str(refused)]}
+    return problem(
+        status_code=refused.status_code, title="Consent refused", detail=str(refused), code=refused.code, errors=errors
+    )
+
+
 class _PaymentsApi(PartnerApiView):
     def _own(self, payment_id: str) -> Payment:
-        customer_id = self.acting_for_id_or_404()
-        payment = Payment.objects.filter(tx_id=payment_id, customer_id=customer_id).first()
-        if payment is None:
+        payment = Payment.objects.filter(tx_id=payment_id).first()
+        if payment is None or not visibility.partner_may_see_payment(
+            application_id=self.partner.application_id, customer_id=payment.customer_id, payment_ref=payment.ref
+        ):
             raise exceptions.NotFound()
-        self.require_visible(
-            customer_id=customer_id, account_id=payment.source_account_id, access="payments", count=False
-        )
         return payment
 
     def _source_account_id(self, customer_id: int, value: str) -> int | None:
@@ -66,30 +77,30 @@ class PaymentListCreateApi(_PaymentsApi):
 
     @extend_schema(responses={200: PaymentOrder(many=True)})
     def get(self, request: Request) -> Response:
-        customer_id = self.acting_for_id_or_404()
         status = request.query_params.get("status") or None
         if status is not None and status not in selectors.STATUSES:
             return problem(
                 status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",
                 errors={"status": [f"One of {', '.join(selectors.STATUSES)}."]},
             )  # fmt: skip
-        rows = selectors.payment_list(customer_id=customer_id, status=status, limit=100)
+        rows = selectors.payment_list_of_partner(
+            application_id=self.partner.application_id,
+            acting_for_id=self.partner.acting_for_id,
+            status=status,
+            limit=100,
+        )
         views = [selectors.payment_view(p) for p in rows]
         return Response({"results": PaymentOrder(views, many=True).data, "next": None})  # type: ignore[arg-type]
 
     @extend_schema(request=PaymentOrderInput, responses={201: PaymentOrder}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent
     def post(self, request: Request) -> Response:
-        customer_id = self.acting_for_id_or_404()
         body = PaymentOrderInput(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
         if data["consent_id"] is not None:
-            return problem(
-                status_code=422, title="Invalid payment", code="consent_not_supported",
-                detail="A partner acting for its own business customer pays without a consent; leave consent_id out.",
-                errors={"consent_id": ["Leave this out."]},
-            )  # fmt: skip
+            return self._with_consent(request, data)
+        customer_id = self.acting_for_id_or_404()
         source_id = self._source_account_id(customer_id, data["source_account"])
         try:
             amount = validation.amount_parse(data["amount"], data["currency"].upper())
@@ -110,6 +121,29 @@ class PaymentListCreateApi(_PaymentsApi):
                 partner_id=self.partner.application_id,
                 now=self.now(),
             )
+        except PaymentInvalid as invalid:
+            return _invalid(invalid)
+        return Response(PaymentOrder(view).data, status=201)
+
+    def _with_consent(self, request: Request, data: dict[str, Any]) -> Response:
+        try:
+            amount = validation.amount_parse(data["amount"], data["currency"].upper())
+            view = consent_payments.consent_payment_initiate(
+                application_id=self.partner.application_id,
+                consent_id=data["consent_id"],
+                source_account=data["source_account"],
+                amount=amount,
+                creditor_name=data["creditor"]["name"],
+                creditor_iban=data["creditor"]["iban"],
+                reference=data["reference"],
+                end_to_end_id=data["end_to_end_id"],
+                instant=data["instant"],
+                execution_date=data["execution_date"],
+                idempotency_key=f"api:{self.partner.application_id}:{request.idempotency_key}",  # type: ignore[attr-defined]
+                now=self.now(),
+            )
+        except consents.ConsentRefused as refused:
+            return _consent_refused(refused)
         except PaymentInvalid as invalid:
             return _invalid(invalid)
         return Response(PaymentOrder(view).data, status=201)

@@ -111,6 +111,7 @@ class ClearingException(models.Model):
         RETURN_UNSETTLED = "return_unsettled", "Return of a payment that was not settled"
         RETURN_UNBOOKABLE = "return_unbookable", "Returned money could not reach the account (held in suspense)"
         SETTLE_FAILED = "settle_failed", "Settled by the clearing, but the hold could not be captured"
+        NO_STATUS_REPORT = "no_status_report", "No status report: submitted, never answered"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -17,7 +17,8 @@ from django.db import transaction
 from apps.kyc import interface as kyc
 from apps.payments import events
 from apps.payments.errors import PaymentNotFound, TransitionRefused
-from apps.payments.models import TRANSITIONS, Payment, PaymentEvent, PaymentStatus
+from apps.payments.models import TRANSITIONS, Payment, PaymentEvent, PaymentKind, PaymentStatus
+from apps.payments.services import instant_dispatch, validation
 from bankcore import notifications
 from bankcore.events import publish
 from bankcore.ledger import services as ledger
@@ -100,6 +101,8 @@ def apply_transition(
     event = events.EVENT_FOR_STATUS.get(to)
     if event is not None:
         publish(event, event_payload(payment))
+    if to == PaymentStatus.ACCEPTED and payment.kind == PaymentKind.INSTANT:
+        _instant_send_when_due(payment, now=now)
     # Wallet withdrawals are told by the wallet; an internal booking by the accounts it moved.
     booked_internally = to == PaymentStatus.SETTLED and payment.kind == "internal"
     if notify and to in _TOLD and payment.channel != "wallet" and not booked_internally:
@@ -114,6 +117,12 @@ def apply_transition(
             now=now,
         )
     return True
+
+
+def _instant_send_when_due(payment: Payment, *, now: datetime) -> None:
+    # Every way into ``accepted`` (checks passed, a fraud case released it) sends it at once.
+    if payment.execution_date <= validation.bank_today(now):
+        instant_dispatch.instant_submit_enqueue(payment_id=payment.pk)
 
 
 def payment_transition(

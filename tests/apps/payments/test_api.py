@@ -132,7 +132,10 @@ def test_another_customer_and_a_partner_for_nobody_get_404(client: Client, acme:
         assert response["Content-Type"] == "application/problem+json"
     assert api(client, other, "get", URL).json()["results"] == []
     nobody = token_for(None)
-    assert api(client, nobody, "get", URL).status_code == 404
+    # A partner acting for nobody lists only what it paid with consents: here nothing.
+    assert api(client, nobody, "get", URL).json()["results"] == []
+    for method, url in [("get", f"{URL}{created['id']}/"), ("post", f"{URL}{created['id']}/cancel/")]:
+        assert api(client, nobody, method, url).status_code == 404
     assert api(client, nobody, "post", URL, body(acme), key="n").status_code == 404
     assert Payment.objects.get().status == "accepted"
 
