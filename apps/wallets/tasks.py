@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from apps.wallets.services import requests, topups
+from apps.wallets.services import requests, reviews, topups
 
 
 @shared_task(queue="default", acks_late=True)
@@ -18,3 +18,8 @@ def topup_capture(*, topup_id: int, **_: Any) -> None:
 @shared_task(queue="default", acks_late=True)
 def requests_expire(**_: Any) -> int:
     return requests.requests_expire(now=timezone.now())
+
+
+@shared_task(queue="default", acks_late=True)
+def review_holds_extend(**_: Any) -> int:
+    return reviews.review_holds_extend(now=timezone.now())
