@@ -183,6 +183,10 @@ class TopUp(models.Model):
         FAILED = "failed", "Capture failed"
         CHARGED_BACK = "charged_back", "Charged back"
         REFUNDED = "refunded", "Refunded"
+        # The wallet could not take it at capture time (held limit, frozen): voided before the
+        # capture, or given back to the card after it; the wallet was never credited.
+        CANCELLED = "cancelled", "Cancelled: the wallet cannot take it"
+        RETURNED = "returned", "Given back to the card: the wallet cannot take it"
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="topups")
