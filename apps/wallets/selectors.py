@@ -9,7 +9,16 @@ from typing import Generic, TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from apps.wallets.errors import WalletNotFound
-from apps.wallets.models import FxQuote, MoneyRequest, Recovery, TopUp, Wallet, WalletPhone, WalletTransfer
+from apps.wallets.models import (
+    FxQuote,
+    MoneyRequest,
+    PhoneClaim,
+    Recovery,
+    TopUp,
+    Wallet,
+    WalletPhone,
+    WalletTransfer,
+)
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 
@@ -115,12 +124,21 @@ def wallet_search(*, text: str) -> QuerySet[Wallet]:
     return Wallet.objects.filter(query).select_related("customer").order_by("customer__email", "currency")
 
 
-def customer_for_phone(*, phone: str) -> int | None:
-    return WalletPhone.objects.filter(phone=phone).values_list("customer_id", flat=True).first()
+@dataclass(frozen=True)
+class PhoneState:
+    verified: str  # the number people can send to, "" when none
+    pending: str  # a number waiting for its code, "" when none
+    code_expires_at: datetime | None
 
 
-def phone_of(*, customer_id: int) -> str:
-    return WalletPhone.objects.filter(customer_id=customer_id).values_list("phone", flat=True).first() or ""
+def phone_state(*, customer_id: int) -> PhoneState:
+    """The number the customer receives money at, and one waiting for its code."""
+    verified = WalletPhone.objects.filter(customer_id=customer_id).values_list("phone", flat=True).first() or ""
+    claim = PhoneClaim.objects.filter(customer_id=customer_id).first()
+    # Waiting: a code is out, or none was ever sent (a number from before verification existed).
+    if claim is None or claim.phone == verified or not (claim.code_hash or claim.sent_at is None):
+        return PhoneState(verified=verified, pending="", code_expires_at=None)
+    return PhoneState(verified=verified, pending=claim.phone, code_expires_at=claim.code_expires_at)
 
 
 def transfer_get(*, customer_id: int, transfer_id: int) -> WalletTransfer:

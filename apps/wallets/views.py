@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.wallets import forms, selectors
 from apps.wallets.errors import WalletNotFound, WalletRefused, WebhookRefused
-from apps.wallets.services import fx, qr, requests, sca_gate, topups, transfers, wallets, withdrawals
+from apps.wallets.services import fx, phones, qr, requests, sca_gate, topups, transfers, withdrawals
 from bankcore.money import Money
 
 
@@ -49,8 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "activity": selectors.activity(customer_id=me),
             "to_pay": selectors.requests_to_pay(customer_id=me, now=now),
             "made": selectors.requests_made(customer_id=me),
-            "phone": selectors.phone_of(customer_id=me),
-            "phone_form": forms.PhoneForm(),
+            "phone": selectors.phone_state(customer_id=me).verified,
         },
     )
 
@@ -63,17 +62,61 @@ def wallet_detail(request: HttpRequest, wallet_id: int) -> HttpResponse:
     return render(request, "wallets/wallet.html", context)
 
 
+def _phone_page(
+    request: HttpRequest, *, number_form: Any = None, code_form: Any = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "state": selectors.phone_state(customer_id=_me(request)),
+        "number_form": number_form or forms.PhoneForm(),
+        "code_form": code_form or forms.PhoneCodeForm(),
+    }
+    return render(request, "wallets/phone.html", context, status=status)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
+    """The number to receive money by: add one (a code is texted to it), then enter the code."""
+    if request.method == "GET":
+        return _phone_page(request)
     form = forms.PhoneForm(request.POST)
     if form.is_valid():
         try:
-            number = wallets.phone_set(customer_id=_me(request), phone=form.cleaned_data["phone"], now=timezone.now())
-            messages.success(request, f"You can now receive money at {number}.")
+            number = phones.phone_claim(customer_id=_me(request), phone=form.cleaned_data["phone"], now=timezone.now())
         except WalletRefused as refused:
-            messages.error(request, str(refused))
-    return HttpResponseRedirect(reverse("wallets:home"))
+            form.add_error("phone", str(refused))
+        else:
+            # The same words whoever holds the number: adding one cannot tell who is a customer.
+            messages.success(request, f"We sent a code to {phones.phone_display(number)}. Enter it below.")
+            return HttpResponseRedirect(reverse("wallets:phone"))
+    return _phone_page(request, number_form=form, status=422)
+
+
+@login_required
+@require_POST
+def phone_verify(request: HttpRequest) -> HttpResponse:
+    form = forms.PhoneCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            number = phones.phone_verify(customer_id=_me(request), code=form.cleaned_data["code"], now=timezone.now())
+        except WalletRefused as refused:
+            form.add_error("code", str(refused))
+        else:
+            messages.success(request, f"Verified: people can now send you money at {phones.phone_display(number)}.")
+            return HttpResponseRedirect(reverse("wallets:phone"))
+    return _phone_page(request, code_form=form, status=422)
+
+
+@login_required
+@require_POST
+def phone_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        number = phones.phone_code_resend(customer_id=_me(request), now=timezone.now())
+    except WalletRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"We sent a new code to {phones.phone_display(number)}.")
+    return HttpResponseRedirect(reverse("wallets:phone"))
 
 
 def _review_context(data: dict[str, Any], money: Money, *, me: int, key: str, needs_code: bool) -> dict[str, Any]:

@@ -48,6 +48,7 @@ def review_holds_extend(*, now: datetime) -> int:
     extended = 0
     held = WalletTransfer.objects.filter(status=WalletTransfer.Status.HELD, hold_id__isnull=False)
     for transfer_id, hold_id in held.values_list("pk", "hold_id").order_by("pk").iterator():
+        assert hold_id is not None
         hold = ledger_read.hold_get(hold_id=hold_id)
         if hold.status != "active" or hold.expires_at > now + EXTEND_WITHIN:
             continue

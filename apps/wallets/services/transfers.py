@@ -20,7 +20,7 @@ from apps.wallets import events as names
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import MoneyRequest, Wallet, WalletPhone, WalletTransfer
 from apps.wallets.services import sca_gate
-from apps.wallets.services.wallets import phone_normalise
+from apps.wallets.services.phones import phone_normalise
 from bankcore import events
 from bankcore.fx import selectors as fx
 from bankcore.ledger import selectors as ledger_read
