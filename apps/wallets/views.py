@@ -62,15 +62,13 @@ def wallet_detail(request: HttpRequest, wallet_id: int) -> HttpResponse:
     return render(request, "wallets/wallet.html", context)
 
 
-def _phone_page(
-    request: HttpRequest, *, number_form: Any = None, code_form: Any = None, status: int = 200
-) -> HttpResponse:
+def _phone_page(request: HttpRequest, *, number_form: Any = None, code_form: Any = None) -> HttpResponse:
     context = {
         "state": selectors.phone_state(customer_id=_me(request)),
         "number_form": number_form or forms.PhoneForm(),
         "code_form": code_form or forms.PhoneCodeForm(),
     }
-    return render(request, "wallets/phone.html", context, status=status)
+    return render(request, "wallets/phone.html", context)
 
 
 @login_required
@@ -89,7 +87,7 @@ def phone(request: HttpRequest) -> HttpResponse:
             # The same words whoever holds the number: adding one cannot tell who is a customer.
             messages.success(request, f"We sent a code to {phones.phone_display(number)}. Enter it below.")
             return HttpResponseRedirect(reverse("wallets:phone"))
-    return _phone_page(request, number_form=form, status=422)
+    return _phone_page(request, number_form=form)
 
 
 @login_required
@@ -104,7 +102,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Verified: people can now send you money at {phones.phone_display(number)}.")
             return HttpResponseRedirect(reverse("wallets:phone"))
-    return _phone_page(request, code_form=form, status=422)
+    return _phone_page(request, code_form=form)
 
 
 @login_required
