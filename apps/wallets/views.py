@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.wallets import forms, selectors
 from apps.wallets.errors import WalletNotFound, WalletRefused, WebhookRefused
-from apps.wallets.services import fx, phones, qr, requests, sca_gate, topups, transfers, withdrawals
+from apps.wallets.services import fx, phones, qr, requests, sca_gate, topups, transfer_codes, transfers, withdrawals
 from bankcore.money import Money
 
 
@@ -155,12 +155,9 @@ def send_confirm(request: HttpRequest) -> HttpResponse:
     try:
         if source is None:
             raise WalletRefused(f"You have no {data['currency']} wallet; top one up first.", code="no_wallet")
-        challenge_id = None
-        if data["otp_token"]:
-            details = transfers.sca_details(source_wallet_id=source.pk, address=data["address"], amount=money)
-            challenge_id = sca_gate.challenge_confirm(
-                customer_id=me, details=details, otp_token=data["otp_token"], now=now
-            )
+        challenge_id = transfer_codes.transfer_challenge(
+            customer_id=me, address=data["address"], amount=money, otp_token=data["otp_token"], now=now
+        )
         result = transfers.p2p_send(
             customer_id=me, source_wallet_id=source.pk, address=data["address"], amount=money, note=data["note"],
             idempotency_key=data["key"], now=now, challenge_id=challenge_id,
@@ -223,16 +220,10 @@ def request_pay(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404("not found")
     token = request.POST.get("otp_token", "").strip()
     try:
-        challenge_id = None
-        if token:
-            source = selectors.wallet_by_currency(customer_id=me, currency=found.currency)
-            if source is None:
-                raise WalletRefused(f"You have no {found.currency} wallet to pay from.", code="no_wallet")
-            details = transfers.sca_details(
-                source_wallet_id=source.pk, address=requests.request_address(found),
-                amount=Money(found.amount_minor, found.currency),
-            )  # fmt: skip
-            challenge_id = sca_gate.challenge_confirm(customer_id=me, details=details, otp_token=token, now=now)
+        challenge_id = transfer_codes.transfer_challenge(
+            customer_id=me, address=requests.request_address(found), amount=Money(found.amount_minor, found.currency),
+            otp_token=token, now=now,
+        )  # fmt: skip
         key = request.POST.get("key", "")[:64] or secrets.token_urlsafe(16)
         result = requests.request_pay(
             customer_id=me, request_id=request_id, idempotency_key=key, now=now, challenge_id=challenge_id
@@ -289,17 +280,10 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
             amount = payload.amount or (Money.of(data["amount"], payload.currency) if data.get("amount") else None)
             context |= {"payload": payload, "amount": amount}
             if data.get("key") and amount is not None:
-                challenge_id = None
-                if data.get("otp_token"):
-                    source = selectors.wallet_by_currency(customer_id=me, currency=payload.currency)
-                    if source is None:
-                        raise WalletRefused(f"You have no {payload.currency} wallet.", code="no_wallet")
-                    details = transfers.sca_details(
-                        source_wallet_id=source.pk, address=f"wallet:{payload.wallet_id}", amount=amount
-                    )
-                    challenge_id = sca_gate.challenge_confirm(
-                        customer_id=me, details=details, otp_token=data["otp_token"], now=now
-                    )
+                challenge_id = transfer_codes.transfer_challenge(
+                    customer_id=me, address=f"wallet:{payload.wallet_id}", amount=amount,
+                    otp_token=data.get("otp_token") or "", now=now,
+                )  # fmt: skip
                 result = qr.qr_pay(
                     customer_id=me, text=data["code"], amount=amount, idempotency_key=data["key"], now=now,
                     challenge_id=challenge_id,
