@@ -35,7 +35,12 @@ def _id(value: str) -> int:
 class WalletListApi(PartnerApiView):
     required_scopes = ["wallets:read"]
 
-    @extend_schema(parameters=[CURSOR], responses={200: s.WalletListOutput}, summary="Wallets, newest first")
+    @extend_schema(
+        operation_id="v1_wallets_list",
+        parameters=[CURSOR],
+        responses={200: s.WalletListOutput},
+        summary="Wallets, newest first",
+    )
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         page = selectors.wallets_page(customer_id=customer_id, before=page_before(request), limit=PAGE)
@@ -62,7 +67,12 @@ class TransferListApi(PartnerApiView):
         # Reading the sends needs wallets:read; making one, wallets:write.
         return ["wallets:write"] if self.request.method == "POST" else ["wallets:read"]
 
-    @extend_schema(parameters=[CURSOR], responses={200: s.TransferListOutput}, summary="Sends, newest first")
+    @extend_schema(
+        operation_id="v1_wallet_transfers_list",
+        parameters=[CURSOR],
+        responses={200: s.TransferListOutput},
+        summary="Sends, newest first",
+    )
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         page = selectors.transfers_sent_page(customer_id=customer_id, before=page_before(request), limit=PAGE)
