@@ -23,6 +23,21 @@ from bankcore.admin_mixins import ReadOnlyMixin
 from bankcore.approvals import services as approvals
 
 
+def _ask_approval(
+    model_admin: admin.ModelAdmin[Any], request: HttpRequest, *, action: str, payload: dict[str, Any], reason: str,
+    what: str,
+) -> None:  # fmt: skip
+    """Ask a second person to approve ``action`` (maker-checker); say what happened on the page."""
+    try:
+        approvals.approval_request(
+            action=action, payload=payload, maker_id=int(request.user.pk), reason=reason, now=timezone.now(),  # type: ignore[arg-type]
+        )  # fmt: skip
+    except approvals.ApprovalRefused as refused:
+        model_admin.message_user(request, f"{what}: {refused}", messages.ERROR)
+    else:
+        model_admin.message_user(request, f"{what} waits for approval.")
+
+
 class _ReadOnlyHistory(ReadOnlyMixin, SimpleHistoryAdmin):  # type: ignore[misc]
     pass
 
@@ -91,14 +106,10 @@ class TopUpAdmin(_ReadOnlyHistory):
     @admin.action(description="Request a refund (a second person approves)")
     def request_refund(self, request: HttpRequest, queryset: QuerySet[TopUp]) -> None:
         for topup in queryset:
-            try:
-                approvals.approval_request(
-                    action=topups.REFUND_ACTION, payload={"topup_id": topup.pk}, maker_id=int(request.user.pk),  # type: ignore[arg-type]
-                    reason=f"disputed top-up {topup.pk}", now=timezone.now(),
-                )  # fmt: skip
-                self.message_user(request, f"Refund of top-up {topup.pk} waits for approval.")
-            except approvals.ApprovalRefused as refused:
-                self.message_user(request, f"Top-up {topup.pk}: {refused}", messages.ERROR)
+            _ask_approval(
+                self, request, action=topups.REFUND_ACTION, payload={"topup_id": topup.pk},
+                reason=f"disputed top-up {topup.pk}", what=f"Refund of top-up {topup.pk}",
+            )  # fmt: skip
 
 
 @admin.register(Recovery)
@@ -110,14 +121,10 @@ class RecoveryAdmin(_ReadOnlyHistory):
     @admin.action(description="Request a write-off to chargeback losses (a second person approves)")
     def request_write_off(self, request: HttpRequest, queryset: QuerySet[Recovery]) -> None:
         for item in queryset.filter(status=Recovery.Status.OPEN):
-            try:
-                approvals.approval_request(
-                    action=recovery.WRITE_OFF_ACTION, payload={"recovery_id": item.pk}, maker_id=int(request.user.pk),  # type: ignore[arg-type]
-                    reason=f"unrecoverable chargeback, recovery {item.pk}", now=timezone.now(),
-                )  # fmt: skip
-                self.message_user(request, f"Write-off of recovery {item.pk} waits for approval.")
-            except approvals.ApprovalRefused as refused:
-                self.message_user(request, f"Recovery {item.pk}: {refused}", messages.ERROR)
+            _ask_approval(
+                self, request, action=recovery.WRITE_OFF_ACTION, payload={"recovery_id": item.pk},
+                reason=f"unrecoverable chargeback, recovery {item.pk}", what=f"Write-off of recovery {item.pk}",
+            )  # fmt: skip
 
 
 @admin.register(WalletTransfer)

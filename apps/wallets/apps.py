@@ -17,6 +17,8 @@ class WalletsConfig(AppConfig):
         from bankcore.notifications import register_kind
 
         register_kind("wallets.activity", label="Wallet activity")
+        # Text messages: simulated, so they land in the inbox; never e-mailed (a code belongs to the phone).
+        register_kind("wallets.sms", label="Text messages to your phone", email_default=False)
         events.subscribe(fraud.CASE_RELEASED, handlers.on_case_released)
         events.subscribe(fraud.CASE_REJECTED, handlers.on_case_rejected)
         for failed in (payments.PAYMENT_REJECTED, payments.PAYMENT_RETURNED, payments.PAYMENT_CANCELLED):

@@ -26,6 +26,11 @@ def qr_key() -> bytes:
     return hashlib.sha256(b"bankcore.wallets.qr\x00" + settings.SECRET_KEY.encode()).digest()
 
 
+def phone_code_key() -> bytes:
+    """The HMAC key of stored phone codes: derived from SECRET_KEY (never SECRET_KEY itself)."""
+    return hashlib.sha256(b"bankcore.wallets.phone-code\x00" + settings.SECRET_KEY.encode()).digest()
+
+
 def acquirer_base_url() -> str:
     return str(getattr(settings, "ACQUIRER_BASE_URL", "http://127.0.0.1:8000/sim/acquirer")).rstrip("/")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.utils import timezone
 
 from apps.wallets.models import BankAccount
-from apps.wallets.services.wallets import bank_account, phone_set, wallet_open
+from apps.wallets.services.phones import phone_verified_set
+from apps.wallets.services.wallets import bank_account, wallet_open
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
 from bankcore.users.models import User
 
-DEMO = [("alice@bankcore.localhost", "+447700900001"), ("bob@bankcore.localhost", "+447700900002")]
+# Numbers of the 555-0100..0199 range, kept for fiction: no real phone ever has them.
+DEMO = [("alice@bankcore.localhost", "+12025550101"), ("bob@bankcore.localhost", "+12025550102")]
 DEMO_BALANCE = Money.of("250.00", "EUR")
 
 
@@ -22,7 +24,7 @@ def seed() -> list[str]:
         if customer_id is None:
             continue
         wallet = wallet_open(customer_id=customer_id, currency="EUR", now=now)
-        phone_set(customer_id=customer_id, phone=phone, now=now)
+        phone_verified_set(customer_id=customer_id, phone=phone, now=now)
         clearing = bank_account(purpose=BankAccount.Purpose.ACQUIRER_CLEARING, currency="EUR")
         # Keyed per wallet: seeding again finds the entry and changes nothing.
         ledger.transfer(

@@ -86,7 +86,17 @@ class ConvertForm(_AmountMixin):
 
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(label="Your phone number (to receive money by phone)", max_length=24)
+    phone = forms.CharField(
+        label="Your mobile number, with its country code", max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )  # fmt: skip
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6-digit code we texted you", max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )  # fmt: skip
 
 
 class WithdrawForm(_AmountMixin):

@@ -6,15 +6,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.wallets.services import transfers, withdrawals
+from apps.wallets.services import reviews, withdrawals
 
 
 def on_case_released(event_id: str, payload: dict[str, Any]) -> None:
-    transfers.transfer_release(reference=str(payload.get("payment_ref") or ""), now=timezone.now())
+    reviews.transfer_release(reference=str(payload.get("payment_ref") or ""), now=timezone.now())
 
 
 def on_case_rejected(event_id: str, payload: dict[str, Any]) -> None:
-    transfers.transfer_reject(reference=str(payload.get("payment_ref") or ""), now=timezone.now())
+    reviews.transfer_reject(reference=str(payload.get("payment_ref") or ""), now=timezone.now())
 
 
 def on_payment_failed(event_id: str, payload: dict[str, Any]) -> None:

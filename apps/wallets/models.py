@@ -49,15 +49,40 @@ class Wallet(models.Model):
 
 
 class WalletPhone(models.Model):
-    """The phone number a customer receives wallet money by (E.164), one number one customer."""
+    """A verified phone number a customer receives wallet money by (E.164): one number, one customer.
+
+    A row exists only once the customer entered the code sent to the number (``PhoneClaim``);
+    a P2P lookup by phone finds nothing else.
+    """
 
     customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_phone")
     phone = models.CharField(max_length=16, unique=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField()  # when it was verified
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.phone} → {self.customer_id}"
+
+
+class PhoneClaim(models.Model):
+    """A number a customer asked to receive money by, and the one-time code that proves they hold it.
+
+    One row a customer, kept after use: the send counters outlive a change of number, so asking
+    for another number does not reset the rate limit. Only a keyed hash of the code is stored.
+    """
+
+    customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64, blank=True)  # "" once used, or before a code was sent
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes entered against this code
+    sent_at = models.DateTimeField(null=True, blank=True)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    sends_in_window = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"claim of {self.phone} by {self.customer_id}"
 
 
 class WalletTransfer(models.Model):
@@ -183,6 +208,10 @@ class TopUp(models.Model):
         FAILED = "failed", "Capture failed"
         CHARGED_BACK = "charged_back", "Charged back"
         REFUNDED = "refunded", "Refunded"
+        # The wallet could not take it at capture time (held limit, frozen): voided before the
+        # capture, or given back to the card after it; the wallet was never credited.
+        CANCELLED = "cancelled", "Cancelled: the wallet cannot take it"
+        RETURNED = "returned", "Given back to the card: the wallet cannot take it"
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="topups")

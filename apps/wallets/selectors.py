@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from apps.wallets.errors import WalletNotFound
-from apps.wallets.models import FxQuote, MoneyRequest, Recovery, TopUp, Wallet, WalletPhone, WalletTransfer
+from apps.wallets.models import (
+    FxQuote,
+    MoneyRequest,
+    PhoneClaim,
+    Recovery,
+    TopUp,
+    Wallet,
+    WalletPhone,
+    WalletTransfer,
+)
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 
@@ -22,6 +32,28 @@ class WalletView:
     ledger_account_id: int
     balance: Money
     available: Money
+
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, newest first; ``next_before`` is where the next page starts (None: the last)."""
+
+    items: list[T]
+    next_before: int | None
+
+
+def _keyset(rows: QuerySet[M], *, before: int | None, limit: int) -> tuple[list[M], int | None]:
+    # Keyset on the id, newest first: a page never repeats or skips a row that arrives meanwhile.
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    found = list(rows.order_by("-pk")[: limit + 1])
+    if len(found) <= limit:
+        return found, None
+    return found[:limit], found[limit - 1].pk
 
 
 @dataclass(frozen=True)
@@ -73,6 +105,16 @@ def wallets_of_customer(*, customer_id: int) -> list[WalletView]:
     return [wallet_view(w) for w in Wallet.objects.filter(customer_id=customer_id).order_by("currency")]
 
 
+def wallets_page(*, customer_id: int, before: int | None, limit: int) -> Page[WalletView]:
+    rows, next_before = _keyset(Wallet.objects.filter(customer_id=customer_id), before=before, limit=limit)
+    return Page([wallet_view(w) for w in rows], next_before)
+
+
+def transfers_sent_page(*, customer_id: int, before: int | None, limit: int) -> Page[WalletTransfer]:
+    rows, next_before = _keyset(WalletTransfer.objects.filter(sender_id=customer_id), before=before, limit=limit)
+    return Page(rows, next_before)
+
+
 def wallet_search(*, text: str) -> QuerySet[Wallet]:
     """Back office: wallets by the customer's e-mail, name or phone, or by wallet id."""
     query = Q(customer__email__icontains=text) | Q(customer__full_name__icontains=text)
@@ -82,12 +124,21 @@ def wallet_search(*, text: str) -> QuerySet[Wallet]:
     return Wallet.objects.filter(query).select_related("customer").order_by("customer__email", "currency")
 
 
-def customer_for_phone(*, phone: str) -> int | None:
-    return WalletPhone.objects.filter(phone=phone).values_list("customer_id", flat=True).first()
+@dataclass(frozen=True)
+class PhoneState:
+    verified: str  # the number people can send to, "" when none
+    pending: str  # a number waiting for its code, "" when none
+    code_expires_at: datetime | None
 
 
-def phone_of(*, customer_id: int) -> str:
-    return WalletPhone.objects.filter(customer_id=customer_id).values_list("phone", flat=True).first() or ""
+def phone_state(*, customer_id: int) -> PhoneState:
+    """The number the customer receives money at, and one waiting for its code."""
+    verified = WalletPhone.objects.filter(customer_id=customer_id).values_list("phone", flat=True).first() or ""
+    claim = PhoneClaim.objects.filter(customer_id=customer_id).first()
+    # Waiting: a code is out, or none was ever sent (a number from before verification existed).
+    if claim is None or claim.phone == verified or not (claim.code_hash or claim.sent_at is None):
+        return PhoneState(verified=verified, pending="", code_expires_at=None)
+    return PhoneState(verified=verified, pending=claim.phone, code_expires_at=claim.code_expires_at)
 
 
 def transfer_get(*, customer_id: int, transfer_id: int) -> WalletTransfer:

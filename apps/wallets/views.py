@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.wallets import forms, selectors
 from apps.wallets.errors import WalletNotFound, WalletRefused, WebhookRefused
-from apps.wallets.services import fx, qr, requests, sca_gate, topups, transfers, wallets, withdrawals
+from apps.wallets.services import fx, phones, qr, requests, sca_gate, topups, transfer_codes, transfers, withdrawals
 from bankcore.money import Money
 
 
@@ -49,8 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "activity": selectors.activity(customer_id=me),
             "to_pay": selectors.requests_to_pay(customer_id=me, now=now),
             "made": selectors.requests_made(customer_id=me),
-            "phone": selectors.phone_of(customer_id=me),
-            "phone_form": forms.PhoneForm(),
+            "phone": selectors.phone_state(customer_id=me).verified,
         },
     )
 
@@ -63,17 +62,59 @@ def wallet_detail(request: HttpRequest, wallet_id: int) -> HttpResponse:
     return render(request, "wallets/wallet.html", context)
 
 
+def _phone_page(request: HttpRequest, *, number_form: Any = None, code_form: Any = None) -> HttpResponse:
+    context = {
+        "state": selectors.phone_state(customer_id=_me(request)),
+        "number_form": number_form or forms.PhoneForm(),
+        "code_form": code_form or forms.PhoneCodeForm(),
+    }
+    return render(request, "wallets/phone.html", context)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
+    """The number to receive money by: add one (a code is texted to it), then enter the code."""
+    if request.method == "GET":
+        return _phone_page(request)
     form = forms.PhoneForm(request.POST)
     if form.is_valid():
         try:
-            number = wallets.phone_set(customer_id=_me(request), phone=form.cleaned_data["phone"], now=timezone.now())
-            messages.success(request, f"You can now receive money at {number}.")
+            number = phones.phone_claim(customer_id=_me(request), phone=form.cleaned_data["phone"], now=timezone.now())
         except WalletRefused as refused:
-            messages.error(request, str(refused))
-    return HttpResponseRedirect(reverse("wallets:home"))
+            form.add_error("phone", str(refused))
+        else:
+            # The same words whoever holds the number: adding one cannot tell who is a customer.
+            messages.success(request, f"We sent a code to {phones.phone_display(number)}. Enter it below.")
+            return HttpResponseRedirect(reverse("wallets:phone"))
+    return _phone_page(request, number_form=form)
+
+
+@login_required
+@require_POST
+def phone_verify(request: HttpRequest) -> HttpResponse:
+    form = forms.PhoneCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            number = phones.phone_verify(customer_id=_me(request), code=form.cleaned_data["code"], now=timezone.now())
+        except WalletRefused as refused:
+            form.add_error("code", str(refused))
+        else:
+            messages.success(request, f"Verified: people can now send you money at {phones.phone_display(number)}.")
+            return HttpResponseRedirect(reverse("wallets:phone"))
+    return _phone_page(request, code_form=form)
+
+
+@login_required
+@require_POST
+def phone_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        number = phones.phone_code_resend(customer_id=_me(request), now=timezone.now())
+    except WalletRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"We sent a new code to {phones.phone_display(number)}.")
+    return HttpResponseRedirect(reverse("wallets:phone"))
 
 
 def _review_context(data: dict[str, Any], money: Money, *, me: int, key: str, needs_code: bool) -> dict[str, Any]:
@@ -114,12 +155,9 @@ def send_confirm(request: HttpRequest) -> HttpResponse:
     try:
         if source is None:
             raise WalletRefused(f"You have no {data['currency']} wallet; top one up first.", code="no_wallet")
-        challenge_id = None
-        if data["otp_token"]:
-            details = transfers.sca_details(source_wallet_id=source.pk, address=data["address"], amount=money)
-            challenge_id = sca_gate.challenge_confirm(
-                customer_id=me, details=details, otp_token=data["otp_token"], now=now
-            )
+        challenge_id = transfer_codes.transfer_challenge(
+            customer_id=me, address=data["address"], amount=money, otp_token=data["otp_token"], now=now
+        )
         result = transfers.p2p_send(
             customer_id=me, source_wallet_id=source.pk, address=data["address"], amount=money, note=data["note"],
             idempotency_key=data["key"], now=now, challenge_id=challenge_id,
@@ -182,16 +220,10 @@ def request_pay(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404("not found")
     token = request.POST.get("otp_token", "").strip()
     try:
-        challenge_id = None
-        if token:
-            source = selectors.wallet_by_currency(customer_id=me, currency=found.currency)
-            if source is None:
-                raise WalletRefused(f"You have no {found.currency} wallet to pay from.", code="no_wallet")
-            details = transfers.sca_details(
-                source_wallet_id=source.pk, address=requests.request_address(found),
-                amount=Money(found.amount_minor, found.currency),
-            )  # fmt: skip
-            challenge_id = sca_gate.challenge_confirm(customer_id=me, details=details, otp_token=token, now=now)
+        challenge_id = transfer_codes.transfer_challenge(
+            customer_id=me, address=requests.request_address(found), amount=Money(found.amount_minor, found.currency),
+            otp_token=token, now=now,
+        )  # fmt: skip
         key = request.POST.get("key", "")[:64] or secrets.token_urlsafe(16)
         result = requests.request_pay(
             customer_id=me, request_id=request_id, idempotency_key=key, now=now, challenge_id=challenge_id
@@ -248,17 +280,10 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
             amount = payload.amount or (Money.of(data["amount"], payload.currency) if data.get("amount") else None)
             context |= {"payload": payload, "amount": amount}
             if data.get("key") and amount is not None:
-                challenge_id = None
-                if data.get("otp_token"):
-                    source = selectors.wallet_by_currency(customer_id=me, currency=payload.currency)
-                    if source is None:
-                        raise WalletRefused(f"You have no {payload.currency} wallet.", code="no_wallet")
-                    details = transfers.sca_details(
-                        source_wallet_id=source.pk, address=f"wallet:{payload.wallet_id}", amount=amount
-                    )
-                    challenge_id = sca_gate.challenge_confirm(
-                        customer_id=me, details=details, otp_token=data["otp_token"], now=now
-                    )
+                challenge_id = transfer_codes.transfer_challenge(
+                    customer_id=me, address=f"wallet:{payload.wallet_id}", amount=amount,
+                    otp_token=data.get("otp_token") or "", now=now,
+                )  # fmt: skip
                 result = qr.qr_pay(
                     customer_id=me, text=data["code"], amount=amount, idempotency_key=data["key"], now=now,
                     challenge_id=challenge_id,

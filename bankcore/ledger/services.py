@@ -100,6 +100,7 @@ __all__ = [
     "entry_reverse",
     "hold_capture",
     "hold_create",
+    "hold_extend",
     "hold_release",
     "holds_expire",
     "post_batch",
@@ -1020,6 +1021,18 @@ def _hold_end(*, hold_id: int, now: datetime, status: str) -> bool:
 def hold_release(*, hold_id: int, now: datetime) -> None:
     """Give the held money back to the available balance (safe to call twice)."""
     _retrying(lambda: _hold_end(hold_id=hold_id, now=now, status=Hold.Status.RELEASED))
+
+
+def hold_extend(*, hold_id: int, expires_at: datetime, now: datetime) -> None:
+    """Keep an active hold until ``expires_at`` (never earlier than it was): a reason to hold outlived its term.
+
+    Raises HoldNotActive for a hold captured, released or already expired: its money is no longer reserved.
+    """
+    with transaction.atomic():
+        hold = _lock_active_hold(hold_id, now)
+        if expires_at > hold.expires_at:
+            hold.expires_at = expires_at
+            hold.save(update_fields=["expires_at"])
 
 
 def holds_expire(*, now: datetime, limit: int = 1000) -> int:

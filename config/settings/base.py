@@ -427,6 +427,11 @@ CELERY_BEAT_SCHEDULE["wallets-requests-expire"] = {
     "task": "apps.wallets.tasks.requests_expire",
     "schedule": crontab(minute="*/15"),
 }
+# A transfer held for fraud review keeps its hold while the case is open (docs/WALLETS.md).
+CELERY_BEAT_SCHEDULE["wallets-review-holds-extend"] = {
+    "task": "apps.wallets.tasks.review_holds_extend",
+    "schedule": crontab(minute=17, hour=3),
+}
 # --- end wallets ---
 
 # --- accounts -----------------------------------------------------------------------------------

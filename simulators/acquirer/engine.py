@@ -1,7 +1,8 @@
 """What the acquirer does with an intent: card entry, 3-D Secure, authorisation, capture, chargeback.
 
 States: ``requires_card`` → (``requires_3ds``) → ``authorised`` | ``declined``; ``authorised`` →
-``captured`` | ``capture_failed``; ``captured`` → ``charged_back``. Every change is announced to
+``captured`` | ``capture_failed`` | ``cancelled`` (the merchant voids it: the card is never
+charged); ``captured`` → ``charged_back`` | ``refunded`` (the merchant gives it back). Every change is announced to
 the merchant's ``webhook_url`` with a Standard Webhooks signature (``webhooks.send``).
 """
 
@@ -178,6 +179,36 @@ def chargeback(*, intent_id: str, reason: str = "fraudulent") -> dict[str, Any]:
             raise Refused("Only a captured payment can be charged back.", 409)
         intent["status"] = "charged_back"
         _event(intent, "payment_intent.chargeback", reason=reason)
+        return intent
+
+
+@_sending
+def cancel(*, intent_id: str) -> dict[str, Any]:
+    """The merchant voids an authorisation it will not capture: the cardholder is never charged."""
+    with store.locked(intent_id) as intent:
+        if intent is None:
+            raise Refused("No such payment.", 404)
+        if intent["status"] == "cancelled":
+            return intent
+        if intent["status"] != "authorised":
+            raise Refused(f"A payment that is {intent['status']} cannot be cancelled.", 409)
+        intent["status"] = "cancelled"
+        _event(intent, "payment_intent.cancelled")
+        return intent
+
+
+@_sending
+def refund(*, intent_id: str) -> dict[str, Any]:
+    """The merchant gives a captured payment back to the card, whole."""
+    with store.locked(intent_id) as intent:
+        if intent is None:
+            raise Refused("No such payment.", 404)
+        if intent["status"] == "refunded":
+            return intent
+        if intent["status"] != "captured":
+            raise Refused(f"A payment that is {intent['status']} cannot be refunded.", 409)
+        intent["status"] = "refunded"
+        _event(intent, "payment_intent.refunded")
         return intent
 
 

@@ -130,6 +130,16 @@ def intents_capture(body: dict[str, Any], intent_id: str) -> dict[str, Any]:
 
 
 @_api
+def intents_cancel(body: dict[str, Any], intent_id: str) -> dict[str, Any]:
+    return engine.cancel(intent_id=intent_id)
+
+
+@_api
+def intents_refund(body: dict[str, Any], intent_id: str) -> dict[str, Any]:
+    return engine.refund(intent_id=intent_id)
+
+
+@_api
 def intents_chargeback(body: dict[str, Any], intent_id: str) -> dict[str, Any]:
     return engine.chargeback(intent_id=intent_id, reason=str(body.get("reason", "fraudulent")))
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
 from apps.kyc import services as kyc_services
-from apps.wallets.models import TopUp, WalletTransfer
+from apps.wallets.models import TopUp, WalletPhone, WalletTransfer
 from apps.wallets.services.wallets import wallet_open
 from bankcore.testing.access import login_verified
 from bankcore.users.models import User
@@ -103,5 +103,36 @@ def test_send_money_to_another_customer(page: Page, bank: str, width: int) -> No
     assert WalletTransfer.objects.get(sender=alice).note == "pizza"
     page.goto(bank + "/app/wallets/")
     assert "28.00" in page.locator("#balance-EUR").inner_text()
+    assert page.csp_violations == []  # type: ignore[attr-defined]
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_verify_a_phone_number_a_wrong_code_first(page: Page, bank: str, width: int) -> None:
+    from tests.apps.wallets.factories import texted_code
+
+    frank = customer()
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = signed_in(page, bank, frank)
+
+    page.goto(bank + "/app/wallets/")
+    page.get_by_role("link", name="Add a number").click()
+    page.wait_for_url("**/app/wallets/phone/")
+    page.get_by_label("Your mobile number, with its country code").fill("0151 1234 5678")
+    page.get_by_role("button", name="Text me a code").click()
+    assert "Write a mobile number with its country code" in page.locator(".errorlist").inner_text()
+    page.get_by_label("Your mobile number, with its country code").fill("+49 151 1234 5678")
+    page.get_by_role("button", name="Text me a code").click()
+    assert "We sent a code to +49 1511 2345678" in page.locator(".messages").inner_text()
+    assert no_overflow(page)
+    code = texted_code(frank)
+    page.get_by_label("The 6-digit code we texted you").fill("000000" if code != "000000" else "111111")
+    page.get_by_role("button", name="Verify").click()
+    assert page.locator(".errorlist").inner_text() == "That code is not right. 4 tries left."
+    assert no_overflow(page)
+    page.get_by_label("The 6-digit code we texted you").fill(code)
+    page.get_by_role("button", name="Verify").click()
+    assert page.locator("#verified-phone").inner_text() == "+4915112345678"
+    assert WalletPhone.objects.get(customer=frank).phone == "+4915112345678"
     assert page.csp_violations == []  # type: ignore[attr-defined]
     assert errors == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,8 +18,12 @@ from apps.wallets import selectors
 from apps.wallets.api import serializers as s
 from apps.wallets.errors import WalletNotFound
 from apps.wallets.services import transfers
+from bankcore.api.cursors import next_link, page_before
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.partner import PartnerApiView
+
+PAGE = 50
+CURSOR = OpenApiParameter("cursor", str, description="From the previous page's `next`")
 
 
 def _id(value: str) -> int:
@@ -31,11 +35,18 @@ def _id(value: str) -> int:
 class WalletListApi(PartnerApiView):
     required_scopes = ["wallets:read"]
 
-    @extend_schema(responses={200: s.WalletOutput(many=True)})
+    @extend_schema(
+        operation_id="v1_wallets_list",
+        parameters=[CURSOR],
+        responses={200: s.WalletListOutput},
+        summary="Wallets, newest first",
+    )
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
-        wallets = selectors.wallets_of_customer(customer_id=customer_id)
-        return Response({"results": [s.wallet_output(w) for w in wallets], "next": None})
+        page = selectors.wallets_page(customer_id=customer_id, before=page_before(request), limit=PAGE)
+        return Response(
+            {"results": [s.wallet_output(w) for w in page.items], "next": next_link(request, before=page.next_before)}
+        )
 
 
 class WalletDetailApi(PartnerApiView):
@@ -56,11 +67,18 @@ class TransferListApi(PartnerApiView):
         # Reading the sends needs wallets:read; making one, wallets:write.
         return ["wallets:write"] if self.request.method == "POST" else ["wallets:read"]
 
-    @extend_schema(responses={200: s.TransferOutput(many=True)})
+    @extend_schema(
+        operation_id="v1_wallet_transfers_list",
+        parameters=[CURSOR],
+        responses={200: s.TransferListOutput},
+        summary="Sends, newest first",
+    )
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
-        rows = selectors.transfers_of(customer_id=customer_id)
-        return Response({"results": [s.transfer_output(t) for t in rows if t.sender_id == customer_id], "next": None})
+        page = selectors.transfers_sent_page(customer_id=customer_id, before=page_before(request), limit=PAGE)
+        return Response(
+            {"results": [s.transfer_output(t) for t in page.items], "next": next_link(request, before=page.next_before)}
+        )
 
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER_PARAMETER], request=s.TransferInput, responses={201: s.TransferOutput}

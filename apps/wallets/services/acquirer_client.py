@@ -66,3 +66,13 @@ def intent_create(
 def intent_capture(*, intent_id: str) -> None:
     """Ask for the authorised money; the outcome arrives by webhook (the answer is not trusted alone)."""
     _call(f"api/intents/{intent_id}/capture/", {})
+
+
+def intent_cancel(*, intent_id: str) -> None:
+    """Void an authorisation the bank will not capture (the cardholder is never charged)."""
+    _call(f"api/intents/{intent_id}/cancel/", {})
+
+
+def intent_refund(*, intent_id: str) -> None:
+    """Give a captured payment back to the card, whole."""
+    _call(f"api/intents/{intent_id}/refund/", {})

@@ -7,6 +7,9 @@ their ``webhook-id`` was seen before. Booking:
 - authorised: a hold of the amount on the bank's acquirer clearing account;
 - captured: the hold is captured into the wallet (clearing debited: the acquirer owes us);
 - capture failed: the hold is released; declined: nothing was held;
+- the wallet cannot take it any more when the capture comes (another credit used the held
+  limit, or it was frozen): the hold is released and the money never reaches the wallet; the
+  authorisation is voided at the acquirer before the capture, or refunded after it;
 - chargeback: the wallet is debited back to clearing, below zero if the money was spent
   (the wallet then enters recovery, ``services.recovery``).
 """
@@ -29,6 +32,7 @@ from apps.wallets.services import acquirer_client, recovery
 from apps.wallets.services.transfers import balance_limit_check
 from apps.wallets.services.wallets import bank_account, wallet_open
 from bankcore import events
+from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.values import Leg
 from bankcore.money import Money
@@ -135,6 +139,8 @@ def _apply(event_type: str, data: dict[str, Any], *, now: datetime) -> str:
         "payment_intent.captured": _captured,
         "payment_intent.capture_failed": _capture_failed,
         "payment_intent.chargeback": _chargeback,
+        "payment_intent.cancelled": _acknowledged,
+        "payment_intent.refunded": _acknowledged,
     }
     handler = handlers.get(event_type)
     if handler is None:
@@ -189,10 +195,58 @@ def _declined(topup: TopUp, data: dict[str, Any], now: datetime) -> str:
     return "declined"
 
 
+def _refusal_at_capture(topup: TopUp, now: datetime) -> str:
+    """Why the wallet cannot take the top-up now ("" when it can), under every wallet lock of the customer.
+
+    All of them, ascending ids, as a P2P send to the customer locks them: no other credit can
+    slip between this check and the booking that follows it in the same transaction.
+    """
+    wallets = list(Wallet.objects.select_for_update().filter(customer_id=topup.customer_id).order_by("pk"))
+    wallet = next(w for w in wallets if w.pk == topup.wallet_id)
+    if wallet.status == Wallet.Status.FROZEN:
+        return "wallet frozen"
+    try:
+        balance_limit_check(
+            customer_id=topup.customer_id, wallets=wallets, amount=Money(topup.amount_minor, topup.currency), now=now
+        )
+    except (kyc.LimitExceeded, WalletRefused) as refused:
+        return f"wallet limit: {refused}"
+    return ""
+
+
+def _not_taken(topup: TopUp, *, status: str, reason: str, now: datetime) -> None:
+    """The wallet cannot take an authorised top-up: release the clearing hold, tell the customer."""
+    if topup.hold_id is not None and ledger_read.hold_get(hold_id=topup.hold_id).status == "active":
+        ledger.hold_release(hold_id=topup.hold_id, now=now)
+    topup.status = status
+    topup.decline_reason = reason[:100]
+    _save(topup, now, "decline_reason")
+    notify(
+        customer_id=topup.customer_id, kind="wallets.activity", title="A card top-up was not added",
+        body=f"Your wallet cannot take {Money(topup.amount_minor, topup.currency).format()} now (it would go over "
+        "what your verification level lets it hold, or it is frozen); your card is not charged for it.",
+        link=f"/app/wallets/topups/{topup.pk}/", now=now,
+    )  # fmt: skip
+
+
 def _captured(topup: TopUp, data: dict[str, Any], now: datetime) -> str:
+    from apps.wallets import tasks
+
+    topup_id = topup.pk
+    if topup.status == TopUp.Status.CANCELLED:
+        # Voided by the bank, captured anyway: the money goes back to the card.
+        topup.status = TopUp.Status.RETURNED
+        _save(topup, now)
+        transaction.on_commit(lambda: tasks.topup_give_back.delay(topup_id=topup_id))
+        return "returned"
     if topup.status != TopUp.Status.AUTHORISED:
         return "already"
-    wallet = Wallet.objects.select_for_update().get(pk=topup.wallet_id)
+    refusal = _refusal_at_capture(topup, now)
+    if refusal:
+        _not_taken(topup, status=TopUp.Status.RETURNED, reason=refusal, now=now)
+        transaction.on_commit(lambda: tasks.topup_give_back.delay(topup_id=topup_id))
+        return "returned"
+    wallet = Wallet.objects.get(pk=topup.wallet_id)
     assert topup.hold_id is not None
     topup.entry_id = ledger.hold_capture(
         hold_id=topup.hold_id, to_account_id=wallet.ledger_account_id, idempotency_key=f"topup:{topup.pk}:capture",
@@ -250,11 +304,38 @@ def _chargeback(topup: TopUp, data: dict[str, Any], now: datetime) -> str:
     return "charged_back"
 
 
-def topup_capture(*, topup_id: int) -> None:
-    """Ask the acquirer for an authorised top-up's money (safe twice: the acquirer answers the first)."""
-    topup = TopUp.objects.filter(pk=topup_id, status=TopUp.Status.AUTHORISED).first()
+def topup_capture(*, topup_id: int, now: datetime) -> None:
+    """Ask the acquirer for an authorised top-up's money, if the wallet can still take it (safe twice).
+
+    When it cannot (another credit used the held limit since the authorisation, or the wallet was
+    frozen) the bank voids the authorisation instead: the card is never charged. The capture's
+    webhook checks again under the locks, since money may still arrive before it.
+    """
+    with transaction.atomic():
+        topup = TopUp.objects.select_for_update().filter(pk=topup_id, status=TopUp.Status.AUTHORISED).first()
+        if topup is None or not topup.intent_id:
+            return
+        intent_id = topup.intent_id
+        refusal = _refusal_at_capture(topup, now)
+        if refusal:
+            _not_taken(topup, status=TopUp.Status.CANCELLED, reason=refusal, now=now)
+    # Outside the transaction: the call to the acquirer must not hold the wallets' locks.
+    if refusal:
+        acquirer_client.intent_cancel(intent_id=intent_id)
+    else:
+        acquirer_client.intent_capture(intent_id=intent_id)
+
+
+def topup_give_back(*, topup_id: int) -> None:
+    """Refund at the acquirer a top-up captured that the wallet could not take (safe twice)."""
+    topup = TopUp.objects.filter(pk=topup_id, status=TopUp.Status.RETURNED).first()
     if topup is not None and topup.intent_id:
-        acquirer_client.intent_capture(intent_id=topup.intent_id)
+        acquirer_client.intent_refund(intent_id=topup.intent_id)
+
+
+def _acknowledged(topup: TopUp, data: dict[str, Any], now: datetime) -> str:
+    # The acquirer confirms a void or a refund the bank asked for; the bank booked nothing for them.
+    return "acknowledged"
 
 
 def refund_handler(payload: dict[str, Any], /, *, now: datetime) -> None:

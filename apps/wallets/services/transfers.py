@@ -20,7 +20,7 @@ from apps.wallets import events as names
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import MoneyRequest, Wallet, WalletPhone, WalletTransfer
 from apps.wallets.services import sca_gate
-from apps.wallets.services.wallets import phone_normalise
+from apps.wallets.services.phones import phone_normalise
 from bankcore import events
 from bankcore.fx import selectors as fx
 from bankcore.ledger import selectors as ledger_read
@@ -312,51 +312,3 @@ def _arrived(transfer: WalletTransfer, *, sender_name: str, now: datetime) -> No
         customer_id=transfer.recipient_id, kind="wallets.activity", title=f"You received {amount.format()}",
         body=f"From {sender_name}" + (f": {transfer.note}" if transfer.note else ""), link="/app/wallets/", now=now,
     )  # fmt: skip
-
-
-def _held_transfer(reference: str) -> WalletTransfer | None:
-    if not reference.startswith("wallet-transfer:"):
-        return None
-    pk = reference.split(":", 1)[1]
-    if not pk.isdigit():
-        return None
-    return WalletTransfer.objects.select_for_update().filter(pk=int(pk)).first()
-
-
-@transaction.atomic
-def transfer_release(*, reference: str, now: datetime) -> bool:
-    """The fraud case cleared a held transfer: capture the hold into the recipient's wallet (safe twice)."""
-    transfer = _held_transfer(reference)
-    if transfer is None or transfer.status != WalletTransfer.Status.HELD:
-        return False
-    target = Wallet.objects.select_for_update().get(pk=transfer.target_wallet_id)
-    assert transfer.hold_id is not None
-    transfer.entry_id = ledger.hold_capture(
-        hold_id=transfer.hold_id, to_account_id=target.ledger_account_id, idempotency_key=f"{reference}:capture",
-        now=now, description=f"Wallet transfer {transfer.pk} (released after review)",
-    )  # fmt: skip
-    transfer.status = WalletTransfer.Status.COMPLETED
-    transfer.completed_at = now
-    transfer.save(update_fields=["status", "entry_id", "completed_at"])
-    _arrived(transfer, sender_name=users_name(transfer.sender_id), now=now)
-    return True
-
-
-@transaction.atomic
-def transfer_reject(*, reference: str, now: datetime) -> bool:
-    """The fraud case refused a held transfer: release the hold and the limits it used (safe twice)."""
-    transfer = _held_transfer(reference)
-    if transfer is None or transfer.status != WalletTransfer.Status.HELD:
-        return False
-    assert transfer.hold_id is not None
-    ledger.hold_release(hold_id=transfer.hold_id, now=now)
-    kyc.limits_release(customer_id=transfer.sender_id, kind=kyc.LimitKind.WALLET_OUT, ref=reference, now=now)
-    transfer.status = WalletTransfer.Status.REJECTED
-    transfer.completed_at = now
-    transfer.save(update_fields=["status", "completed_at"])
-    notify(
-        customer_id=transfer.sender_id, kind="wallets.activity", title="A transfer was not made",
-        body=f"Your transfer of {Money(transfer.amount_minor, transfer.currency).format()} was refused after review; "
-        "the money is available again.", link="/app/wallets/", now=now,
-    )  # fmt: skip
-    return True

@@ -1,30 +1,15 @@
-"""Opening wallets, the bank's own accounts they book against, freezing, and phone numbers."""
+"""Opening wallets, the bank's own accounts they book against, and freezing."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
 from apps.wallets.errors import WalletRefused
-from apps.wallets.models import BankAccount, Currency, Wallet, WalletPhone
+from apps.wallets.models import BankAccount, Currency, Wallet
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import LedgerAccount
-
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
-
-
-def phone_normalise(phone: str) -> str:
-    """E.164 from what a person types ("+44 20 7946 0958" → "+442079460958"); raises on anything else."""
-    compact = re.sub(r"[\s().-]", "", phone or "")
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not _PHONE.match(compact):
-        raise WalletRefused(
-            "Write the phone number with its country code, e.g. +44 20 7946 0958.", code="invalid_phone"
-        )
-    return compact
 
 
 def wallet_open(*, customer_id: int, currency: str, now: datetime) -> Wallet:
@@ -94,14 +79,3 @@ def wallet_status_set(*, wallet_id: int, status: str, reason: str) -> None:
     wallet.status = status
     wallet._change_reason = reason.strip()[:100]  # type: ignore[attr-defined]
     wallet.save(update_fields=["status"])
-
-
-def phone_set(*, customer_id: int, phone: str, now: datetime) -> str:
-    """Register the number the customer receives wallet money by; returns it in E.164."""
-    number = phone_normalise(phone)
-    try:
-        with transaction.atomic():
-            WalletPhone.objects.update_or_create(customer_id=customer_id, defaults={"phone": number, "created_at": now})
-    except IntegrityError:
-        raise WalletRefused("That number is registered by someone else.", code="phone_taken") from None
-    return number

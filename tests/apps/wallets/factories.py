@@ -67,6 +67,26 @@ def approved_challenge(user: User, *, wallet: Wallet, address: str, amount: Mone
     return int(challenge.pk)
 
 
+def texted_code(user: User) -> str:
+    """The last code the simulated carrier delivered to this customer's phone (their inbox)."""
+    import re
+
+    from bankcore.notifications.models import Notification
+
+    body = Notification.objects.filter(customer=user, kind="wallets.sms").latest("id").body
+    found = re.search(r"\b(\d{6})\b", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def verified_phone(user: User, number: str, *, now: datetime) -> str:
+    """The customer adds ``number`` and enters the code texted to it, as on the phone page."""
+    from apps.wallets.services import phones
+
+    phones.phone_claim(customer_id=user.pk, phone=number, now=now)
+    return phones.phone_verify(customer_id=user.pk, code=texted_code(user), now=now)
+
+
 def key() -> str:
     return f"k-{next(_keys)}"
 

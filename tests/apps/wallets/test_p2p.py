@@ -10,12 +10,12 @@ from apps.kyc.models import UsageRecord
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import Wallet, WalletTransfer
 from apps.wallets.services import transfers
-from apps.wallets.services.wallets import phone_set, wallet_open, wallet_status_set
+from apps.wallets.services.wallets import wallet_open, wallet_status_set
 from bankcore.events.models import OutboxEvent
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger.models import Entry
 from bankcore.money import Money
-from tests.apps.wallets.factories import approved_challenge, customer, funded_wallet, key
+from tests.apps.wallets.factories import approved_challenge, customer, funded_wallet, key, verified_phone
 
 
 def eur(text: str) -> Money:
@@ -56,8 +56,8 @@ class TestSend:
         alice, bob = customer(), customer()
         source = funded_wallet(alice, now=now)
         target = wallet_open(customer_id=bob.pk, currency="EUR", now=now)
-        phone_set(customer_id=bob.pk, phone="+44 7700 900123", now=now)
-        send(alice, source, "+447700900123", eur("5.00"), now)
+        verified_phone(bob, "+49 151 1234 5678", now=now)
+        send(alice, source, "+4915112345678", eur("5.00"), now)
         assert balance(target) == eur("5.00")
 
     def test_same_key_twice_sends_once(self, now: datetime) -> None:

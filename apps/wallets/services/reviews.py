@@ -1,0 +1,139 @@
+"""A P2P transfer held for fraud review: its hold lasts as long as its case, and the case decides.
+
+The fraud case is the only authority over a held transfer (DESIGN.md §7), and a transfer stays
+``held_for_review`` exactly until its case's decision arrives. The money must not reappear in the
+sender's available balance meanwhile, whatever the case takes: ``review_holds_extend`` (beat,
+daily) pushes every such hold that would end within ``EXTEND_WITHIN`` another ``REVIEW_HOLD``
+ahead, so the ledger's expiry never catches up with an open case.
+
+When the case decides, ``transfer_release`` captures the hold into the recipient's wallet, under
+the locks of the sender's and all the recipient's wallets and after checking again that the
+recipient may hold it (they may have received other money since); when they may not, the money
+goes back to the sender as on a rejection. ``transfer_reject`` releases the hold and gives the
+sender's ``wallet_out`` usage back. A hold that lapsed anyway (before this rule existed) is
+handled honestly: a release then moves the money only if the sender still has it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from apps.kyc import interface as kyc
+from apps.wallets.errors import WalletRefused
+from apps.wallets.models import Wallet, WalletTransfer
+from apps.wallets.services.transfers import (
+    REVIEW_HOLD,
+    _arrived,
+    _lock,
+    balance_limit_check,
+    spend_check,
+    users_name,
+)
+from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
+from bankcore.ledger.errors import HoldNotActive
+from bankcore.money import Money
+from bankcore.notifications import notify
+
+log = logging.getLogger(__name__)
+
+EXTEND_WITHIN = timedelta(days=7)  # the beat runs daily: a week's margin survives a stopped beat for days
+
+
+def review_holds_extend(*, now: datetime) -> int:
+    """Extend the holds of transfers still waiting for their fraud case; returns how many (safe twice)."""
+    extended = 0
+    held = WalletTransfer.objects.filter(status=WalletTransfer.Status.HELD, hold_id__isnull=False)
+    for transfer_id, hold_id in held.values_list("pk", "hold_id").order_by("pk").iterator():
+        assert hold_id is not None
+        hold = ledger_read.hold_get(hold_id=hold_id)
+        if hold.status != "active" or hold.expires_at > now + EXTEND_WITHIN:
+            continue
+        try:
+            ledger.hold_extend(hold_id=hold_id, expires_at=now + REVIEW_HOLD, now=now)
+        except HoldNotActive:
+            log.warning("review hold lapsed before its case decided", extra={"transfer_id": transfer_id})
+            continue
+        extended += 1
+    return extended
+
+
+def _held_transfer(reference: str) -> WalletTransfer | None:
+    if not reference.startswith("wallet-transfer:"):
+        return None
+    pk = reference.split(":", 1)[1]
+    if not pk.isdigit():
+        return None
+    return WalletTransfer.objects.select_for_update().filter(pk=int(pk)).first()
+
+
+def _hold_active(transfer: WalletTransfer, now: datetime) -> bool:
+    assert transfer.hold_id is not None
+    hold = ledger_read.hold_get(hold_id=transfer.hold_id)
+    return hold.status == "active" and hold.expires_at > now
+
+
+@transaction.atomic
+def transfer_release(*, reference: str, now: datetime) -> bool:
+    """The fraud case cleared a held transfer: the recipient gets it if they may hold it (safe twice)."""
+    transfer = _held_transfer(reference)
+    if transfer is None or transfer.status != WalletTransfer.Status.HELD:
+        return False
+    amount = Money(transfer.amount_minor, transfer.currency)
+    source, recipient_wallets = _lock(source_id=transfer.source_wallet_id, recipient_id=transfer.recipient_id)
+    target = next(w for w in recipient_wallets if w.pk == transfer.target_wallet_id)
+    try:
+        if target.status == Wallet.Status.FROZEN:
+            raise WalletRefused("The recipient's wallet cannot receive money now.", code="recipient_frozen")
+        balance_limit_check(customer_id=transfer.recipient_id, wallets=recipient_wallets, amount=amount, now=now)
+        if not _hold_active(transfer, now):
+            spend_check(wallet=source, amount=amount)  # the reserve lapsed: only money still there moves
+    except (WalletRefused, kyc.LimitExceeded):
+        _give_back(transfer, now=now, why="the recipient could not receive it")
+        return True
+    description = f"Wallet transfer {transfer.pk} (released after review)"
+    if _hold_active(transfer, now):
+        assert transfer.hold_id is not None
+        transfer.entry_id = ledger.hold_capture(
+            hold_id=transfer.hold_id, to_account_id=target.ledger_account_id, idempotency_key=f"{reference}:capture",
+            now=now, description=description,
+        )  # fmt: skip
+    else:
+        transfer.entry_id = ledger.transfer(
+            from_account_id=source.ledger_account_id, to_account_id=target.ledger_account_id, amount=amount,
+            idempotency_key=f"{reference}:capture", description=description,
+        )  # fmt: skip
+    transfer.status = WalletTransfer.Status.COMPLETED
+    transfer.completed_at = now
+    transfer.save(update_fields=["status", "entry_id", "completed_at"])
+    _arrived(transfer, sender_name=users_name(transfer.sender_id), now=now)
+    return True
+
+
+@transaction.atomic
+def transfer_reject(*, reference: str, now: datetime) -> bool:
+    """The fraud case refused a held transfer: release the hold and the limits it used (safe twice)."""
+    transfer = _held_transfer(reference)
+    if transfer is None or transfer.status != WalletTransfer.Status.HELD:
+        return False
+    _give_back(transfer, now=now, why="it was refused after review")
+    return True
+
+
+def _give_back(transfer: WalletTransfer, *, now: datetime, why: str) -> None:
+    if _hold_active(transfer, now):
+        assert transfer.hold_id is not None
+        ledger.hold_release(hold_id=transfer.hold_id, now=now)
+    reference = f"wallet-transfer:{transfer.pk}"
+    kyc.limits_release(customer_id=transfer.sender_id, kind=kyc.LimitKind.WALLET_OUT, ref=reference, now=now)
+    transfer.status = WalletTransfer.Status.REJECTED
+    transfer.completed_at = now
+    transfer.save(update_fields=["status", "completed_at"])
+    notify(
+        customer_id=transfer.sender_id, kind="wallets.activity", title="A transfer was not made",
+        body=f"Your transfer of {Money(transfer.amount_minor, transfer.currency).format()} was not made: {why}; "
+        "the money is available again.", link="/app/wallets/", now=now,
+    )  # fmt: skip
