@@ -30,7 +30,7 @@ from bankcore.api.models import (
 )
 from bankcore.errors import DomainError
 
-CREDENTIALS_PERMISSION = "api.manage_partner_credentials"
+CREDENTIALS_PERMISSION = "api.manage_partnergrant"
 CHANGE_PERMISSION = "api.change_partnergrant"
 
 
@@ -154,7 +154,7 @@ class PartnerGrantAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped li
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         own = [
-            path("<int:grant_id>/<slug:operation>/", view(self.operation_view), name="api_partnergrant_operation"),
+            path("<int:grant_id>/do/<slug:operation>/", view(self.operation_view), name="api_partnergrant_operation"),
         ]
         inherited: list[URLPattern] = super().get_urls()
         return own + inherited

@@ -66,7 +66,7 @@ class PartnerGrant(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        permissions = [("manage_partner_credentials", "Can issue, rotate and revoke partner credentials")]
+        permissions = [("manage_partnergrant", "Can issue, rotate and revoke partner credentials and suspend partners")]
 
     def __str__(self) -> str:
         return str(self.application.name)

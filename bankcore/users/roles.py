@@ -66,7 +66,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
     PARTNER_MANAGER: (
         Grant("users", ("user",), VIEW),
         Grant("api", None, VIEW),
-        Grant("api", ("partnergrant",), ("add", "change", "manage_partner_credentials")),
+        Grant("api", ("partnergrant",), ("add", "change", "manage")),
     ),
     AUDITOR: (Grant("*", None, VIEW),),
     ADMINISTRATOR: (
@@ -76,7 +76,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
         Grant("approvals", ("approvalrequest",), DECIDE),
         Grant("accounts", ("account",), ("block", "manage")),  # accounts
         Grant("users", ("user",), ENROL),
-        Grant("api", ("partnergrant",), ("manage_partner_credentials",)),
+        Grant("api", ("partnergrant",), ("manage",)),  # api: partner credentials and suspension
     ),
 }
 

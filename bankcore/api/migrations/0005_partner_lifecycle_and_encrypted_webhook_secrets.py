@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.RemoveField(model_name="webhookendpoint", name="previous_secret"),
         migrations.AlterModelOptions(
             name="partnergrant",
-            options={"permissions": [("manage_partner_credentials", "Can issue, rotate and revoke partner credentials")]},
+            options={"permissions": [("manage_partnergrant", "Can issue, rotate and revoke partner credentials and suspend partners")]},
         ),
         migrations.AddField(
             model_name="partnergrant",
