@@ -202,7 +202,7 @@ class TestCredentials:
     def test_a_token_minted_while_suspended_is_refused_all_the_same(
         self, client: Client, registered: tuple[int, partners.PartnerCredentials], manager: User, now: datetime
     ) -> None:
-        grant_id, credentials = registered
+        grant_id, _ = registered
         partners.partner_suspend(grant_id=grant_id, actor_id=manager.pk, reason="review", now=now)
         grant = PartnerGrant.objects.get(pk=grant_id)
         raced = AccessToken.objects.create(
@@ -247,8 +247,8 @@ class TestCredentials:
         [
             (lambda g, a, n: partners.partner_scopes_set(grant_id=g, scopes=["nope"], actor_id=a, reason="r", now=n),
              "unknown_scope"),
-            (lambda g, a, n: partners.partner_acting_for_change(grant_id=g, customer_id=-1, actor_id=a, reason="r", now=n),
-             "customer_unknown"),
+            (lambda g, a, n: partners.partner_acting_for_change(
+                grant_id=g, customer_id=-1, actor_id=a, reason="r", now=n), "customer_unknown"),
             (lambda g, a, n: partners.partner_unsuspend(grant_id=g, actor_id=a, reason="r", now=n), "not_suspended"),
             (lambda g, a, n: partners.partner_credentials_revoke(grant_id=g, actor_id=a, reason="", now=n),
              "reason_required"),
