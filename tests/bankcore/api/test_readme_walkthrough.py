@@ -87,21 +87,22 @@ def test_the_walkthrough(settings: Any, tmp_path: Path) -> None:
 
     status, accounts = api.get("accounts/")
     assert status == 200
-    acme_account = sandbox["accounts"][0]["id"]
     listed = {a["id"] for a in accounts["results"]}
-    assert acme_account in listed
+    assert sandbox["accounts"][0]["id"] in listed
 
     order = {
-        "source_account": acme_account,
+        "source_account": sandbox["accounts"][0]["iban"],
         "amount": "12.50",
         "currency": "EUR",
         "creditor": {"name": "Muster GmbH", "iban": "DE89370400440532013000"},
         "reference": "Invoice 42",
     }
-    status, payment = api.post("payments/", order, key="walkthrough-1")
-    assert status == 201, payment
-    again_status, again = api.post("payments/", order, key="walkthrough-1")
+    status, payment = api.post("payments/", order, key="readme-pay-1")
+    assert (status, payment["status"]) == (201, "accepted"), payment
+    again_status, again = api.post("payments/", order, key="readme-pay-1")
     assert (again_status, again["id"]) == (201, payment["id"])  # the same key: the same payment
+    other_status, _ = api.post("payments/", {**order, "amount": "13.00"}, key="readme-pay-1")
+    assert other_status == 422
 
     command("clearing_tick")
     status, settled = api.get(f"payments/{payment['id']}/")
@@ -109,14 +110,14 @@ def test_the_walkthrough(settings: Any, tmp_path: Path) -> None:
 
     with webhook_receiver() as receiver:
         status, endpoint = api.post(
-            "webhook-endpoints/", {"url": receiver.url, "event_types": ["consent.terminated"]}, key="walkthrough-2"
+            "webhook-endpoints/", {"url": receiver.url, "event_types": ["consent.terminated"]}, key="readme-hook-1"
         )
         assert status == 201, endpoint
         assert endpoint["secret"].startswith("whsec_")
 
         status, consent = api.get(f"consents/{sandbox['consent_id']}/")
         assert (status, consent["status"]) == (200, "valid")
-        alice_account = consent["access"]["accounts"][0]["id"]
+        alice_account = consent["access"]["accounts"][0]
         status, balances = api.get(f"accounts/{alice_account}/balances/")
         assert status == 200
         assert balances["booked"]["currency"] == "EUR"

@@ -102,7 +102,7 @@ class TestPinnedAddress:
         publish_one(grant, moment)
         assert webhooks.webhook_deliveries_send(now=moment + SOON) == 1
         (sent,) = receiver.received
-        assert sent.headers["Host"] == f"hooks.partner.test:{port}"
+        assert {k.lower(): v for k, v in sent.headers.items()}["host"] == f"hooks.partner.test:{port}"
         assert resolver.lookups == ["hooks.partner.test"]  # one lookup per request, and it was used
 
     @override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
