@@ -9,7 +9,8 @@ from bankcore.crypto import DecryptionFailed
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted field (KYC identifiers and documents, webhook secrets) with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "
+        "Re-encrypt every encrypted field (KYC identifiers and documents, webhook secrets) "
+        "with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "
         "Run after putting a new key first; drop the old key only once this has finished."
     )
 
