@@ -43,15 +43,15 @@ def manager_page(request: pytest.FixtureRequest, browser: Browser, live_server: 
 def test_create_issue_see_the_secret_once_and_revoke(manager_page: Page, live_server: LiveServer) -> None:
     page = manager_page
     page.goto(live_server.url + "/admin/api/partnergrant/add/")
-    page.get_by_label("Name", exact=True).fill("Payouts Ltd")
-    page.get_by_label("Contact email").fill("ops@payouts.example")
+    page.locator("#id_name").fill("Payouts Ltd")
+    page.locator("#id_contact_email").fill("ops@payouts.example")
     page.get_by_label("payments:read", exact=False).check()
     # Bad input first: no reason.
     page.get_by_role("button", name="Create the partner").click()
     assert "This field is required." in page.locator(".field-reason").inner_text()
     assert not PartnerGrant.objects.exists()
 
-    page.get_by_label("Reason").fill("Contract 12 signed")
+    page.locator("#id_reason").fill("Contract 12 signed")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the partner").click()
     assert "no usable secret until you issue credentials" in page.locator(".messagelist").inner_text()
@@ -59,7 +59,7 @@ def test_create_issue_see_the_secret_once_and_revoke(manager_page: Page, live_se
     assert "none issued" in page.locator(".field-credentials").inner_text()
 
     page.get_by_role("link", name="Issue new credentials").click()
-    page.get_by_label("Reason").fill("First issue")
+    page.locator("#id_reason").fill("First issue")
     with page.expect_navigation():
         page.get_by_role("button", name="Issue new credentials").click()
     secret = page.locator("code.secret").inner_text().strip()
@@ -71,7 +71,7 @@ def test_create_issue_see_the_secret_once_and_revoke(manager_page: Page, live_se
     assert "issued" in page.locator(".field-credentials").inner_text()
 
     page.get_by_role("link", name="Revoke credentials").click()
-    page.get_by_label("Reason").fill("Contract ended")
+    page.locator("#id_reason").fill("Contract ended")
     with page.expect_navigation():
         page.get_by_role("button", name="Revoke credentials").click()
     assert "Credentials revoked" in page.locator(".messagelist").inner_text()
