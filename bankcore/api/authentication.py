@@ -9,6 +9,8 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from bankcore.api import partners
+
 
 class InvalidToken(exceptions.AuthenticationFailed):
     default_detail = "Invalid or expired token"
@@ -26,6 +28,12 @@ class PartnerTokenAuthentication(OAuth2Authentication):  # type: ignore[misc]  #
         result = super().authenticate(request)
         if result is None and request.headers.get("Authorization", "").lower().startswith("bearer "):
             raise InvalidToken()
+        if result is not None:
+            token = result[1]
+            application_id = getattr(token, "application_id", None)
+            # Suspending or revoking deletes the tokens; this also refuses one minted in that very moment.
+            if application_id is not None and not partners.partner_may_authenticate(application_id=application_id):
+                raise InvalidToken()
         return result  # type: ignore[no-any-return]
 
 

@@ -36,7 +36,11 @@ class IdempotencyRecord(models.Model):
 
 
 class PartnerGrant(models.Model):
-    """What a partner (an OAuth2 client-credentials application) may ever ask for."""
+    """A partner organisation: its OAuth2 client-credentials application and what it may ever ask for."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended (no token is issued or accepted)"
 
     application = models.OneToOneField(
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="partner_grant"
@@ -53,15 +57,59 @@ class PartnerGrant(models.Model):
         related_name="partner_grants",
         help_text="The business customer this partner acts for, if any.",
     )
+    contact_email = models.EmailField(blank=True, help_text="Whom the bank tells about the partner's integration.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # None while no secret is valid: never issued, or revoked (the client then gets no token).
+    credentials_issued_at = models.DateTimeField(null=True, blank=True)
+    credentials_revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
+    class Meta:
+        permissions = [("manage_partnergrant", "Can issue, rotate and revoke partner credentials and suspend partners")]
+
     def __str__(self) -> str:
-        return f"{self.application.name}: {self.scopes}"
+        return str(self.application.name)
+
+    @property
+    def may_authenticate(self) -> bool:
+        """Whether the client may get and use tokens now: active, with issued, unrevoked credentials."""
+        return self.status == self.Status.ACTIVE and self.credentials_issued_at is not None
 
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+
+class PartnerAction(models.Model):
+    """Who did what to a partner, when and why: the back office's record, never changed."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        CREDENTIALS_ISSUED = "credentials_issued"
+        CREDENTIALS_ROTATED = "credentials_rotated"
+        CREDENTIALS_REVOKED = "credentials_revoked"
+        SUSPENDED = "suspended"
+        UNSUSPENDED = "unsuspended"
+        SCOPES_SET = "scopes_set"
+        ACTING_FOR_SET = "acting_for_set"
+
+    grant = models.ForeignKey(PartnerGrant, on_delete=models.PROTECT, related_name="actions")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    # None: a command or the sandbox, not a signed-in staff member.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["grant", "at"], name="partner_action_grant_at")]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} {self.action} at {self.at}"
 
 
 class Consent(models.Model):
@@ -174,17 +222,18 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     event_types = models.JSONField(default=list, help_text="The event types it receives (the catalogue's names).")
     description = models.CharField(max_length=200, blank=True)
-    # whsec_ + base64 of 32 random bytes. Kept readable: the bank signs with it on every delivery.
-    secret = models.CharField(max_length=100)
+    # whsec_ + base64 of 32 random bytes, encrypted with bankcore.crypto: the bank must read it to
+    # sign every delivery (so it cannot be hashed), and a database dump alone must not forge events.
+    secret_encrypted = models.TextField()
     # During a rotation the old secret signs too (a second signature) until it expires.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_encrypted = models.TextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENABLED)
     disabled_reason = models.CharField(max_length=200, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
+    history = HistoricalRecords(excluded_fields=["secret_encrypted", "previous_secret_encrypted"])
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -24,6 +24,13 @@
   ``webhook_endpoint.disabled`` event tells the partner. Every request is logged (``WebhookAttempt``).
 - **Targets.** Under prod settings (``WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False``) a URL must be
   https and resolve to public addresses only, checked when saved and again before each request.
+  Each request resolves the name once, checks that address and connects to it (the URL's host
+  stays in ``Host`` and in TLS SNI and certificate checks), so a name cannot pass the check with a
+  public address and be sent to a private one (DNS rebinding).
+- **Secrets at rest** are encrypted with ``bankcore.crypto`` (the bank signs with them, so they
+  cannot be hashed); ``manage.py encryption_rotate`` re-encrypts them with the newest key.
+- **Disabled.** The partner is told by the ``webhook_endpoint.disabled`` event on its other
+  endpoints and by e-mail to its contact address; the endpoint's ``status`` says it in the API.
 
 Verifying on the partner's side (the ``standardwebhooks`` package, or the docs' snippet)::
 
@@ -49,14 +56,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
+import certifi
+import urllib3
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 
-from bankcore import events
+from bankcore import crypto, events
 from bankcore.api import visibility
-from bankcore.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from bankcore.api.models import PartnerGrant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from bankcore.errors import DomainError
 from bankcore.events.models import OutboxEvent
 
@@ -192,9 +201,10 @@ def webhook_sign(*, secret: str, msg_id: str, timestamp: int, body: str) -> str:
 def webhook_headers(*, endpoint: WebhookEndpoint, msg_id: str, body: str, now: datetime) -> dict[str, str]:
     """The Standard Webhooks headers; two signatures while a rotated secret's overlap lasts."""
     timestamp = int(now.timestamp())
-    signatures = [webhook_sign(secret=endpoint.secret, msg_id=msg_id, timestamp=timestamp, body=body)]
-    if endpoint.previous_secret and endpoint.previous_secret_expires_at and now < endpoint.previous_secret_expires_at:
-        signatures.append(webhook_sign(secret=endpoint.previous_secret, msg_id=msg_id, timestamp=timestamp, body=body))
+    signatures = [webhook_sign(secret=endpoint_secret(endpoint), msg_id=msg_id, timestamp=timestamp, body=body)]
+    previous = crypto.decrypt_text(endpoint.previous_secret_encrypted)
+    if previous and endpoint.previous_secret_expires_at and now < endpoint.previous_secret_expires_at:
+        signatures.append(webhook_sign(secret=previous, msg_id=msg_id, timestamp=timestamp, body=body))
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
@@ -204,6 +214,36 @@ def webhook_headers(*, endpoint: WebhookEndpoint, msg_id: str, body: str, now: d
     }
 
 
+def endpoint_secret(endpoint: WebhookEndpoint) -> str:
+    """The endpoint's current signing secret, decrypted."""
+    return crypto.decrypt_text(endpoint.secret_encrypted)
+
+
+def webhook_secrets_encryption_rotate(*, batch: int = 500) -> int:
+    """Re-encrypt every endpoint's secrets with the newest key; returns the rows changed. Safe to run again."""
+    changed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            rows = list(WebhookEndpoint.objects.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch])
+            for endpoint in rows:
+                fields = [
+                    name
+                    for name in ("secret_encrypted", "previous_secret_encrypted")
+                    if crypto.needs_rotation(getattr(endpoint, name))
+                ]
+                for name in fields:
+                    setattr(endpoint, name, crypto.rotate_text(getattr(endpoint, name)))
+                if fields:
+                    endpoint.skip_history_when_saving = True  # type: ignore[attr-defined]  # secrets stay out of it
+                    endpoint.save(update_fields=fields)
+                    del endpoint.skip_history_when_saving  # type: ignore[attr-defined]
+                    changed += 1
+        if len(rows) < batch:
+            return changed
+        last_pk = rows[-1].pk
+
+
 # --- endpoints -----------------------------------------------------------------------------------
 
 
@@ -211,25 +251,84 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True))
 
 
-def url_check(url: str) -> None:
-    """Refuse a URL the bank must not call: not http(s); under prod not https or not public."""
+def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        not address.is_global
+        or address.is_multicast
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one request goes: the URL's parts and the one address it was resolved to and checked."""
+
+    scheme: str
+    hostname: str
+    port: int
+    path: str  # with the query
+    address: str
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        name = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
+        return name if self.port == default else f"{name}:{self.port}"
+
+
+def url_target(url: str) -> Target:
+    """Resolve ``url`` once and check it; the answer names the address to connect to.
+
+    Refused (``WebhookRefused``): not http(s) (``webhook_url_invalid``); under prod settings not
+    https (``webhook_url_insecure``), a host that does not resolve (``webhook_url_unresolvable``)
+    or any address that is private, loopback, link-local, multicast or reserved
+    (``webhook_url_private``) — every address the name has, since a client may use any of them.
+    """
     parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise WebhookRefused("The URL's port is not a number.", code="webhook_url_invalid") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("The URL must be http(s)://host/…", code="webhook_url_invalid")
-    if _allow_private():
-        return
-    if parts.scheme != "https":
+    strict = not _allow_private()
+    if strict and parts.scheme != "https":
         raise WebhookRefused("The URL must use https.", code="webhook_url_insecure")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise WebhookRefused("The URL's host does not resolve.", code="webhook_url_unresolvable") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            raise WebhookRefused(
-                "The URL resolves to a private, loopback or reserved address.", code="webhook_url_private"
-            )
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise WebhookRefused("The URL's host does not resolve.", code="webhook_url_unresolvable")
+    if strict and any(_forbidden(a) for a in addresses):
+        raise WebhookRefused("The URL resolves to a private, loopback or reserved address.", code="webhook_url_private")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(scheme=parts.scheme, hostname=parts.hostname, port=port, path=path, address=str(addresses[0]))
+
+
+def url_check(url: str) -> None:
+    """Refuse a URL the bank must not call (``url_target``'s rules); outside prod the name is not looked up,
+    so dev and tests may register names that resolve only later, or never."""
+    if not _allow_private():
+        url_target(url)
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # raises on a port that is no number
+    except ValueError:
+        raise WebhookRefused("The URL's port is not a number.", code="webhook_url_invalid") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookRefused("The URL must be http(s)://host/…", code="webhook_url_invalid")
 
 
 def _types_check(event_types: Iterable[str]) -> list[str]:
@@ -278,7 +377,7 @@ def webhook_endpoint_create(
         url=url,
         event_types=_types_check(event_types),
         description=description[:200],
-        secret=secret,
+        secret_encrypted=crypto.encrypt_text(secret),
         created_at=now,
         updated_at=now,
     )
@@ -327,11 +426,13 @@ def webhook_secret_rotate(*, endpoint_id: int, application_id: int, now: datetim
     """A new secret signs from now on; the old one signs too for ``ROTATION_OVERLAP``. Returns the new one."""
     endpoint = _endpoint_locked(endpoint_id=endpoint_id, application_id=application_id)
     secret = secret_generate()
-    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_encrypted = endpoint.secret_encrypted
     endpoint.previous_secret_expires_at = now + ROTATION_OVERLAP
-    endpoint.secret = secret
+    endpoint.secret_encrypted = crypto.encrypt_text(secret)
     endpoint.updated_at = now
-    endpoint.save(update_fields=["previous_secret", "previous_secret_expires_at", "secret", "updated_at"])
+    endpoint.save(
+        update_fields=["previous_secret_encrypted", "previous_secret_expires_at", "secret_encrypted", "updated_at"]
+    )
     return secret
 
 
@@ -407,27 +508,53 @@ def _claim(*, now: datetime) -> WebhookDelivery | None:
     return delivery
 
 
-def _post(
-    endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime, session: requests.Session
-) -> tuple[int | None, str, int]:
-    """(status code or None, error, milliseconds) of one request; never raises."""
+def _pool(target: Target) -> urllib3.HTTPConnectionPool:
+    """A connection to exactly the checked address; TLS still names and verifies the URL's host."""
+    timeout = urllib3.Timeout(connect=TIMEOUT_SECONDS[0], read=TIMEOUT_SECONDS[1])
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            host=target.address,
+            port=target.port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            server_hostname=target.hostname,
+            assert_hostname=target.hostname,
+        )
+    return urllib3.HTTPConnectionPool(host=target.address, port=target.port, timeout=timeout, retries=False, maxsize=1)
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime) -> tuple[int | None, str, int]:
+    """(status code or None, error, milliseconds) of one request; never raises.
+
+    No proxy from the environment and no redirect is followed: either would send the request
+    somewhere the check never saw.
+    """
     started = time.monotonic()
     try:
-        url_check(endpoint.url)  # again: a name may resolve elsewhere today
+        target = url_target(endpoint.url)  # again: a name may resolve elsewhere today
         headers = webhook_headers(endpoint=endpoint, msg_id=str(delivery.event_id), body=delivery.body, now=now)
-        response = session.post(
-            endpoint.url,
-            data=delivery.body.encode(),
-            headers=headers,
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,  # the answer's body is never read: a huge one cannot fill memory
-        )
-        status, error = response.status_code, ""
-        response.close()
+        pool = _pool(target)
+        try:
+            response = pool.urlopen(
+                "POST",
+                target.path,
+                body=delivery.body.encode(),
+                headers={**headers, "host": target.host_header},
+                redirect=False,
+                retries=False,
+                preload_content=False,  # the answer's body is never read: a huge one cannot fill memory
+                assert_same_host=False,
+            )
+            status, error = response.status, ""
+            response.release_conn()
+        finally:
+            pool.close()
     except WebhookRefused as refused:
         status, error = None, refused.code
-    except requests.RequestException as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         status, error = None, f"{type(exc).__name__}: {exc}"[:500]
     return status, error, int((time.monotonic() - started) * 1000)
 
@@ -448,6 +575,25 @@ def _disable(endpoint: WebhookEndpoint, *, reason: str, now: datetime) -> None:
         },
     )
     log.warning("webhook endpoint disabled", extra={"endpoint": endpoint.pk, "reason": reason})
+    grants = PartnerGrant.objects.filter(application_id=endpoint.application_id)
+    contact = grants.values_list("contact_email", flat=True).first()
+    if contact:
+        subject = "A webhook endpoint of yours was disabled"
+        message = (
+            f"The bank stopped sending events to {endpoint.url} (endpoint {endpoint.public_id}): {reason}.\n"
+            "Events are kept; fix the receiver, enable the endpoint again (PATCH webhook-endpoints/{id}/ with "
+            '{"enabled": true}) and ask for redelivery of what it missed.'
+        )
+        # After commit: no e-mail about a disabling that rolled back.
+        transaction.on_commit(lambda: _mail(contact, subject, message))
+
+
+def _mail(to: str, subject: str, message: str) -> None:
+    try:
+        send_mail(subject, message, None, [to])
+    except OSError:
+        # The endpoint stays disabled and the event is in the outbox; a mail outage must not undo that.
+        log.exception("could not e-mail the partner about a disabled webhook endpoint", extra={"to": to})
 
 
 def _record(delivery_id: int, *, status: int | None, error: str, ms: int, now: datetime) -> str:
@@ -488,13 +634,12 @@ def _record(delivery_id: int, *, status: int | None, error: str, ms: int, now: d
         return delivery.status
 
 
-def webhook_deliveries_send(*, now: datetime, limit: int = 100, session: requests.Session | None = None) -> int:
+def webhook_deliveries_send(*, now: datetime, limit: int = 100) -> int:
     """Send up to ``limit`` due deliveries, one request each; returns how many were delivered.
 
     Safe to run in parallel (each delivery is leased) and twice (a delivered row is not due).
     Deliveries of a disabled endpoint are given up without a request.
     """
-    http = session or requests.Session()
     delivered = 0
     for _ in range(limit):
         delivery = _claim(now=now)
@@ -510,7 +655,7 @@ def webhook_deliveries_send(*, now: datetime, limit: int = 100, session: request
                     last_error="endpoint disabled",
                 )
             continue
-        status, error, ms = _post(endpoint, delivery, now=now, session=http)
+        status, error, ms = _post(endpoint, delivery, now=now)
         if _record(delivery.pk, status=status, error=error, ms=ms, now=now) == "delivered":
             delivered += 1
     return delivered

@@ -35,6 +35,7 @@ KYC_OFFICER = "KYC officer"
 FRAUD_ANALYST = "Fraud analyst"
 PAYMENTS_OPERATOR = "Payments operator"
 AUDITOR = "Auditor"
+PARTNER_MANAGER = "Partner manager"
 ADMINISTRATOR = "Administrator"
 
 ROLES: dict[str, tuple[Grant, ...]] = {
@@ -62,6 +63,11 @@ ROLES: dict[str, tuple[Grant, ...]] = {
         Grant("payments", None, WORK),
         Grant("approvals", ("approvalrequest",), VIEW + DECIDE),
     ),
+    PARTNER_MANAGER: (
+        Grant("users", ("user",), VIEW),
+        Grant("api", None, VIEW),
+        Grant("api", ("partnergrant",), ("add", "change", "manage")),
+    ),
     AUDITOR: (Grant("*", None, VIEW),),
     ADMINISTRATOR: (
         Grant("*", None, ALL),
@@ -70,6 +76,7 @@ ROLES: dict[str, tuple[Grant, ...]] = {
         Grant("approvals", ("approvalrequest",), DECIDE),
         Grant("accounts", ("account",), ("block", "manage")),  # accounts
         Grant("users", ("user",), ENROL),
+        Grant("api", ("partnergrant",), ("manage",)),  # api: partner credentials and suspension
     ),
 }
 

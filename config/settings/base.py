@@ -301,6 +301,7 @@ OAUTH2_PROVIDER = {
     },
     "DEFAULT_SCOPES": [],
     "SCOPES_BACKEND_CLASS": "bankcore.api.scopes.PartnerScopes",
+    "OAUTH2_VALIDATOR_CLASS": "bankcore.api.oauth_validator.PartnerOAuth2Validator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": integer("OAUTH2_ACCESS_TOKEN_SECONDS", 3600),
     # The OAuth 2.0 Security BCP (RFC 9700) throughout: tokens stored hashed, tokens only in
     # the Authorization header, no implicit or password grant, https redirect URIs only.

@@ -95,6 +95,14 @@ def test_customer_approves_a_consent_with_the_code_and_the_partner_sees_the_acco
     assert page.locator("[data-status=valid]").count() == 1
     assert no_overflow(page)
 
+    # Later the customer finds it again from the security page, where a customer looks for who has access.
+    page.goto(live_server.url + "/app/security/")
+    page.get_by_role("link", name="See and revoke your consents").click()
+    page.wait_for_url("**/app/consents/")
+    assert page.locator("[data-status=valid]").count() == 1
+    assert "Budget Buddy" in page.content()
+    assert no_overflow(page)
+
     consent = Consent.objects.get()
     assert consent.status == "valid"
     assert partner_may_see(

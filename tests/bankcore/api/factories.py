@@ -35,6 +35,7 @@ class PartnerGrantFactory(DjangoModelFactory[PartnerGrant]):
     application = factory.SubFactory(ApplicationFactory)
     scopes = ALL_SCOPES
     acting_for = None
+    credentials_issued_at = CREATED_AT  # a partner whose secret was issued: it may get tokens
 
 
 class AccessTokenFactory(DjangoModelFactory[AccessToken]):

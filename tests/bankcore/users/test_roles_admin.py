@@ -29,6 +29,7 @@ EXPECTED: dict[str, Visible] = {
     # Fraud analysts see accounts too: they block debits or whole accounts (accounts.block_account).
     roles.FRAUD_ANALYST: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app in {"fraud", "accounts"},
     roles.PAYMENTS_OPERATOR: lambda app, model: (app, model) in {USER_MODEL, APPROVALS} or app == "payments",
+    roles.PARTNER_MANAGER: lambda app, model: (app, model) == USER_MODEL or app == "api",
     roles.AUDITOR: lambda app, model: app not in SECRETS,
     roles.ADMINISTRATOR: lambda app, model: True,
 }

@@ -3,12 +3,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.kyc import services
+from bankcore.api import webhooks
 from bankcore.crypto import DecryptionFailed
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt KYC's encrypted fields with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "
+        "Re-encrypt every encrypted field (KYC identifiers and documents, webhook secrets) "
+        "with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "
         "Run after putting a new key first; drop the old key only once this has finished."
     )
 
@@ -20,6 +22,8 @@ class Command(BaseCommand):
             raise CommandError("--batch must be at least 1")
         try:
             changed = services.encryption_rotate(batch=options["batch"])
+            # The kernel's partners keep their webhook signing secrets encrypted with the same keys.
+            changed += webhooks.webhook_secrets_encryption_rotate(batch=options["batch"])
         except DecryptionFailed as exc:
             raise CommandError(f"{exc}: keep the old key in FIELD_ENCRYPTION_KEYS until rotation is done") from None
         self.stdout.write(f"re-encrypted {changed} row(s) with the newest key")
