@@ -9,18 +9,18 @@ granted it a valid account-access consent.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.models import Application
 from oauth2_provider.settings import oauth2_settings
 
 from apps.accounts import interface as accounts
 from bankcore import demo
 from bankcore.api import consents
+from bankcore.api import partners as lifecycle
 from bankcore.api import services as partners
 from bankcore.errors import DomainError
 from bankcore.ledger import selectors as ledger_read
@@ -34,6 +34,7 @@ ALICE = "alice@bankcore.localhost"
 PARTNER_NAME = "bankcore sandbox"
 FUNDING_NAME = "Sandbox funding (not customer money)"
 MINIMUM = Money.of("1000000.00", "EUR")
+SANDBOX_REASON = "sandbox_partner issued a fresh sandbox secret"
 
 
 class SandboxRefused(DomainError):
@@ -120,11 +121,14 @@ def sandbox_partner_ensure(*, now: datetime) -> SandboxPartner:
             grant = application.partner_grant
             grant.scopes = " ".join(scopes)
             grant.save(update_fields=["scopes"])
-            secret = secrets.token_urlsafe(40)
-            application.client_secret = secret  # hashed on save; the old secret stops working
-            application.save()
-            AccessToken.objects.filter(application=application).delete()
-            client_id = application.client_id
+            # Through the lifecycle services, so a sandbox partner that staff revoked or suspended
+            # works again, and the log says who brought it back.
+            if grant.status == grant.Status.SUSPENDED:
+                lifecycle.partner_unsuspend(grant_id=grant.pk, actor_id=None, reason=SANDBOX_REASON, now=now)
+            issued = lifecycle.partner_credentials_issue(
+                grant_id=grant.pk, actor_id=None, reason=SANDBOX_REASON, now=now
+            )
+            client_id, secret = issued.client_id, issued.client_secret
             application_id = application.pk
         consent_id = _alice_consent(application_id, now)
     return SandboxPartner(
