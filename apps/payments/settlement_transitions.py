@@ -1,7 +1,8 @@
 """Many payments through the same step at once: what a cycle's file or a status report does.
 
-The same rules as ``services.transitions.apply_transition`` (the state machine's table, a
-timeline line each, the status's event each, the audit history), written in a few statements
+The same step as ``services.transitions.apply_transition`` (``transition_check`` and
+``transition_step``: the state machine's table, a timeline line each), with the status's event
+each and the audit history, written in a few statements
 instead of a handful per payment, for the two steps settlement takes by the thousand:
 ``submitted`` and ``settled`` (neither releases a hold or KYC usage). The customer is told once
 per report: one message for one payment, one summary for several.
@@ -14,9 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from apps.payments import events
-from apps.payments.errors import TransitionRefused
-from apps.payments.models import TRANSITIONS, Payment, PaymentEvent, PaymentStatus
-from apps.payments.services.transitions import NOTIFY_KIND, event_payload
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus
+from apps.payments.services.transitions import NOTIFY_KIND, event_payload, transition_check, transition_step
 from bankcore import notifications
 from bankcore.events.models import OutboxEvent
 from bankcore.money import Money
@@ -33,28 +33,18 @@ def transition_many(payments: Sequence[Payment], *, to: str, actor: str, reason:
     """
     if to not in BULK_STEPS:
         raise ValueError(f"only {sorted(BULK_STEPS)} move in bulk")
+    # The table and the in-memory step are ``transition_step``'s, the per-payment path's own:
+    # every payment is checked before any is moved, so a refusal writes nothing.
+    for payment in payments:
+        transition_check(payment, to=to)
     moving = [p for p in payments if p.status != to]
-    for payment in moving:
-        if to not in TRANSITIONS.get(payment.status, frozenset()):
-            raise TransitionRefused(f"payment {payment.pk} cannot go from {payment.status} to {to}")
     if not moving:
         return 0
-    lines = []
-    for payment in moving:
-        lines.append(
-            PaymentEvent(
-                payment_id=payment.pk,
-                from_status=payment.status,
-                to_status=to,
-                actor=actor[:64],
-                reason=reason[:500],
-                reason_code=payment.reason_code,
-                at=now,
-            )
-        )
-        payment.status = to
-        payment.reason = reason[:500]
-        payment.updated_at = now
+    lines = [
+        line
+        for payment in moving
+        if (line := transition_step(payment, to=to, actor=actor, reason=reason, now=now)) is not None
+    ]
     ids = [payment.pk for payment in moving]
     # One UPDATE per chunk: every row gets the same values (bulk_update's CASE per row costs more).
     for start in range(0, len(ids), CHUNK):

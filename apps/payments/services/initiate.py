@@ -30,11 +30,11 @@ from apps.fraud import interface as fraud
 from apps.kyc import interface as kyc
 from apps.payments import events, selectors
 from apps.payments.errors import PaymentInvalid, PaymentNotFound, PaymentRefused
-from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentKind, PaymentStatus
+from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentEvent, PaymentKind, PaymentStatus
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import sca as payment_sca
 from apps.payments.services import validation, vop
-from apps.payments.services.transitions import apply_transition, event_payload, payment_lock, timeline_add
+from apps.payments.services.transitions import PaymentSteps, event_payload, payment_lock
 from bankcore.canonical import sha256_of
 from bankcore.events import publish
 from bankcore.ledger import errors as ledger_errors
@@ -364,7 +364,11 @@ def payment_initiate(
                 occurrence_date=occurrence_date,
                 now=now,
             )
-            timeline_add(payment=payment, from_status="", actor=who, reason="payment ordered", now=now)
+            # The payment's own rows (its fields, its timeline) are written once, when the checks
+            # are done: one UPDATE and one INSERT instead of a save and a line per step.
+            steps = PaymentSteps(payment)
+            steps.line(PaymentEvent(payment_id=payment.pk, from_status="", to_status=payment.status, actor=who[:64],
+                                    reason="payment ordered", at=now))  # fmt: skip
             publish(events.PAYMENT_CREATED, event_payload(payment))
             exemption = sca_exemption or payment_sca.exemption_evaluate(
                 customer_id=customer_id,
@@ -390,13 +394,12 @@ def payment_initiate(
                 payment.sca_challenge_id = sca.challenge_create(
                     user_id=customer_id, action=payment_sca.ACTION, details=draft.sca_details(), now=now
                 )
-                payment.save(update_fields=["sca_challenge_id"])
+                steps.changed("sca_challenge_id")
+                steps.write()
                 return payment_view(payment)
-            payment.save(update_fields=["sca_challenge_id", "sca_exemption"])
-            apply_transition(
-                payment, to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(payment), now=now, notify=False
-            )
-            _checks_run(payment, draft=draft, actor=who, now=now)
+            steps.changed("sca_challenge_id", "sca_exemption")
+            steps.step(to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(payment), now=now, notify=False)
+            _checks_run(steps, draft=draft, actor=who, now=now)
             return payment_view(payment)
     except IntegrityError:
         # A second submit with the same key raced this one to the unique key: answer with the first.
@@ -506,10 +509,9 @@ def payment_authorise(*, customer_id: int, payment_id: int, otp_token: str, now:
             payload_hash=sca_read.details_hash(action=payment_sca.ACTION, details=details),
             now=now,
         )
-        apply_transition(
-            locked, to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(locked), now=now, notify=False
-        )
-        _checks_run(locked, draft=draft, actor=who, now=now)
+        steps = PaymentSteps(locked)
+        steps.step(to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(locked), now=now, notify=False)
+        _checks_run(steps, draft=draft, actor=who, now=now)
         return payment_view(locked)
 
 
@@ -568,8 +570,9 @@ def _hold_expiry(execution_date: date) -> datetime:
     return datetime.combine(execution_date, time.max, tzinfo=zone) + HOLD_MARGIN
 
 
-def _reject(payment: Payment, *, code: str, reason: str, actor: str, now: datetime) -> None:
-    apply_transition(payment, to=PaymentStatus.REJECTED, actor=actor, reason=reason, reason_code=code, now=now)
+def _reject(steps: PaymentSteps, *, code: str, reason: str, actor: str, now: datetime) -> None:
+    steps.step(to=PaymentStatus.REJECTED, actor=actor, reason=reason, reason_code=code, now=now)
+    steps.write()
 
 
 def _fraud_check(payment: Payment, *, draft: PaymentDraft, now: datetime) -> tuple[str, int | None, str]:
@@ -644,7 +647,6 @@ def _reserve(payment: Payment, *, now: datetime) -> None:
         now=now,
         description=f"Payment to {payment.creditor_name}"[:200],
     )
-    payment.save(update_fields=["hold_id"])
 
 
 def _book(payment: Payment, *, now: datetime) -> None:
@@ -667,7 +669,6 @@ def _book(payment: Payment, *, now: datetime) -> None:
             idempotency_key=f"{payment.ref}:book",
             description=description,
         )
-    payment.save(update_fields=["entry_id", "hold_id"])
     # Payer and payee are told of the money out and in by their accounts, once per posting: after
     # commit, so the accounts the posting locked are not held while the inbox rows are written.
     entry_id = payment.entry_id
@@ -685,23 +686,27 @@ def _record_limits(payment: Payment, *, now: datetime) -> None:
     )
 
 
-def _checks_run(payment: Payment, *, draft: PaymentDraft, actor: str, now: datetime) -> None:
-    """From ``checking`` to accepted / settled / held / rejected; the payment is locked by the caller."""
+def _checks_run(steps: PaymentSteps, *, draft: PaymentDraft, actor: str, now: datetime) -> None:
+    """From ``checking`` to accepted / settled / held / rejected; the payment is locked by the caller.
+
+    Everything it changes on the payment is written by ``steps`` once, at the end.
+    """
+    payment = steps.payment
     amount = Money(payment.amount_minor, payment.currency)
     if payment.channel != PaymentChannel.WALLET:
         try:
             kyc.limits_check(customer_id=payment.customer_id, kind=kyc.LimitKind.PAYMENT_OUT, amount=amount, now=now)
         except kyc.LimitExceeded as exceeded:
-            _reject(payment, code=Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
+            _reject(steps, code=Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
             return
         except kyc.RateUnavailable as missing:
-            _reject(payment, code=Reason.NOT_ALLOWED, reason=str(missing), actor="system", now=now)
+            _reject(steps, code=Reason.NOT_ALLOWED, reason=str(missing), actor="system", now=now)
             return
     verdict, alert_id, why = _fraud_check(payment, draft=draft, now=now)
     payment.fraud_alert_id = alert_id
-    payment.save(update_fields=["fraud_decision_id", "fraud_outcome", "fraud_alert_id"])
+    steps.changed("fraud_decision_id", "fraud_outcome", "fraud_alert_id")
     if verdict == "block":
-        _reject(payment, code=Reason.FRAUD, reason=f"refused by fraud monitoring: {why}", actor="fraud", now=now)
+        _reject(steps, code=Reason.FRAUD, reason=f"refused by fraud monitoring: {why}", actor="fraud", now=now)
         return
     book_now = payment.kind == PaymentKind.INTERNAL and verdict == "allow" and not draft.future
     try:
@@ -712,24 +717,27 @@ def _checks_run(payment: Payment, *, draft: PaymentDraft, actor: str, now: datet
                 _reserve(payment, now=now)
             if payment.channel != PaymentChannel.WALLET:
                 _record_limits(payment, now=now)
+        steps.changed("entry_id", "hold_id")
     except ledger_errors.InsufficientFunds:
         payment.hold_id = payment.entry_id = None
-        _reject(payment, code=Reason.FUNDS, reason="insufficient funds", actor="system", now=now)
+        _reject(steps, code=Reason.FUNDS, reason="insufficient funds", actor="system", now=now)
         return
     except (ledger_errors.AccountFrozen, ledger_errors.AccountClosed) as refused:
         payment.hold_id = payment.entry_id = None
-        _reject(payment, code=Reason.NOT_ALLOWED, reason=f"the account cannot pay: {refused}", actor="system", now=now)
+        _reject(steps, code=Reason.NOT_ALLOWED, reason=f"the account cannot pay: {refused}", actor="system", now=now)
         return
     except kyc.LimitExceeded as exceeded:
         payment.hold_id = payment.entry_id = None
-        _reject(payment, code=Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
+        _reject(steps, code=Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
         return
     if verdict == "review":
-        apply_transition(payment, to=PaymentStatus.HELD_FOR_REVIEW, actor="fraud", reason=why, now=now)
+        steps.step(to=PaymentStatus.HELD_FOR_REVIEW, actor="fraud", reason=why, now=now)
+        steps.write()
         return
-    apply_transition(payment, to=PaymentStatus.ACCEPTED, actor=actor, reason="checks passed", now=now, notify=False)
+    steps.step(to=PaymentStatus.ACCEPTED, actor=actor, reason="checks passed", now=now, notify=False)
     if book_now:
-        apply_transition(payment, to=PaymentStatus.SETTLED, actor="system", reason="booked within the bank", now=now)
+        steps.step(to=PaymentStatus.SETTLED, actor="system", reason="booked within the bank", now=now)
+    steps.write()
 
 
 # --- execution of what waited: a released payment, a future-dated one -----------------------------
@@ -746,24 +754,25 @@ def payment_execute(*, payment_id: int, actor: str, reason: str, now: datetime) 
             return False
         if payment.execution_date > validation.bank_today(now):
             return False
+        steps = PaymentSteps(payment)
         try:
             with transaction.atomic():
                 _book(payment, now=now)
         except (ledger_errors.HoldNotActive, ledger_errors.InsufficientFunds):
             payment.entry_id = None
-            _reject(
-                payment, code=Reason.FUNDS, reason="the reserved funds were no longer there", actor="system", now=now
-            )
+            _reject(steps, code=Reason.FUNDS, reason="the reserved funds were no longer there", actor="system", now=now)
             return False
         except (ledger_errors.AccountFrozen, ledger_errors.AccountClosed) as refused:
             payment.entry_id = None
             _reject(
-                payment,
+                steps,
                 code=Reason.NOT_ALLOWED,
                 reason=f"an account cannot take part: {refused}",
                 actor="system",
                 now=now,
             )
             return False
-        apply_transition(payment, to=PaymentStatus.SETTLED, actor=actor, reason=reason, now=now)
+        steps.changed("entry_id", "hold_id")
+        steps.step(to=PaymentStatus.SETTLED, actor=actor, reason=reason, now=now)
+        steps.write()
         return True

@@ -240,11 +240,12 @@ def _send_locked(
         sca_gate.exemption_apply(
             customer_id=customer_id, exemption=transfer.sca_exemption, amount=amount, ref=reference, now=now
         )
-    sender_name = users_name(customer_id)
+    names_of = _names(customer_id, recipient_id)
+    sender_name = names_of.get(customer_id, "")
     decision = fraud.transaction_decide(
         txn=fraud.ProposedTransaction(
             reference=reference, customer_id=customer_id, amount=amount, counterparty_key=f"wallet:{target.pk}",
-            counterparty_name=users_name(recipient_id), channel="wallet", direction="out", occurred_at=now,
+            counterparty_name=names_of.get(recipient_id, ""), channel="wallet", direction="out", occurred_at=now,
             account_opened_at=source.created_at,
         ),
         now=now,
@@ -277,6 +278,12 @@ def _send_locked(
     if transfer.status == WalletTransfer.Status.COMPLETED:
         _arrived(transfer, sender_name=sender_name, now=now)
     return _result(transfer)
+
+
+def _names(*customer_ids: int) -> dict[int, str]:
+    """The customers' display names in one read (the sender's and the recipient's on every send)."""
+    users = User.objects.filter(pk__in=customer_ids).only("full_name", "email")
+    return {user.pk: user.get_full_name() for user in users}
 
 
 def users_name(customer_id: int) -> str:
