@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 
+from apps.accounts import interface as accounts
 from apps.payments.models import Beneficiary, Payment, PaymentEvent, StandingOrder
 from bankcore.money import Money
 
@@ -197,3 +198,20 @@ def payment_cancellable(payment: Payment) -> bool:
     if payment.status == "awaiting_sca":
         return True
     return payment.status == "accepted" and payment.entry_id is None
+
+
+def source_account_of(*, customer_id: int, value: str) -> int | None:
+    """The customer's account a partner names by its API id (``acc_…``, as the accounts API gives it), its
+    IBAN or its bare number; None when it names no account of that customer, so it stays unknown."""
+    text = value.strip()
+    account_id = accounts.account_id_from_wire(text)
+    if account_id is None and text.isdigit() and len(text) <= 18:
+        account_id = int(text)
+    if account_id is not None:
+        try:
+            found: accounts.AccountRef | None = accounts.account_get(account_id=account_id)
+        except accounts.AccountNotFound:
+            return None
+    else:
+        found = accounts.account_for_iban(iban=text)
+    return found.id if found is not None and found.customer_id == customer_id else None

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.accounts import interface as accounts
 from apps.payments.selectors import PaymentView
 from bankcore.api.fields import AmountField, NameField
 
@@ -58,7 +59,7 @@ class PaymentOrder(serializers.Serializer[PaymentView]):
     verification_of_payee = serializers.SerializerMethodField()
 
     def get_source_account(self, view: PaymentView) -> str | None:
-        return None if view.source_account_id is None else str(view.source_account_id)
+        return None if view.source_account_id is None else accounts.account_wire_id(view.source_account_id)
 
     def get_amount(self, view: PaymentView) -> str:
         return view.amount.to_decimal_string()

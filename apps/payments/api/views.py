@@ -18,7 +18,6 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts import interface as accounts
 from apps.payments import selectors
 from apps.payments.api.serializers import PaymentOrder, PaymentOrderInput
 from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
@@ -60,11 +59,7 @@ class _PaymentsApi(PartnerApiView):
         return payment
 
     def _source_account_id(self, customer_id: int, value: str) -> int | None:
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        found = accounts.account_for_iban(iban=text)
-        return found.id if found is not None and found.customer_id == customer_id else None
+        return selectors.source_account_of(customer_id=customer_id, value=value)
 
 
 class PaymentListCreateApi(_PaymentsApi):

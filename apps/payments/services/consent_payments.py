@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from django.db import transaction
 
-from apps.accounts import interface as accounts
 from apps.payments import selectors
 from apps.payments.errors import PaymentInvalid
 from apps.payments.models import Payment, PaymentChannel
@@ -30,21 +29,13 @@ CONSENT_SCA = "payment_consent"
 
 
 def _source_of(*, customer_id: int, source_account: str) -> int:
-    """The consenting customer's account named by its API id or IBAN; anything else is unknown to the partner."""
-    text = source_account.strip()
-    account: accounts.AccountRef | None = None
-    if text.isdigit():
-        try:
-            account = accounts.account_get(account_id=int(text))
-        except accounts.AccountNotFound:
-            account = None
-    else:
-        account = accounts.account_for_iban(iban=text)
-    if account is None or account.customer_id != customer_id:
+    """The consenting customer's account; anything else is unknown to the partner."""
+    found = selectors.source_account_of(customer_id=customer_id, value=source_account)
+    if found is None:
         raise PaymentInvalid(
             "No such account of the consenting customer.", code="unknown_account", field="source_account"
         )
-    return account.id
+    return found
 
 
 def consent_payment_initiate(

@@ -39,7 +39,7 @@ def api(client: Client, token: AccessToken, method: str, url: str, body: Any = N
 
 def body(acme: Payer, **changes: Any) -> dict[str, Any]:
     return {
-        "source_account": str(acme.account.pk),
+        "source_account": f"acc_{acme.account.pk}",
         "amount": "120.50",
         "currency": "EUR",
         "creditor": {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN},

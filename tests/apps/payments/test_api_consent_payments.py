@@ -66,7 +66,7 @@ def consent_for(
 
 def body(customer: Payer, consent: consents.ConsentView, **changes: Any) -> dict[str, Any]:
     return {
-        "source_account": str(customer.account.pk),
+        "source_account": f"acc_{customer.account.pk}",
         "amount": "25.00",
         "currency": "EUR",
         "creditor": {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN},
@@ -98,7 +98,7 @@ def test_the_consented_payment_is_made_from_the_customers_account(
     assert made.status_code == 201, made.content
     data = made.json()
     assert (data["status"], data["amount"], data["consent_id"]) == ("accepted", "25.00", str(consent.public_id))
-    assert data["source_account"] == str(alice.account.pk)
+    assert data["source_account"] == f"acc_{alice.account.pk}"
     payment = Payment.objects.get()
     assert (payment.customer_id, payment.partner_id, payment.channel) == (alice.id, tpp.application_id, "api")
     assert ledger_read.available_balance(account_id=alice.account.ledger_account_id) == Money.of("975.00", "EUR")
@@ -170,7 +170,7 @@ def test_an_account_of_a_customer_who_did_not_consent_is_unknown(
 ) -> None:
     bob = payer(balance="1000.00", full_name="Bob Example")
     consent = consent_for(tpp, alice, source=False)  # the consent leaves the account to the payment
-    for named in (str(bob.account.pk), bob.account.iban):
+    for named in (f"acc_{bob.account.pk}", str(bob.account.pk), bob.account.iban):
         refused = call(client, tpp, "post", URL, body(alice, consent, source_account=named), key=named)
         assert (refused.status_code, refused.json()["code"]) == (422, "unknown_account")
     nothing_written(alice, consent)

@@ -90,30 +90,38 @@ def test_the_walkthrough(settings: Any, tmp_path: Path) -> None:
     listed = {a["id"] for a in accounts["results"]}
     assert sandbox["accounts"][0]["id"] in listed
 
-    order = {
-        "source_account": sandbox["accounts"][0]["iban"],
-        "amount": "12.50",
-        "currency": "EUR",
-        "creditor": {"name": "Muster GmbH", "iban": "DE89370400440532013000"},
-        "reference": "Invoice 42",
-    }
-    status, payment = api.post("payments/", order, key="readme-pay-1")
-    assert (status, payment["status"]) == (201, "accepted"), payment
-    again_status, again = api.post("payments/", order, key="readme-pay-1")
-    assert (again_status, again["id"]) == (201, payment["id"])  # the same key: the same payment
-    other_status, _ = api.post("payments/", {**order, "amount": "13.00"}, key="readme-pay-1")
-    assert other_status == 422
-
-    command("clearing_tick")
-    status, settled = api.get(f"payments/{payment['id']}/")
-    assert (status, settled["status"]) == (200, "settled")
-
     with webhook_receiver() as receiver:
         status, endpoint = api.post(
-            "webhook-endpoints/", {"url": receiver.url, "event_types": ["consent.terminated"]}, key="readme-hook-1"
+            "webhook-endpoints/",
+            {"url": receiver.url, "event_types": ["payment.settled", "consent.terminated"]},
+            key="readme-hook-1",
         )
         assert status == 201, endpoint
         assert endpoint["secret"].startswith("whsec_")
+        signed = Webhook(endpoint["secret"])
+
+        order = {
+            "source_account": sandbox["accounts"][0]["id"],
+            "amount": "12.50",
+            "currency": "EUR",
+            "creditor": {"name": "Muster GmbH", "iban": "DE89370400440532013000"},
+            "reference": "Invoice 42",
+        }
+        status, payment = api.post("payments/", order, key="readme-pay-1")
+        assert (status, payment["status"]) == (201, "accepted"), payment
+        assert payment["source_account"] == sandbox["accounts"][0]["id"]
+        again_status, again = api.post("payments/", order, key="readme-pay-1")
+        assert (again_status, again["id"]) == (201, payment["id"])  # the same key: the same payment
+        other_status, _ = api.post("payments/", {**order, "amount": "13.00"}, key="readme-pay-1")
+        assert other_status == 422
+
+        command("clearing_tick")
+        status, settled = api.get(f"payments/{payment['id']}/")
+        assert (status, settled["status"]) == (200, "settled")
+        command("relay_outbox")
+        (sent,) = receiver.received
+        message = signed.verify(sent.body, {k.lower(): v for k, v in sent.headers.items()})
+        assert (message["type"], message["data"]["payment_id"]) == ("payment.settled", payment["id"])
 
         status, consent = api.get(f"consents/{sandbox['consent_id']}/")
         assert (status, consent["status"]) == (200, "valid")
@@ -124,8 +132,8 @@ def test_the_walkthrough(settings: Any, tmp_path: Path) -> None:
 
         assert api.delete(f"consents/{sandbox['consent_id']}/") == 204
         command("relay_outbox")
-        (sent,) = receiver.received
-        message = Webhook(endpoint["secret"]).verify(sent.body, {k.lower(): v for k, v in sent.headers.items()})
+        sent = receiver.received[-1]
+        message = signed.verify(sent.body, {k.lower(): v for k, v in sent.headers.items()})
         assert message["type"] == "consent.terminated"
         assert message["data"]["consent_id"] == sandbox["consent_id"]
 
