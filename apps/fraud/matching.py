@@ -461,6 +461,7 @@ class NameIndex:
     _parts: dict[str, Part] = field(default_factory=dict)  # listed word -> its part, symbols included
     _by_key: dict[str, list[str]] = field(default_factory=dict)  # romanisation key -> listed words
     _expansions: dict[tuple[str, str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    _costs: dict[int, tuple[float, dict[int, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, version: str, entries: Iterable[tuple[ListedEntry, Iterable[tuple[str, str]]]]) -> NameIndex:
@@ -532,6 +533,20 @@ class NameIndex:
         self._expansions[key] = found
         return found
 
+    def _listed_costs(self, name_pos: int) -> tuple[float, dict[int, float]]:
+        """What a listed name's parts cost the upper bound when no probe reaches them (cached)."""
+        cached = self._costs.get(name_pos)
+        if cached is None:
+            parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
+            costs = {
+                j: _unpaired(p) * 0.3
+                for j, p in enumerate(parts)
+                if p.role not in ("particle", "initial", "number", "family")
+            }
+            cached = (sum(costs.values()), costs)
+            self._costs[name_pos] = cached
+        return cached
+
     def search(self, tokens: tuple[str, ...], *, cutoff: float) -> list[NameHit]:
         """Listed names scoring at least ``cutoff`` against ``tokens``, best first."""
         if not tokens:
@@ -539,8 +554,6 @@ class NameIndex:
         query = tokens.parsed if isinstance(tokens, NameTokens) else parse(" ".join(tokens))
         if not query.parts:
             return []
-        hits: dict[int, dict[int, float]] = {}
-        seen: dict[int, set[int]] = {}
         # Particles, initials and numbers are never the evidence a match rests on: they are paired
         # once a name is found through its other parts, but do not fetch candidates themselves.
         probes = [(i, p) for i, p in enumerate(query.parts) if p.role not in ("particle", "initial", "number")]
@@ -548,19 +561,48 @@ class NameIndex:
         probes += [(-1 - k, p) for k, (_, p) in enumerate(joined)]
         weights = {qi: _weight(p) for qi, p in probes}
         probed = {qi for qi, _ in probes if qi >= 0}
-        for qi, part in probes:
-            for listed, score in self._expand(part):
+        unpaired_query = [_unpaired(p) for p in query.parts]
+        floor = cutoff - 0.1
+
+        def covers(qi: int) -> tuple[int, ...]:
+            return (qi,) if qi >= 0 else joined[-1 - qi][0]
+
+        def bound(matched: Iterable[int]) -> float:
+            """The best a name reached only through ``matched`` probes can score (all at 1)."""
+            matched = list(matched)
+            total = sum(weights[qi] for qi in matched)
+            covered = {i for qi in matched for i in covers(qi)}
+            rest = sum(unpaired_query[i] for i in probed if i not in covered)
+            return total / (total + rest) if total else 0.0
+
+        expanded = [(qi, self._expand(part)) for qi, part in probes]
+        # Words like "Muhammad", "Ali" or "Company" reach thousands of listed names. When the names
+        # reached through such words alone cannot score within reach of the cutoff, those words
+        # only add to names another part has found (the rare parts are probed first).
+        fanout = {qi: sum(len(self.postings[w]) for w, _ in found) for qi, found in expanded}
+        expanded.sort(key=lambda x: fanout[x[0]])
+        common: list[int] = []
+        for qi, _ in reversed(expanded):
+            if bound([*common, qi]) >= floor:
+                break
+            common.append(qi)
+        follow_only = set(common)
+        hits: dict[int, dict[int, float]] = {}
+        seen: dict[int, set[int]] = {}
+        for qi, found in expanded:
+            create = qi not in follow_only
+            for listed, score in found:
                 for name_pos, j in self.postings[listed]:
                     bucket = hits.get(name_pos)
                     if bucket is None:
-                        hits[name_pos] = {qi: score}
-                        seen[name_pos] = {j}
+                        if create:
+                            hits[name_pos] = {qi: score}
+                            seen[name_pos] = {j}
                         continue
                     if bucket.get(qi, 0.0) < score:
                         bucket[qi] = score
                     seen[name_pos].add(j)
-        unpaired_query = [_unpaired(p) for p in query.parts]
-        found: list[NameHit] = []
+        found_hits: list[NameHit] = []
         for name_pos, matched in hits.items():
             if max(matched.values()) < STRONG:
                 continue
@@ -568,24 +610,18 @@ class NameIndex:
             # and query parts that reached nothing stay unpaired (joined pairs may cover two).
             gain = sum(s * weights[qi] for qi, s in matched.items())
             total = sum(weights[qi] for qi in matched)
-            covered = {qi for qi in matched if qi >= 0}
-            for qi in matched:
-                if qi < 0:
-                    covered.update(joined[-1 - qi][0])
-            rest = sum(u for i, u in enumerate(unpaired_query) if i not in covered and i in probed)
-            listed_parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
-            hit_j = seen[name_pos]
-            rest += sum(
-                _unpaired(p) * 0.3
-                for j, p in enumerate(listed_parts)
-                if j not in hit_j and p.role not in ("particle", "initial", "number", "family")
-            )
-            if gain / (total + rest) < cutoff - 0.1:
+            covered = {i for qi in matched for i in covers(qi)}
+            rest = sum(unpaired_query[i] for i in probed if i not in covered)
+            if gain / (total + rest) < floor:
+                continue
+            listed_total, listed_costs = self._listed_costs(name_pos)
+            rest += listed_total - sum(listed_costs.get(j, 0.0) for j in seen[name_pos])
+            if gain / (total + rest) < floor:
                 continue
             listed_name = self.names[name_pos]
             assert listed_name.parsed is not None
             pairing = parsed_pairing(query, listed_name.parsed)
             if pairing.score >= cutoff:
-                found.append(NameHit(name_pos, pairing))
-        found.sort(key=lambda h: (-h.pairing.score, h.name_index))
-        return found
+                found_hits.append(NameHit(name_pos, pairing))
+        found_hits.sort(key=lambda h: (-h.pairing.score, h.name_index))
+        return found_hits
