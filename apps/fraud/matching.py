@@ -547,6 +547,12 @@ class NameIndex:
             self._costs[name_pos] = cached
         return cached
 
+    def _dominated(self, halves: list[Part], listed: str, joined_score: float) -> bool:
+        part = self._parts.get(listed)
+        if part is None or " " in listed:
+            return False
+        return any(part_similarity(half, part) > joined_score for half in halves)
+
     def search(self, tokens: tuple[str, ...], *, cutoff: float) -> list[NameHit]:
         """Listed names scoring at least ``cutoff`` against ``tokens``, best first."""
         if not tokens:
@@ -576,6 +582,12 @@ class NameIndex:
             return total / (total + rest) if total else 0.0
 
         expanded = [(qi, self._expand(part)) for qi, part in probes]
+        for k, (qi, found) in enumerate(expanded):
+            if qi < 0:
+                # Two query parts written as one pair only with one listed word, and never when
+                # one of the two alone is closer to that word (the pairing takes that one first).
+                halves = [query.parts[i] for i in joined[-1 - qi][0]]
+                expanded[k] = (qi, [(w, s) for w, s in found if not self._dominated(halves, w, s)])
         # Words like "Muhammad", "Ali" or "Company" reach thousands of listed names. When the names
         # reached through such words alone cannot score within reach of the cutoff, those words
         # only add to names another part has found (the rare parts are probed first).
@@ -583,10 +595,10 @@ class NameIndex:
         expanded.sort(key=lambda x: fanout[x[0]])
         common: list[int] = []
         for qi, _ in reversed(expanded):
-            if bound([*common, qi]) >= floor:
-                break
-            common.append(qi)
+            if bound([*common, qi]) < floor:
+                common.append(qi)
         follow_only = set(common)
+        expanded.sort(key=lambda x: x[0] in follow_only)
         hits: dict[int, dict[int, float]] = {}
         seen: dict[int, set[int]] = {}
         for qi, found in expanded:
