@@ -52,6 +52,8 @@ TOKEN_FLOOR = 0.82
 STRONG = 0.86
 SYMBOL_SIM = 0.95
 INITIAL_SIM = 0.90
+FOLD_SIM = 0.93
+CONSONANTS_SIM = 0.90
 # Candidate words are fetched with plain Jaro-Winkler first; the measure is never above it by more
 # than what a symbol or a skeleton adds, which the blocking keys fetch on their own.
 _FETCH_FLOOR = 0.70
@@ -81,6 +83,7 @@ ORDER_CLASH = 0.75
 SECOND_FAMILY_NAME = 0.15
 SINGLE_WORD_FUZZY = 0.9
 SINGLE_WORD_LITERAL = 0.90
+GENERIC_WORD = 0.35
 
 _SKELETON_CLASS = {
     **dict.fromkeys("bfpv", "1"),
@@ -90,7 +93,8 @@ _SKELETON_CLASS = {
     **dict.fromkeys("mn", "5"),
     "r": "6",
 }
-_KOREAN = (("eo", "o"), ("eu", "u"), ("oo", "u"), ("ee", "i"), ("wo", "o"), ("ae", "e"))
+# "wo" (ㅝ) stays: Kwon is 권, not 건 (Geon/Kon), however alike the Latin looks.
+_KOREAN = (("eo", "o"), ("eu", "u"), ("oo", "u"), ("ee", "i"), ("ae", "e"))
 _KOREAN_INITIAL = {"g": "k", "b": "p", "d": "t", "j": "ch", "r": "l"}
 # Family names whose usual Latin spellings share no rule with the Revised Romanization.
 _KOREAN_FAMILY = {"lee": "i", "yi": "i", "rhee": "i", "ri": "i", "li": "i", "park": "pak", "bak": "pak",
@@ -120,7 +124,26 @@ def _syllable_key(token: str) -> str:
 
 @functools.lru_cache(maxsize=100_000)
 def _consonants(token: str) -> str:
-    return "".join(ch for ch in token if ch not in "aeiouyw")
+    # Doubled letters are one: Arabic script writes "Muhammad" with one m (the shadda is omitted).
+    out = [ch for ch in token if ch not in "aeiouyw"]
+    return "".join(ch for i, ch in enumerate(out) if i == 0 or out[i - 1] != ch)
+
+
+# Spellings of one sound in the Latin transliterations of Slavic, German, Polish and French
+# (Janukowytsch / Yanukovych, Wiktor / Viktor, Dmitrij / Dmitriy): longest first.
+_FOLDS = (
+    ("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("cz", "ch"), ("sz", "sh"), ("ck", "k"),
+    ("kh", "h"), ("ph", "f"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("w", "v"), ("j", "y"),
+    ("x", "ks"), ("q", "k"), ("y", "i"),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(token: str) -> str:
+    """One spelling for the transliteration habits of several languages (see ``_FOLDS``)."""
+    for old, new in _FOLDS:
+        token = token.replace(old, new)
+    return "".join(ch for i, ch in enumerate(token) if i == 0 or token[i - 1] != ch)
 
 
 def _is_arabic(part: Part) -> bool:
@@ -156,7 +179,10 @@ def part_similarity(p: Part, q: Part) -> float:
         # Arabic script writes few vowels: compare what both spellings agree to write.
         ca, cb = _consonants(p.text), _consonants(q.text)
         if ca and ca == cb:
-            s = max(s, STRONG)
+            # Three or more consonants in the same order are the word as Arabic script writes it.
+            s = max(s, CONSONANTS_SIM if len(ca) >= 3 else STRONG)
+    elif s < FOLD_SIM and len(p.text) >= 4 and len(q.text) >= 4 and fold(p.text) == fold(q.text):
+        s = FOLD_SIM
     return s if s >= TOKEN_FLOOR else 0.0
 
 
@@ -170,6 +196,8 @@ def _unpaired(part: Part) -> float:
         # A company's generic words (Trading, International, Group) are common on the list and
         # their absence says little; a person's given or family name always costs its full weight.
         cost *= informativeness(part.text)
+        if names.generic_org_word(part.text):
+            cost *= GENERIC_WORD
     return cost
 
 
@@ -322,10 +350,27 @@ def _canonical(a: ParsedName, b: ParsedName) -> bool:
     return ka > kb
 
 
+_NOT_PEOPLE = frozenset({names.ORGANISATION, names.VESSEL, names.AIRCRAFT})
+_PERSON_ROLES = frozenset({"given", "middle", "family"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_thing(parsed: ParsedName) -> ParsedName:
+    """A name of unknown kind read as a company's or vessel's: no given or family names."""
+    parts = tuple(Part(p.text, "name", p.symbols, p.orig) if p.role in _PERSON_ROLES else p for p in parsed.parts)
+    return ParsedName(parsed.raw, parsed.kind, parts, parsed.legal)
+
+
 def parsed_pairing(a: ParsedName, b: ParsedName) -> Pairing:
     """Score two parsed names (see the module docstring); symmetric in a and b."""
     if not a.parts or not b.parts:
         return Pairing(0.0, (), a.tokens, b.tokens)
+    # A name of unknown kind against a company's is scored as a company's name: "Plaza Milenio
+    # Mall" has no family name whose absence would cost like a person's.
+    if a.kind == names.UNKNOWN and b.kind in _NOT_PEOPLE:
+        a = _as_thing(a)
+    elif b.kind == names.UNKNOWN and a.kind in _NOT_PEOPLE:
+        b = _as_thing(b)
     if _canonical(a, b):
         return _score(b.parts, a.parts).swapped()
     return _score(a.parts, b.parts)
@@ -446,6 +491,8 @@ def blocking_keys(token: str) -> tuple[str, ...]:
         keys.append("e" + token[-3:])
     if len(token) >= 3 and not token.isdigit():
         keys.append("m" + metaphone(token))
+    if len(token) >= 4:
+        keys.append("f" + fold(token))
     return tuple(keys)
 
 
@@ -521,6 +568,8 @@ class NameIndex:
             pool = [c for c, _, _ in process.extract(part.text, list(candidates), scorer=JaroWinkler.similarity,
                                                      score_cutoff=_FETCH_FLOOR, limit=None)]  # fmt: skip
             pool += [c for symbol in part.symbols for c in self.by_symbol.get(symbol, ())]
+            if len(part.text) >= 4:
+                pool += self.blocks.get("f" + fold(part.text), ())
         for choice in dict.fromkeys(pool):
             listed = self._parts.get(choice) or _listed_part(choice)
             s = part_similarity(part, listed)
