@@ -10,7 +10,10 @@ Parts are compared pairwise (``part_similarity``): numbers only equal themselves
 Chinese/Japanese/Korean character only its own romanisation (or itself, when both names are in that
 script); an initial any word it starts; other words score the mean of Jaro-Winkler and the Indel
 ratio (rapidfuzz), raised to 0.95 when rigour ties them to one name ("Usama"/"أسامة",
-"Bill"/"William"), and count as nothing under ``TOKEN_FLOOR``. Two adjacent parts may also pair
+"Bill"/"William"), to ``FOLD_SIM`` when they are one spelling once the transliteration habits of
+several languages are folded ("Janukowytsch"/"Yanukovych"), and count as nothing under
+``TOKEN_FLOOR``. A company's generic words (rigour's organisation classes: "Company", "Trading")
+cost a third when left unpaired. Two adjacent parts may also pair
 with one ("Abu Bakr"/"Abubakr", "Jin Ping"/"Jinping"). Pairs are taken greedily, best first, each
 part once, so word order does not matter. The score is
 
