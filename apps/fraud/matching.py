@@ -10,7 +10,10 @@ Parts are compared pairwise (``part_similarity``): numbers only equal themselves
 Chinese/Japanese/Korean character only its own romanisation (or itself, when both names are in that
 script); an initial any word it starts; other words score the mean of Jaro-Winkler and the Indel
 ratio (rapidfuzz), raised to 0.95 when rigour ties them to one name ("Usama"/"أسامة",
-"Bill"/"William"), and count as nothing under ``TOKEN_FLOOR``. Two adjacent parts may also pair
+"Bill"/"William"), to ``FOLD_SIM`` when they are one spelling once the transliteration habits of
+several languages are folded ("Janukowytsch"/"Yanukovych"), and count as nothing under
+``TOKEN_FLOOR``. A company's generic words (rigour's organisation classes: "Company", "Trading")
+cost a third when left unpaired. Two adjacent parts may also pair
 with one ("Abu Bakr"/"Abubakr", "Jin Ping"/"Jinping"). Pairs are taken greedily, best first, each
 part once, so word order does not matter. The score is
 
@@ -52,6 +55,8 @@ TOKEN_FLOOR = 0.82
 STRONG = 0.86
 SYMBOL_SIM = 0.95
 INITIAL_SIM = 0.90
+FOLD_SIM = 0.93
+CONSONANTS_SIM = 0.90
 # Candidate words are fetched with plain Jaro-Winkler first; the measure is never above it by more
 # than what a symbol or a skeleton adds, which the blocking keys fetch on their own.
 _FETCH_FLOOR = 0.70
@@ -81,6 +86,7 @@ ORDER_CLASH = 0.75
 SECOND_FAMILY_NAME = 0.15
 SINGLE_WORD_FUZZY = 0.9
 SINGLE_WORD_LITERAL = 0.90
+GENERIC_WORD = 0.35
 
 _SKELETON_CLASS = {
     **dict.fromkeys("bfpv", "1"),
@@ -90,7 +96,8 @@ _SKELETON_CLASS = {
     **dict.fromkeys("mn", "5"),
     "r": "6",
 }
-_KOREAN = (("eo", "o"), ("eu", "u"), ("oo", "u"), ("ee", "i"), ("wo", "o"), ("ae", "e"))
+# "wo" (ㅝ) stays: Kwon is 권, not 건 (Geon/Kon), however alike the Latin looks.
+_KOREAN = (("eo", "o"), ("eu", "u"), ("oo", "u"), ("ee", "i"), ("ae", "e"))
 _KOREAN_INITIAL = {"g": "k", "b": "p", "d": "t", "j": "ch", "r": "l"}
 # Family names whose usual Latin spellings share no rule with the Revised Romanization.
 _KOREAN_FAMILY = {"lee": "i", "yi": "i", "rhee": "i", "ri": "i", "li": "i", "park": "pak", "bak": "pak",
@@ -120,7 +127,26 @@ def _syllable_key(token: str) -> str:
 
 @functools.lru_cache(maxsize=100_000)
 def _consonants(token: str) -> str:
-    return "".join(ch for ch in token if ch not in "aeiouyw")
+    # Doubled letters are one: Arabic script writes "Muhammad" with one m (the shadda is omitted).
+    out = [ch for ch in token if ch not in "aeiouyw"]
+    return "".join(ch for i, ch in enumerate(out) if i == 0 or out[i - 1] != ch)
+
+
+# Spellings of one sound in the Latin transliterations of Slavic, German, Polish and French
+# (Janukowytsch / Yanukovych, Wiktor / Viktor, Dmitrij / Dmitriy): longest first.
+_FOLDS = (
+    ("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("cz", "ch"), ("sz", "sh"), ("ck", "k"),
+    ("kh", "h"), ("ph", "f"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("w", "v"), ("j", "y"),
+    ("x", "ks"), ("q", "k"), ("y", "i"),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(token: str) -> str:
+    """One spelling for the transliteration habits of several languages (see ``_FOLDS``)."""
+    for old, new in _FOLDS:
+        token = token.replace(old, new)
+    return "".join(ch for i, ch in enumerate(token) if i == 0 or token[i - 1] != ch)
 
 
 def _is_arabic(part: Part) -> bool:
@@ -156,7 +182,10 @@ def part_similarity(p: Part, q: Part) -> float:
         # Arabic script writes few vowels: compare what both spellings agree to write.
         ca, cb = _consonants(p.text), _consonants(q.text)
         if ca and ca == cb:
-            s = max(s, STRONG)
+            # Three or more consonants in the same order are the word as Arabic script writes it.
+            s = max(s, CONSONANTS_SIM if len(ca) >= 3 else STRONG)
+    elif s < FOLD_SIM and len(p.text) >= 4 and len(q.text) >= 4 and fold(p.text) == fold(q.text):
+        s = FOLD_SIM
     return s if s >= TOKEN_FLOOR else 0.0
 
 
@@ -170,6 +199,8 @@ def _unpaired(part: Part) -> float:
         # A company's generic words (Trading, International, Group) are common on the list and
         # their absence says little; a person's given or family name always costs its full weight.
         cost *= informativeness(part.text)
+        if names.generic_org_word(part.text):
+            cost *= GENERIC_WORD
     return cost
 
 
@@ -322,10 +353,27 @@ def _canonical(a: ParsedName, b: ParsedName) -> bool:
     return ka > kb
 
 
+_NOT_PEOPLE = frozenset({names.ORGANISATION, names.VESSEL, names.AIRCRAFT})
+_PERSON_ROLES = frozenset({"given", "middle", "family"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_thing(parsed: ParsedName) -> ParsedName:
+    """A name of unknown kind read as a company's or vessel's: no given or family names."""
+    parts = tuple(Part(p.text, "name", p.symbols, p.orig) if p.role in _PERSON_ROLES else p for p in parsed.parts)
+    return ParsedName(parsed.raw, parsed.kind, parts, parsed.legal)
+
+
 def parsed_pairing(a: ParsedName, b: ParsedName) -> Pairing:
     """Score two parsed names (see the module docstring); symmetric in a and b."""
     if not a.parts or not b.parts:
         return Pairing(0.0, (), a.tokens, b.tokens)
+    # A name of unknown kind against a company's is scored as a company's name: "Plaza Milenio
+    # Mall" has no family name whose absence would cost like a person's.
+    if a.kind == names.UNKNOWN and b.kind in _NOT_PEOPLE:
+        a = _as_thing(a)
+    elif b.kind == names.UNKNOWN and a.kind in _NOT_PEOPLE:
+        b = _as_thing(b)
     if _canonical(a, b):
         return _score(b.parts, a.parts).swapped()
     return _score(a.parts, b.parts)
@@ -446,6 +494,8 @@ def blocking_keys(token: str) -> tuple[str, ...]:
         keys.append("e" + token[-3:])
     if len(token) >= 3 and not token.isdigit():
         keys.append("m" + metaphone(token))
+    if len(token) >= 4:
+        keys.append("f" + fold(token))
     return tuple(keys)
 
 
@@ -461,6 +511,7 @@ class NameIndex:
     _parts: dict[str, Part] = field(default_factory=dict)  # listed word -> its part, symbols included
     _by_key: dict[str, list[str]] = field(default_factory=dict)  # romanisation key -> listed words
     _expansions: dict[tuple[str, str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    _costs: dict[int, tuple[float, dict[int, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, version: str, entries: Iterable[tuple[ListedEntry, Iterable[tuple[str, str]]]]) -> NameIndex:
@@ -520,6 +571,8 @@ class NameIndex:
             pool = [c for c, _, _ in process.extract(part.text, list(candidates), scorer=JaroWinkler.similarity,
                                                      score_cutoff=_FETCH_FLOOR, limit=None)]  # fmt: skip
             pool += [c for symbol in part.symbols for c in self.by_symbol.get(symbol, ())]
+            if len(part.text) >= 4:
+                pool += self.blocks.get("f" + fold(part.text), ())
         for choice in dict.fromkeys(pool):
             listed = self._parts.get(choice) or _listed_part(choice)
             s = part_similarity(part, listed)
@@ -532,6 +585,26 @@ class NameIndex:
         self._expansions[key] = found
         return found
 
+    def _listed_costs(self, name_pos: int) -> tuple[float, dict[int, float]]:
+        """What a listed name's parts cost the upper bound when no probe reaches them (cached)."""
+        cached = self._costs.get(name_pos)
+        if cached is None:
+            parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
+            costs = {
+                j: _unpaired(p) * 0.3
+                for j, p in enumerate(parts)
+                if p.role not in ("particle", "initial", "number", "family")
+            }
+            cached = (sum(costs.values()), costs)
+            self._costs[name_pos] = cached
+        return cached
+
+    def _dominated(self, halves: list[Part], listed: str, joined_score: float) -> bool:
+        part = self._parts.get(listed)
+        if part is None or " " in listed:
+            return False
+        return any(part_similarity(half, part) > joined_score for half in halves)
+
     def search(self, tokens: tuple[str, ...], *, cutoff: float) -> list[NameHit]:
         """Listed names scoring at least ``cutoff`` against ``tokens``, best first."""
         if not tokens:
@@ -539,8 +612,6 @@ class NameIndex:
         query = tokens.parsed if isinstance(tokens, NameTokens) else parse(" ".join(tokens))
         if not query.parts:
             return []
-        hits: dict[int, dict[int, float]] = {}
-        seen: dict[int, set[int]] = {}
         # Particles, initials and numbers are never the evidence a match rests on: they are paired
         # once a name is found through its other parts, but do not fetch candidates themselves.
         probes = [(i, p) for i, p in enumerate(query.parts) if p.role not in ("particle", "initial", "number")]
@@ -548,19 +619,54 @@ class NameIndex:
         probes += [(-1 - k, p) for k, (_, p) in enumerate(joined)]
         weights = {qi: _weight(p) for qi, p in probes}
         probed = {qi for qi, _ in probes if qi >= 0}
-        for qi, part in probes:
-            for listed, score in self._expand(part):
+        unpaired_query = [_unpaired(p) for p in query.parts]
+        floor = cutoff - 0.1
+
+        def covers(qi: int) -> tuple[int, ...]:
+            return (qi,) if qi >= 0 else joined[-1 - qi][0]
+
+        def bound(matched: Iterable[int]) -> float:
+            """The best a name reached only through ``matched`` probes can score (all at 1)."""
+            matched = list(matched)
+            total = sum(weights[qi] for qi in matched)
+            covered = {i for qi in matched for i in covers(qi)}
+            rest = sum(unpaired_query[i] for i in probed if i not in covered)
+            return total / (total + rest) if total else 0.0
+
+        expanded = [(qi, self._expand(part)) for qi, part in probes]
+        for k, (qi, found) in enumerate(expanded):
+            if qi < 0:
+                # Two query parts written as one pair only with one listed word, and never when
+                # one of the two alone is closer to that word (the pairing takes that one first).
+                halves = [query.parts[i] for i in joined[-1 - qi][0]]
+                expanded[k] = (qi, [(w, s) for w, s in found if not self._dominated(halves, w, s)])
+        # Words like "Muhammad", "Ali" or "Company" reach thousands of listed names. When the names
+        # reached through such words alone cannot score within reach of the cutoff, those words
+        # only add to names another part has found (the rare parts are probed first).
+        fanout = {qi: sum(len(self.postings[w]) for w, _ in found) for qi, found in expanded}
+        expanded.sort(key=lambda x: fanout[x[0]])
+        common: list[int] = []
+        for qi, _ in reversed(expanded):
+            if bound([*common, qi]) < floor:
+                common.append(qi)
+        follow_only = set(common)
+        expanded.sort(key=lambda x: x[0] in follow_only)
+        hits: dict[int, dict[int, float]] = {}
+        seen: dict[int, set[int]] = {}
+        for qi, found in expanded:
+            create = qi not in follow_only
+            for listed, score in found:
                 for name_pos, j in self.postings[listed]:
                     bucket = hits.get(name_pos)
                     if bucket is None:
-                        hits[name_pos] = {qi: score}
-                        seen[name_pos] = {j}
+                        if create:
+                            hits[name_pos] = {qi: score}
+                            seen[name_pos] = {j}
                         continue
                     if bucket.get(qi, 0.0) < score:
                         bucket[qi] = score
                     seen[name_pos].add(j)
-        unpaired_query = [_unpaired(p) for p in query.parts]
-        found: list[NameHit] = []
+        found_hits: list[NameHit] = []
         for name_pos, matched in hits.items():
             if max(matched.values()) < STRONG:
                 continue
@@ -568,24 +674,18 @@ class NameIndex:
             # and query parts that reached nothing stay unpaired (joined pairs may cover two).
             gain = sum(s * weights[qi] for qi, s in matched.items())
             total = sum(weights[qi] for qi in matched)
-            covered = {qi for qi in matched if qi >= 0}
-            for qi in matched:
-                if qi < 0:
-                    covered.update(joined[-1 - qi][0])
-            rest = sum(u for i, u in enumerate(unpaired_query) if i not in covered and i in probed)
-            listed_parts = self.names[name_pos].parsed.parts  # type: ignore[union-attr]
-            hit_j = seen[name_pos]
-            rest += sum(
-                _unpaired(p) * 0.3
-                for j, p in enumerate(listed_parts)
-                if j not in hit_j and p.role not in ("particle", "initial", "number", "family")
-            )
-            if gain / (total + rest) < cutoff - 0.1:
+            covered = {i for qi in matched for i in covers(qi)}
+            rest = sum(unpaired_query[i] for i in probed if i not in covered)
+            if gain / (total + rest) < floor:
+                continue
+            listed_total, listed_costs = self._listed_costs(name_pos)
+            rest += listed_total - sum(listed_costs.get(j, 0.0) for j in seen[name_pos])
+            if gain / (total + rest) < floor:
                 continue
             listed_name = self.names[name_pos]
             assert listed_name.parsed is not None
             pairing = parsed_pairing(query, listed_name.parsed)
             if pairing.score >= cutoff:
-                found.append(NameHit(name_pos, pairing))
-        found.sort(key=lambda h: (-h.pairing.score, h.name_index))
-        return found
+                found_hits.append(NameHit(name_pos, pairing))
+        found_hits.sort(key=lambda h: (-h.pairing.score, h.name_index))
+        return found_hits

@@ -278,6 +278,7 @@ _ARABIC_ARTICLE = re.compile(r"^(al|el)(?=[a-z]{3})")
 # One romanised Chinese or Korean syllable: Yong, Chol, Kwang, Hyok, Xiao; not Hafiz or Abdur.
 _SYLLABLE = re.compile(r"^[bcdfghjklmnpqrstwxyz]{0,3}[aeiouy]{1,3}(ng|n|l|k|p|t|m|r)?$")
 _CJK_SCRIPTS = frozenset({"Han", "Hangul", "Hiragana", "Katakana"})
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +382,19 @@ def symbols_of(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.lru_cache(maxsize=200_000)
+def generic_org_word(word: str) -> bool:
+    """True for the words rigour knows as a kind of organisation ("Company", "Trading",
+    "International", "Group", "Holding"): generic parts of a company name, not its identity."""
+    if len(word) < 2 or word.isdigit():
+        return False
+    for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False, numerics=False, consolidate=False):
+        for span in name.spans:
+            if len(span.parts) == 1 and span.symbol.category.value == "SYMBOL":
+                return True
+    return False
+
+
 @functools.cache
 def _frequencies() -> tuple[Counter[str], int]:
     counts: Counter[str] = Counter()
@@ -418,10 +432,19 @@ def _script(ch: str) -> str:
     return rigour_core.codepoint_script(ord(ch)) or ""
 
 
+def _uncamel(word: str) -> list[str]:
+    """A capital inside a word typed without spaces starts a word ("AbuBakr", "MahdiAlMuhandis"),
+    but not after a short first piece ("McDonald", "DeVito", "LaToya" are one name)."""
+    pieces = _CAMEL.split(word)
+    if len(pieces) > 1 and len(pieces[0]) <= 2:
+        pieces = [pieces[0] + pieces[1], *pieces[2:]]
+    return pieces
+
+
 def _latin(text: str) -> list[tuple[str, str]]:
     """Words as (Latin form, original when not Latin); CJK split into characters/syllables."""
     out: list[tuple[str, str]] = []
-    for word in text.split():
+    for word in (piece for w in text.split() for piece in _uncamel(w)):
         if any(_script(ch) in _CJK_SCRIPTS for ch in word):
             for ch in word:
                 if _script(ch) in _CJK_SCRIPTS:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.fraud.matching import ListedEntry, NameIndex, name_similarity, name_tokens, normalise, skeleton
@@ -52,6 +52,8 @@ class TestNameSimilarity:
 
     names = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "Zs", "Pd", "Po")), max_size=40)
 
+    # The first example loads the list's word frequencies and rigour's tables: seconds on a busy machine.
+    @settings(deadline=None)
     @given(names, names)
     def test_symmetric_and_in_range(self, a: str, b: str) -> None:
         ab = name_similarity(a, b)

@@ -70,3 +70,26 @@ def test_secondary_identifiers_raise_and_lower_and_say_so() -> None:
     assert "differs" in notes_down[0]
     vessel = ListedEntry(2, "V", "vessel", "P", imo_numbers=frozenset({"9187629"}))
     assert secondary_evidence(vessel, imo="IMO 9187629")[0] > 0 > secondary_evidence(vessel, imo="IMO 1234567")[0]
+
+
+def test_german_and_polish_spellings_of_slavic_names_fold_to_one() -> None:
+    assert name_similarity("Wiktor Juschtschenko", "YUSHCHENKO, Viktor Andriyovych") >= THRESHOLD
+
+
+def test_words_run_together_with_capitals_are_split_but_short_prefixes_stay() -> None:
+    assert name_similarity("Ayman AlZawahiri", "AL-ZAWAHIRI, Ayman") >= THRESHOLD
+    assert parse("Ronald McDonald").tokens == ("ronald", "mcdonald")
+
+
+def test_a_missing_generic_company_word_costs_little() -> None:
+    assert name_similarity("Zenit Shipping Company Limited", "ZENIT SHIPPING LTD") >= THRESHOLD
+    assert name_similarity("Zenit Marine Trading Ltd", "ZENIT MARINE LTD") >= THRESHOLD
+
+
+def test_korean_wo_is_not_eo() -> None:
+    assert name_similarity("김권일", "KIM, Kwon Il") >= THRESHOLD
+    assert name_similarity("김건일", "KIM, Kwon Il") < THRESHOLD
+
+
+def test_arabic_script_omits_the_doubled_consonant() -> None:
+    assert name_similarity("حماد", "HAMMAD") >= THRESHOLD
