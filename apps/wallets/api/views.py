@@ -19,6 +19,7 @@ from apps.wallets.api import serializers as s
 from apps.wallets.errors import WalletNotFound
 from apps.wallets.services import transfers
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.pagination import page_of
 from bankcore.api.partner import PartnerApiView
 
 
@@ -31,7 +32,7 @@ def _id(value: str) -> int:
 class WalletListApi(PartnerApiView):
     required_scopes = ["wallets:read"]
 
-    @extend_schema(responses={200: s.WalletOutput(many=True)})
+    @extend_schema(responses={200: page_of(s.WalletOutput)})
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         wallets = selectors.wallets_of_customer(customer_id=customer_id)
@@ -56,7 +57,7 @@ class TransferListApi(PartnerApiView):
         # Reading the sends needs wallets:read; making one, wallets:write.
         return ["wallets:write"] if self.request.method == "POST" else ["wallets:read"]
 
-    @extend_schema(responses={200: s.TransferOutput(many=True)})
+    @extend_schema(responses={200: page_of(s.TransferOutput)})
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         rows = selectors.transfers_of(customer_id=customer_id)
