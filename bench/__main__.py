@@ -6,7 +6,7 @@ import importlib
 import os
 import sys
 
-GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts", "statements", "payments", "clearing", "wallets"]
+GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts", "statements", "payments", "clearing", "wallets", "api"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,8 @@ from factory.django import DjangoModelFactory
 from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.settings import oauth2_settings
 
+from apps.accounts.services import products
+from apps.kyc import services as kyc_services
 from bankcore.api import services as partner_services
 from bankcore.api.models import Consent, PartnerGrant
 from tests.apps.payments.factories import Payer, payer
@@ -107,6 +109,8 @@ class SandboxLike:
 
 def sandbox_like_partner() -> SandboxLike:
     """A partner holding every scope, acting for a funded business customer, with a customer's valid consent."""
+    kyc_services.tiers_defaults_ensure()  # flushed away in transaction=True tests
+    products.products_defaults_ensure()
     acme = payer(balance="1000000.00", full_name="Acme Trading GmbH")
     alice = payer(balance="2500.00", full_name="Alice Example")
     created = partner_services.partner_create(
