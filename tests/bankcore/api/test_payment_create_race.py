@@ -70,7 +70,8 @@ def test_twenty_identical_posts_make_one_payment_and_one_entry() -> None:
     assert {status for status, _ in answers} <= {201, 409}
     assert all(b["code"] == "idempotency_request_in_progress" for status, b in answers if status == 409)
     created = [b for status, b in answers if status == 201]
-    assert created and all(b == created[0] for b in created)
+    assert created
+    assert all(b == created[0] for b in created)
     retried = [send() for status, _ in answers if status == 409]
     assert all(answer == (201, created[0]) for answer in retried)
 
