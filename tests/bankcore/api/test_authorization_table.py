@@ -1,4 +1,4 @@
-"""Every partner endpoint × every way to be refused, read from the schema so none can be forgotten.
+"""Every partner endpoint by every way to be refused, read from the schema so none can be forgotten.
 
 Each row removes every obstacle but one: the token is otherwise valid and holds every other scope,
 the object exists and belongs to the partner. No token is 401; a token without the operation's
