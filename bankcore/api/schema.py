@@ -14,6 +14,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
+from bankcore.api.schema_examples import EXAMPLES
 from bankcore.http import PROBLEM_CONTENT_TYPE, TYPE_BASE
 
 API_PREFIX = "/api/v1/"
@@ -133,6 +134,16 @@ def _links(operation_id: str) -> dict[str, Any]:
     return {target: {"operationId": target, "parameters": {parameter: "$response.body#/id"}} for target in targets}
 
 
+def _add_examples(operation: dict[str, Any], operation_id: str) -> None:
+    request, responses = EXAMPLES.get(operation_id, (None, {}))
+    if request is not None:
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            media.setdefault("example", request)
+    for status, example in responses.items():
+        for media in operation.get("responses", {}).get(status, {}).get("content", {}).values():
+            media.setdefault("example", example)
+
+
 def _operation_id(path: str, method: str, operation_id: str) -> str:
     # An action on an object (``payments/{id}/cancel/``) is named by its verb, not "…_cancel_create".
     last = path.rstrip("/").rsplit("/", 1)[-1]
@@ -162,6 +173,7 @@ def partner_api_postprocess(result: dict[str, Any], generator: Any, request: Any
             for status in _error_statuses(method, operation):
                 responses.setdefault(str(status), _problem_response(status))
             operation_id = operation.get("operationId", "")
+            _add_examples(operation, operation_id)
             if operation_id in _LINKS:
                 created = next((responses[s] for s in ("201", "200") if s in responses), None)
                 if created is not None:
