@@ -294,6 +294,7 @@ OAUTH2_PROVIDER = {
         "wallets:read": "Read wallets",
         "wallets:write": "Top up wallets and transfer between them",
         "kyc:write": "Submit onboarding data and documents",
+        "screening:read": "Screen names against the sanctions lists",
         "webhooks:manage": "Register and rotate webhook endpoints",
     },
     "DEFAULT_SCOPES": [],
