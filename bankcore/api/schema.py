@@ -87,6 +87,16 @@ _LINKS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+# POSTs that change no state take no Idempotency-Key (a retry just asks again), each with the
+# reason its schema gives; every other POST requires one (tests/bankcore/api/test_api_edges.py).
+IDEMPOTENCY_EXEMPT: dict[str, str] = {
+    "v1_screening_names_screen": (
+        "Screening changes no state, so this POST takes no Idempotency-Key: a retry screens again, "
+        "against the list as it is then."
+    ),
+}
+
+
 def _problem_response(status: int) -> dict[str, Any]:
     title, code, detail = _TITLES[status]
     response: dict[str, Any] = {
@@ -174,6 +184,9 @@ def partner_api_postprocess(result: dict[str, Any], generator: Any, request: Any
                 responses.setdefault(str(status), _problem_response(status))
             operation_id = operation.get("operationId", "")
             _add_examples(operation, operation_id)
+            if operation_id in IDEMPOTENCY_EXEMPT:
+                described = operation.get("description", "")
+                operation["description"] = f"{described}\n\n{IDEMPOTENCY_EXEMPT[operation_id]}".strip()
             if operation_id in _LINKS:
                 created = next((responses[s] for s in ("201", "200") if s in responses), None)
                 if created is not None:

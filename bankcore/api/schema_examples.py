@@ -66,6 +66,22 @@ _TRANSFER: dict[str, Any] = {
     "note": "Lunch",
 }
 
+_SCREENING: dict[str, Any] = {"name": "Ayman al Zawahiri", "kind": "person", "birth_year": 1951}
+
+_SCREENING_OUT: dict[str, Any] = {
+    "hits": [
+        {
+            "list": "ofac",
+            "entry_id": "2676",
+            "name": "AL-ZAWAHIRI, Dr. Ayman",
+            "score": "1.00",
+            "why": "primary name 'AL-ZAWAHIRI, Dr. Ayman': ayman, al, zawahiri; birth year 1951 agrees",
+        }
+    ],
+    "threshold": "0.84",
+    "screened_at": "2026-11-02T09:30:00Z",
+}
+
 # operationId → (request body example, {status: response example})
 EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
     "v1_payments_create": (_PAYMENT, {"201": _PAYMENT_OUT}),
@@ -76,6 +92,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
     "v1_consents_retrieve": (None, {"200": _CONSENT_OUT}),
     "v1_webhook_endpoints_create": (_ENDPOINT, {}),
     "v1_wallet_transfers_create": (_TRANSFER, {}),
+    "v1_screening_names_screen": (_SCREENING, {"200": _SCREENING_OUT}),
     "v1_accounts_balances_retrieve": (
         None,
         {

@@ -21,6 +21,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from apps.payments.models import Payment
 from bankcore.api.models import IdempotencyRecord
+from bankcore.api.schema import IDEMPOTENCY_EXEMPT
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME
 from tests.bankcore.api.factories import AccessTokenFactory, SandboxLike, sandbox_like_partner
 
@@ -224,7 +225,11 @@ class TestSchemaContract:
     def test_every_post_takes_a_required_idempotency_key_and_refuses_its_absence(
         self, client: Client, token: AccessToken
     ) -> None:
-        posts = [path for path, item in _schema()["paths"].items() if "post" in item]
+        posts = [
+            path
+            for path, item in _schema()["paths"].items()
+            if "post" in item and item["post"]["operationId"] not in IDEMPOTENCY_EXEMPT
+        ]
         assert len(posts) >= 6
         for path in posts:
             parameters = _schema()["paths"][path]["post"].get("parameters", [])
@@ -234,4 +239,23 @@ class TestSchemaContract:
                 url, "{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token.token}"
             )
             assert _problem(response, 400)["code"] == "idempotency_key_missing", path
+        assert IdempotencyRecord.objects.count() == 0
+
+    def test_a_post_that_changes_nothing_takes_no_key_and_its_schema_says_why(
+        self, client: Client, token: AccessToken
+    ) -> None:
+        exempt = {
+            path: item["post"]
+            for path, item in _schema()["paths"].items()
+            if "post" in item and item["post"]["operationId"] in IDEMPOTENCY_EXEMPT
+        }
+        assert set(exempt) == {"/api/v1/screening/names/"}, "the exemption list is short and deliberate"
+        for path, operation in exempt.items():
+            assert IDEMPOTENCY_EXEMPT[operation["operationId"]] in operation["description"]
+            assert not any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+            bearer = f"Bearer {token.token}"
+            response = client.post(
+                path, '{"name": "Jane Doe"}', content_type="application/json", HTTP_AUTHORIZATION=bearer
+            )
+            assert response.status_code == 200, response.content
         assert IdempotencyRecord.objects.count() == 0
