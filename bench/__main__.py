@@ -7,6 +7,7 @@ import os
 import sys
 
 GROUPS = ["money", "fraud", "ledger", "sanctions", "kyc", "accounts", "statements", "payments", "clearing", "wallets"]
+GROUPS += ["api"]  # the partner API over HTTP (gunicorn)
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("wallets/", include("apps.wallets.api.urls")),
     path("payments/", include("apps.payments.api.urls")),
     path("kyc/", include("apps.kyc.api.urls")),
-    path("fraud/", include("apps.fraud.api.urls")),
+    path("screening/", include("apps.fraud.api.urls")),
     path("reporting/", include("apps.reporting.api.urls")),
     # --- kernel: consents and webhook endpoints ---
     path("", include("bankcore.api.urls")),

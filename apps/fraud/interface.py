@@ -76,8 +76,9 @@ def screen_name(
 ) -> list[SanctionsMatch]:
     """Listed entries matching ``name`` above SANCTIONS_MATCH_THRESHOLD, best first.
 
-    ``kind``: "individual" or "entity" to keep only those; ``birth_year`` and ``country`` (ISO
-    alpha-2 or a name) lower the score of entries they contradict. Nothing is recorded.
+    ``kind``: "individual" (or "person"), "entity" (or "organisation"), "vessel" or "aircraft" to
+    keep only those; ``birth_year`` and ``country`` (ISO alpha-2 or a name) lower the score of
+    entries they contradict. Nothing is recorded.
     """
     return lists.sanctions_screen(name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country)
 

@@ -6,15 +6,18 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bankcore.api import consents, directory
 from bankcore.api.consents import ConsentView
+from bankcore.api.errors import problem
 from bankcore.api.fields import AmountField, MoneyInput, NameField, StrictSerializer, money_output
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.models import Consent
+from bankcore.api.pagination import page_of
 from bankcore.api.partner import PartnerApiView
 
 MAX_ACCOUNTS = 50
@@ -168,9 +171,21 @@ class ConsentListCreateApi(PartnerApiView):
             )
         return Response(ConsentOutput(consent, context={"request": request}).data, status=201)
 
-    @extend_schema(responses={200: ConsentOutput(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=[s.value for s in Consent.Status], description="Only consents in this status"
+            )
+        ],
+        responses={200: page_of(ConsentOutput)},
+    )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status") or None
+        if status is not None and status not in Consent.Status.values:
+            return problem(
+                status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",
+                errors={"status": [f"One of {', '.join(Consent.Status.values)}."]},
+            )  # fmt: skip
         found = consents.consents_of_partner(application_id=self.partner.application_id, status=status)
         return Response({"results": ConsentOutput(found, many=True, context={"request": request}).data, "next": None})
 

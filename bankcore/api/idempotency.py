@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -43,8 +44,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -58,12 +58,18 @@ PURGE_CHUNK = 10_000
 
 View = TypeVar("View", bound=Callable[..., Response])
 
+# Printable ASCII, no space at either end: what every HTTP stack carries unchanged (a UUID fits).
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
+
 IDEMPOTENCY_HEADER_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     location=OpenApiParameter.HEADER,
     required=True,
-    description="A unique key per request (1 to 255 printable characters); retries send the same key.",
+    description="A unique key per request (1 to 255 printable ASCII characters, a UUID for example); "
+    "a retry sends the same key and gets the first answer. Kept at least 24 hours (30 days by default).",
+    examples=[OpenApiExample("A UUID", value="6f1f9e2e-8a51-4a5e-9d53-3b9c1f3c2a10")],
 )
 
 
@@ -125,13 +131,13 @@ def idempotent(view: View) -> View:
 
     @functools.wraps(view)
     def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER, "").strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        key = request.headers.get(HEADER, "")
+        if _KEY.fullmatch(key) is None:
             return problem(
                 status_code=400,
                 title="Idempotency-Key required",
                 code="idempotency_key_missing",
-                detail=f"Send a unique {HEADER} header (1 to {MAX_KEY_LENGTH} printable characters).",
+                detail=f"Send a unique {HEADER} header (1 to {MAX_KEY_LENGTH} printable ASCII characters).",
             )
         claimed = _claim(owner=request_owner(request), key=key, fingerprint=request_fingerprint(request))
         if isinstance(claimed, Response):

@@ -41,6 +41,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from bankcore.api import consents, visibility
+from bankcore.api.authentication import PartnerTokenAuthentication
 from bankcore.api.permissions import PartnerHasScopes
 from bankcore.api.visibility import PartnerRef
 
@@ -67,6 +68,8 @@ def request_acting_for_id(request: Request) -> int | None:
 class PartnerApiView(APIView):
     """An endpoint for partners: a valid token with ``required_scopes``, and 404 for what is not theirs."""
 
+    # Tokens only: a portal session is no partner, so the API answers it 401 like no credentials.
+    authentication_classes = [PartnerTokenAuthentication]
     permission_classes = [PartnerHasScopes]
     required_scopes: list[str] = []
 

@@ -11,12 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bankcore.api.authentication import PartnerTokenAuthentication
 from bankcore.api.permissions import IsPartner
 
 
 class PartnerMeApi(APIView):
     """Which partner the token belongs to and what it may do: for checking credentials."""
 
+    authentication_classes = [PartnerTokenAuthentication]
     permission_classes = [IsPartner]
 
     class Output(serializers.Serializer[Any]):

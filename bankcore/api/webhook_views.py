@@ -14,6 +14,7 @@ from bankcore.api import webhooks
 from bankcore.api.fields import StrictSerializer
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.models import WebhookDelivery
+from bankcore.api.pagination import page_of
 from bankcore.api.partner import PartnerApiView
 from bankcore.api.webhooks import WebhookEndpointView
 
@@ -98,7 +99,7 @@ class WebhookEndpointListCreateApi(_EndpointApi):
         body = {**EndpointOutput(created.endpoint).data, "secret": created.secret}
         return Response(body, status=201)
 
-    @extend_schema(responses={200: EndpointOutput(many=True)})
+    @extend_schema(responses={200: page_of(EndpointOutput)})
     def get(self, request: Request) -> Response:
         found = webhooks.webhook_endpoints_of_partner(application_id=self.partner.application_id)
         return Response({"results": EndpointOutput(found, many=True).data, "next": None})
@@ -141,7 +142,7 @@ class WebhookSecretRotateApi(_EndpointApi):
 
 
 class WebhookDeliveryListApi(_EndpointApi):
-    @extend_schema(responses={200: DeliveryOutput(many=True)})
+    @extend_schema(responses={200: page_of(DeliveryOutput)})
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self._own(endpoint_id)
         rows = (

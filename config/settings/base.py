@@ -267,7 +267,7 @@ CELERY_BEAT_SCHEDULE["settlement-unanswered-chase"] = {
 # the API stay idempotent on the same keys after that (a late retry is refused or matched there).
 IDEMPOTENCY_RETENTION = timedelta(days=integer("IDEMPOTENCY_RETENTION_DAYS", 30))
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "bankcore.api.schema.PartnerAutoSchema",
     "EXCEPTION_HANDLER": "bankcore.api.errors.problem_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -275,6 +275,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
+    # JSON in, JSON out: any other body is a 415, any other Accept a 406 (no browsable pages).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Counted per real client address (bankcore.http.client_ip), never per forged header.
     "DEFAULT_THROTTLE_CLASSES": [
         "bankcore.api.throttling.AnonRateThrottle",
@@ -297,6 +300,7 @@ OAUTH2_PROVIDER = {
         "wallets:read": "Read wallets",
         "wallets:write": "Top up wallets and transfer between them",
         "kyc:write": "Submit onboarding data and documents",
+        "screening:read": "Screen names against the sanctions lists",
         "webhooks:manage": "Register and rotate webhook endpoints",
     },
     "DEFAULT_SCOPES": [],
@@ -326,6 +330,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # --- partner API conventions (docs/PARTNER_API.md "Conventions") ---
+    "OAS_VERSION": "3.1.0",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bankcore.api.schema.partner_api_postprocess",
+    ],
+    # --- end partner API conventions ---
 }
 
 # --- security headers ---------------------------------------------------------------------------

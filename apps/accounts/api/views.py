@@ -15,6 +15,7 @@ from apps.accounts import history, selectors, wire
 from apps.accounts.api import serializers as s
 from apps.accounts.models import Account
 from bankcore.api import visibility
+from bankcore.api.pagination import CURSOR_PARAMETER
 from bankcore.api.partner import PartnerApiView
 
 TRANSACTION_PAGE = 50
@@ -71,7 +72,7 @@ class AccountTransactionsApi(_AccountApi):
         parameters=[
             OpenApiParameter("booked_from", str, description="First booking day (YYYY-MM-DD, bank time zone)"),
             OpenApiParameter("booked_to", str, description="Last booking day (YYYY-MM-DD)"),
-            OpenApiParameter("cursor", str, description="From the previous page's `next`"),
+            CURSOR_PARAMETER,
         ],
         responses={200: s.TransactionListOut},
         summary="Transactions, newest first, in cursor pages",

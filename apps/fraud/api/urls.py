@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from apps.fraud.api import views
 
 app_name = "fraud_api"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("names/", views.ScreeningNamesApi.as_view(), name="screening-names"),
+]

@@ -62,7 +62,14 @@ def sanctions_index_forget() -> None:
         _index = None
 
 
-_KINDS = {"individual": {"individual"}, "person": {"individual"}, "entity": {""}, "organisation": {""}}
+_KINDS = {
+    "individual": {"individual"},
+    "person": {"individual"},
+    "entity": {""},
+    "organisation": {""},
+    "vessel": {"vessel"},
+    "aircraft": {"aircraft"},
+}
 
 
 def _why(hit: NameHit, index: NameIndex, adjustments: list[str]) -> str:
@@ -88,7 +95,7 @@ def sanctions_screen(
 ) -> list[SanctionsMatch]:
     """Listed entries resembling ``name`` at or above the threshold, best first (one per entry).
 
-    ``kind`` ("individual" / "entity") keeps only entries of that type. A birth year or country
+    ``kind`` ("individual" / "entity" / "vessel" / "aircraft") keeps only entries of that type. A birth year or country
     that contradicts the entry's lowers the score, one that agrees raises it a little, both noted
     in ``why`` (``matching.secondary_evidence``): secondary identifiers tell homonyms apart but
     are often missing or wrong, so they never hide a strong name match on their own.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ from apps.payments.services import cancel, consent_payments, initiate, validatio
 from bankcore.api import consents, visibility
 from bankcore.api.errors import problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.pagination import page_of
 from bankcore.api.partner import PartnerApiView
 
 # Body fields as the service names them (for the problem's ``errors``).
@@ -70,7 +71,12 @@ class PaymentListCreateApi(_PaymentsApi):
     def required_scopes(self) -> list[str]:  # type: ignore[override]
         return self.get_required_scopes()
 
-    @extend_schema(responses={200: PaymentOrder(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=selectors.STATUSES, description="Only payments in this status")
+        ],
+        responses={200: page_of(PaymentOrder)},
+    )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status") or None
         if status is not None and status not in selectors.STATUSES:

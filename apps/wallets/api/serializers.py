@@ -103,13 +103,3 @@ class TransferOutput(serializers.Serializer[dict[str, Any]]):
     note = serializers.CharField()
     sca_exemption = serializers.CharField()
     created_at = serializers.CharField()
-
-
-class WalletListOutput(serializers.Serializer[dict[str, Any]]):
-    results = WalletOutput(many=True)
-    next = serializers.CharField(allow_null=True)
-
-
-class TransferListOutput(serializers.Serializer[dict[str, Any]]):
-    results = TransferOutput(many=True)
-    next = serializers.CharField(allow_null=True)

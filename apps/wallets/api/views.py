@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,10 +20,10 @@ from apps.wallets.errors import WalletNotFound
 from apps.wallets.services import transfers
 from bankcore.api.cursors import next_link, page_before
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 
 PAGE = 50
-CURSOR = OpenApiParameter("cursor", str, description="From the previous page's `next`")
 
 
 def _id(value: str) -> int:
@@ -37,8 +37,8 @@ class WalletListApi(PartnerApiView):
 
     @extend_schema(
         operation_id="v1_wallets_list",
-        parameters=[CURSOR],
-        responses={200: s.WalletListOutput},
+        parameters=[CURSOR_PARAMETER],
+        responses={200: page_of(s.WalletOutput)},
         summary="Wallets, newest first",
     )
     def get(self, request: Request) -> Response:
@@ -69,8 +69,8 @@ class TransferListApi(PartnerApiView):
 
     @extend_schema(
         operation_id="v1_wallet_transfers_list",
-        parameters=[CURSOR],
-        responses={200: s.TransferListOutput},
+        parameters=[CURSOR_PARAMETER],
+        responses={200: page_of(s.TransferOutput)},
         summary="Sends, newest first",
     )
     def get(self, request: Request) -> Response:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import factory
 from factory.django import DjangoModelFactory
 from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.settings import oauth2_settings
 
+from apps.accounts.services import products
+from apps.kyc import services as kyc_services
+from bankcore.api import services as partner_services
 from bankcore.api.models import Consent, PartnerGrant
+from tests.apps.payments.factories import Payer, payer
 from tests.bankcore.users.factories import UserFactory
 
 ALL_SCOPES = "accounts:read payments:read payments:write wallets:read wallets:write"
@@ -88,3 +94,40 @@ class PaymentConsentFactory(AccountConsentFactory):
     creditor_name = "Muster GmbH"
     creditor_iban = "DE89370400440532013000"
     reference = "Invoice 42"
+
+
+@dataclass(frozen=True)
+class SandboxLike:
+    """What ``sandbox_partner`` makes, built from factories (the demo seeders take too long for a test)."""
+
+    client_id: str
+    client_secret: str
+    application_id: int
+    acme: Payer
+    alice: Payer
+    consent: Consent
+
+
+def sandbox_like_partner() -> SandboxLike:
+    """A partner holding every scope, acting for a funded business customer, with a customer's valid consent."""
+    kyc_services.tiers_defaults_ensure()  # flushed away in transaction=True tests
+    products.products_defaults_ensure()
+    acme = payer(balance="1000000.00", full_name="Acme Trading GmbH")
+    alice = payer(balance="2500.00", full_name="Alice Example")
+    created = partner_services.partner_create(
+        name=f"sandbox {secrets.token_hex(4)}", scopes=sorted(oauth2_settings.SCOPES), acting_for_id=acme.user.pk
+    )
+    consent = AccountConsentFactory(
+        application_id=created.application_id,
+        customer=alice.user,
+        account_ids=[alice.account.pk],
+        valid_until=date.today() + timedelta(days=90),
+    )
+    return SandboxLike(
+        client_id=created.client_id,
+        client_secret=created.client_secret,
+        application_id=created.application_id,
+        acme=acme,
+        alice=alice,
+        consent=consent,
+    )

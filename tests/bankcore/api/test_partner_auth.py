@@ -75,7 +75,10 @@ def test_api_without_token_or_with_a_customer_session_is_refused(client: Client)
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer forged").status_code == 401
     customer = User.objects.create_user(email="c@example.com", password="x")
     client.force_login(customer)
-    assert client.get("/api/v1/me/").status_code == 403
+    # The API reads tokens only: a portal session is no credential here at all.
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/problem+json"
 
 
 def test_only_the_token_endpoints_are_exposed(client: Client) -> None:
