@@ -109,7 +109,9 @@ def parse_csv(data: bytes) -> BatchFile:
                 _count_check(MAX_LINES + 1 + sum(1 for _ in reader))
             lines.append(_csv_line(row))
     except csv.Error as error:
-        raise BatchFileRefused(f"The CSV cannot be read (row {reader.line_num}): {error}.", code="batch_not_csv") from None
+        raise BatchFileRefused(
+            f"The CSV cannot be read (row {reader.line_num}): {error}.", code="batch_not_csv"
+        ) from None
     _count_check(len(lines))
     return BatchFile(lines=lines)
 
@@ -201,7 +203,8 @@ def parse_json(payments: Any) -> BatchFile:
         if not isinstance(item, dict):
             lines.append(BatchLineInput(name="", iban="", amount="", currency=""))
             continue
-        creditor = item.get("creditor") if isinstance(item.get("creditor"), dict) else {}
+        given = item.get("creditor")
+        creditor: dict[str, Any] = given if isinstance(given, dict) else {}
         amount = item.get("amount")
         lines.append(
             BatchLineInput(

@@ -84,7 +84,9 @@ class PaymentBatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "idempotency_key"], name="paybatch_key_per_payer"),
             models.CheckConstraint(condition=models.Q(status__in=BatchStatus.values), name="paybatch_status_known"),
-            models.CheckConstraint(condition=models.Q(done_count__lte=models.F("valid_count")), name="paybatch_done_le_valid"),
+            models.CheckConstraint(
+                condition=models.Q(done_count__lte=models.F("valid_count")), name="paybatch_done_le_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -497,7 +497,11 @@ def _payment_create(
         now=now,
     )
     timeline_add(
-        payment=payment, from_status="", actor=actor, reason=f"ordered in batch {batch.pk}, line {line.line_no}", now=now
+        payment=payment,
+        from_status="",
+        actor=actor,
+        reason=f"ordered in batch {batch.pk}, line {line.line_no}",
+        now=now,
     )
     publish(events.PAYMENT_CREATED, event_payload(payment))
     if batch.sca_exemption:
@@ -532,7 +536,9 @@ def _internal_checks(payment: Payment, *, draft: initiate.PaymentDraft, now: dat
     payment.fraud_alert_id = alert_id
     payment.save(update_fields=["fraud_decision_id", "fraud_outcome", "fraud_alert_id"])
     if verdict == "block":
-        initiate._reject(payment, code=initiate.Reason.FRAUD, reason=f"refused by fraud monitoring: {why}", actor="fraud", now=now)
+        initiate._reject(
+            payment, code=initiate.Reason.FRAUD, reason=f"refused by fraud monitoring: {why}", actor="fraud", now=now
+        )
         return False
     if verdict == "review":
         try:
@@ -573,7 +579,9 @@ def _book_together(
     for (line, payment), result in zip(items, results, strict=True):
         if not result.posted:
             code = _POSTING_REASON.get(result.code, initiate.Reason.NOT_ALLOWED)
-            reason = "insufficient funds" if code == initiate.Reason.FUNDS else f"the account cannot pay: {result.message}"
+            reason = (
+                "insufficient funds" if code == initiate.Reason.FUNDS else f"the account cannot pay: {result.message}"
+            )
             initiate._reject(payment, code=code, reason=reason, actor="system", now=now)
             _line_result(line, payment)
             continue
@@ -586,7 +594,9 @@ def _book_together(
             # Another payment used the room since the check: the booking is taken back, as a single
             # payment's would be by its rollback.
             assert result.entry_id is not None
-            ledger.entry_reverse(entry_id=result.entry_id, reason="limit reached", idempotency_key=f"{payment.ref}:unbook")
+            ledger.entry_reverse(
+                entry_id=result.entry_id, reason="limit reached", idempotency_key=f"{payment.ref}:unbook"
+            )
             payment.entry_id = None
             payment.save(update_fields=["entry_id"])
             initiate._reject(payment, code=initiate.Reason.LIMITS, reason=str(exceeded), actor="system", now=now)

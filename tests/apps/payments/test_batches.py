@@ -53,7 +53,10 @@ def available(p: Payer) -> Money:
 
 
 def approve(run: Any, owner: Payer, batch: PaymentBatch, now: datetime) -> PaymentBatch:
-    return run(batches.batch_authorise, customer_id=owner.id, batch_id=batch.pk, otp_token=owner.code(), now=now)
+    done: PaymentBatch = run(
+        batches.batch_authorise, customer_id=owner.id, batch_id=batch.pk, otp_token=owner.code(), now=now
+    )
+    return done
 
 
 class TestUpload:
@@ -242,9 +245,13 @@ class TestScaBinding:
             user_id=acme.id, action=sca_read.BATCH_ACTION, details=batches.batch_sca_details(batch=first),
             otp_token=acme.code(), now=now,
         )  # fmt: skip
-        run(batches.batch_execute_authorised, customer_id=acme.id, batch_id=first.pk, challenge_id=challenge_id, now=now)
+        run(
+            batches.batch_execute_authorised, customer_id=acme.id, batch_id=first.pk, challenge_id=challenge_id, now=now
+        )
         with pytest.raises(sca.ChallengeRefused) as refused:
-            batches.batch_execute_authorised(customer_id=acme.id, batch_id=second.pk, challenge_id=challenge_id, now=now)
+            batches.batch_execute_authorised(
+                customer_id=acme.id, batch_id=second.pk, challenge_id=challenge_id, now=now
+            )
         assert refused.value.code == "challenge_used"
         assert balance(bob) == Money.of("5.00", "EUR")
 
