@@ -50,8 +50,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     customer_id = _customer(request)
     form = BatchUploadForm(request.POST or None, request.FILES or None, accounts=_account_choices(customer_id))
     if request.method == "GET" or not form.is_valid():
-        status = 400 if request.method == "POST" else 200
-        return render(request, "payments/batch_new.html", _new_context(request, form), status=status)
+        return render(request, "payments/batch_new.html", _new_context(request, form))
     upload = form.cleaned_data["file"]
     data = upload.read()
     is_xml = upload.name.lower().endswith(".xml") or data.lstrip()[:1] == b"<"
@@ -70,7 +69,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     except (BatchFileRefused, batches.BatchRefused) as refused:
         field = "source_account" if getattr(refused, "field", "") == "source_account" else "file"
         form.add_error(field, str(refused))
-        return render(request, "payments/batch_new.html", _new_context(request, form), status=400)
+        return render(request, "payments/batch_new.html", _new_context(request, form))
     messages.success(request, "File received: its payments are being checked.")
     return HttpResponseRedirect(reverse("payments:batch", args=[batch.pk]))
 
@@ -126,4 +125,4 @@ def batch_authorise(request: HttpRequest, batch_id: int) -> HttpResponse:
             messages.success(request, "Approved: the payments are being made.")
             return HttpResponseRedirect(reverse("payments:batch", args=[batch.pk]))
     batch.refresh_from_db()
-    return render(request, "payments/batch_detail.html", _context(request, batch, otp), status=400)
+    return render(request, "payments/batch_detail.html", _context(request, batch, otp))
