@@ -87,12 +87,11 @@ def bulk_10k() -> None:
     from celery import current_app
     from django.utils import timezone
 
+    from apps.accounts.services import products
+    from apps.kyc import services as kyc_services
     from apps.payments.batch_parsing import parse_csv
     from apps.payments.models import BatchStatus, PaymentBatch
     from apps.payments.services import batches
-
-    from apps.accounts.services import products
-    from apps.kyc import services as kyc_services
 
     kyc_services.tiers_defaults_ensure()
     products.products_defaults_ensure()

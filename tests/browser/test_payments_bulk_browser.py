@@ -42,7 +42,7 @@ def test_upload_approve_and_see_each_line(
                 Row(EXTERNAL_NAME, EXTERNAL_IBAN, "40.00"),
                 Row("Broken", "DE00370400440532013000", "1.00"),
             ]
-        )  # fmt: skip
+        )
     )
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": width, "height": 900})
