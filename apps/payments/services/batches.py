@@ -225,24 +225,65 @@ def _line_row(batch: PaymentBatch, number: int, line: BatchLineInput) -> Payment
 # --- validation ------------------------------------------------------------------------------------
 
 
-def _line_prepare(line: PaymentBatchLine, *, batch: PaymentBatch, now: datetime) -> initiate.PaymentDraft:
-    """The single payment's validation of one line (nothing written); raises ``PaymentInvalid``."""
-    return initiate.payment_prepare(
-        customer_id=batch.customer_id,
-        amount=Money(line.amount_minor, line.currency),
-        creditor_name=line.creditor_name,
-        creditor_iban=line.creditor_iban,
-        now=now,
-        source_account_id=batch.source_account_id,
-        reference=line.reference,
-        end_to_end_id=line.end_to_end_id,
-        execution_date=line.execution_date,
-        verify_payee=False,
-    )
+class _LineChecker:
+    """``payment_prepare``'s validation for the lines of one batch, in its order and with its refusals.
+
+    The paying account is resolved once a batch and each payee once per IBAN, name and currency
+    (a payroll file pays the same accounts many times); the checks themselves are the single
+    payment's (``services.validation`` and the resolution in ``services.initiate``).
+    """
+
+    def __init__(self, batch: PaymentBatch, *, now: datetime) -> None:
+        self.batch, self.now = batch, now
+        self._sources: dict[str, initiate.Source] = {}
+        self._payees: dict[tuple[str, str, str], initiate.Payee | PaymentInvalid] = {}
+
+    def _source(self, amount: Money) -> initiate.Source:
+        if amount.currency not in self._sources:
+            self._sources[amount.currency] = initiate._source_resolve(
+                customer_id=self.batch.customer_id, source_account_id=self.batch.source_account_id,
+                source_ledger_account_id=None, debtor_name="", debtor_iban="", amount=amount,
+            )  # fmt: skip
+        return self._sources[amount.currency]
+
+    def _payee(self, *, iban: str, name: str, source: initiate.Source, amount: Money) -> initiate.Payee:
+        key = (iban, name, amount.currency)
+        if key not in self._payees:
+            try:
+                self._payees[key] = initiate._payee_resolve(
+                    iban=iban, name=name, source=source, amount=amount, instant=False
+                )
+            except PaymentInvalid as invalid:
+                self._payees[key] = invalid
+        found = self._payees[key]
+        if isinstance(found, PaymentInvalid):
+            raise found
+        return found
+
+    def draft(self, line: PaymentBatchLine, *, check: vop.PayeeCheck | None = None) -> initiate.PaymentDraft:
+        """The line as a valid payment draft (nothing written); raises ``PaymentInvalid``."""
+        amount = Money(line.amount_minor, line.currency)
+        validation.amount_check(amount)
+        name = validation.name_check(line.creditor_name)
+        reference = validation.reference_check(line.reference)
+        e2e = validation.end_to_end_check(line.end_to_end_id)
+        when = validation.execution_date_check(line.execution_date, now=self.now)
+        source = self._source(amount)
+        payee = self._payee(iban=line.creditor_iban, name=name, source=source, amount=amount)
+        return initiate.PaymentDraft(
+            customer_id=self.batch.customer_id, source=source, payee=payee, amount=amount, reference=reference,
+            end_to_end_id=e2e, execution_date=when, beneficiary_id=None, beneficiary_trusted=False,
+            beneficiary_created_at=None, check=check or vop.PayeeCheck("", "", payee.kind == PaymentKind.INTERNAL),
+            today=validation.bank_today(self.now),
+        )  # fmt: skip
 
 
 def _line_validate(
-    line: PaymentBatchLine, *, batch: PaymentBatch, now: datetime, checked: dict[tuple[str, str], vop.PayeeCheck]
+    line: PaymentBatchLine,
+    *,
+    batch: PaymentBatch,
+    checker: _LineChecker,
+    checked: dict[tuple[str, str], vop.PayeeCheck],
 ) -> None:
     line.reason = line.reason_code = ""
     try:
@@ -255,7 +296,7 @@ def _line_validate(
             raise PaymentInvalid(
                 "The execution date is not a date (YYYY-MM-DD).", code="invalid_date", field="execution_date"
             ) from None
-        draft = _line_prepare(line, batch=batch, now=now)
+        draft = checker.draft(line)
     except PaymentInvalid as invalid:
         line.status, line.reason_code, line.reason = LineStatus.INVALID, invalid.code[:40], str(invalid)[:500]
         return
@@ -301,9 +342,10 @@ def batch_validate(*, batch_id: int, now: datetime) -> str:
         batch.status, batch.updated_at = BatchStatus.VALIDATING, now
         batch.save(update_fields=["status", "updated_at"])
     checked: dict[tuple[str, str], vop.PayeeCheck] = {}
+    checker = _LineChecker(batch, now=now)
     lines = list(batch.lines.order_by("line_no"))
     for line in lines:
-        _line_validate(line, batch=batch, now=now, checked=checked)
+        _line_validate(line, batch=batch, checker=checker, checked=checked)
     valid = [line for line in lines if line.status == LineStatus.PENDING]
     with transaction.atomic():
         batch = PaymentBatch.objects.select_for_update().get(pk=batch_id)
@@ -452,17 +494,24 @@ def _chunk_execute(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: d
     who = batch.uploaded_by
     channel = PaymentChannel.API if batch.partner_id else PaymentChannel.PORTAL
     to_book: list[tuple[PaymentBatchLine, Payment]] = []
+    checker = _LineChecker(batch, now=now)
+    made = {
+        p.idempotency_key: p
+        for p in Payment.objects.filter(
+            customer_id=batch.customer_id, idempotency_key__in=[line.idempotency_key for line in chunk]
+        )
+    }
     for line in chunk:
-        existing = Payment.objects.filter(customer_id=batch.customer_id, idempotency_key=line.idempotency_key).first()
+        existing = made.get(line.idempotency_key)
         if existing is not None:  # made by a run whose line result was lost: take it as it is
             _line_result(line, existing)
             continue
         try:
-            draft = _line_prepare(line, batch=batch, now=now)
-        except PaymentInvalid as invalid:  # valid when checked, not any more (a date passed, an account blocked)
+            # Checked again now: what was valid at upload may not be any more (a date passed, an account blocked).
+            draft = checker.draft(line, check=vop.PayeeCheck(line.vop_result, line.vop_name, line.internal))
+        except PaymentInvalid as invalid:
             line.status, line.reason_code, line.reason = LineStatus.REJECTED, invalid.code[:40], str(invalid)[:500]
             continue
-        draft = dataclasses.replace(draft, check=vop.PayeeCheck(line.vop_result, line.vop_name, line.internal))
         payment = _payment_create(batch, line, draft=draft, channel=channel, actor=who, now=now)
         if draft.payee.kind == PaymentKind.INTERNAL and not draft.future:
             if _internal_checks(payment, draft=draft, now=now):
