@@ -32,7 +32,7 @@ def test_batches_are_found_shown_and_read_only(
     login_verified(client, staff)
     by_customer = client.get("/admin/payments/paymentbatch/", {"q": acme.user.email}).content.decode()
     assert f"/admin/payments/paymentbatch/{batch.pk}/change/" in by_customer
-    assert by_customer.count('/change/"') == 1 or "1 payment batch" in by_customer
+    assert f"/admin/payments/paymentbatch/{theirs.pk}/change/" not in by_customer
     by_number = client.get("/admin/payments/paymentbatch/", {"q": str(batch.pk)}).content.decode()
     assert f"/admin/payments/paymentbatch/{batch.pk}/change/" in by_number
     detail = client.get(f"/admin/payments/paymentbatch/{batch.pk}/change/").content.decode()
