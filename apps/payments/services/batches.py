@@ -30,7 +30,6 @@ from django.db.models import Q
 
 from apps.accounts import interface as accounts
 from apps.kyc import interface as kyc
-from apps.payments import events
 from apps.payments.batch_parsing import BatchFile, BatchLineInput, execution_date_of
 from apps.payments.errors import PaymentInvalid
 from apps.payments.models import (
@@ -43,22 +42,20 @@ from apps.payments.models import (
     PaymentChannel,
     PaymentKind,
     PaymentStatus,
+    VopResult,
 )
-from apps.payments.services import initiate, validation, vop
-from apps.payments.services import sca as payment_sca
-from apps.payments.services.transitions import NOTIFY_KIND, apply_transition, event_payload, timeline_add
+from apps.payments.services import batch_execution, initiate, validation, vop
+from apps.payments.services.transitions import NOTIFY_KIND
 from bankcore import notifications
 from bankcore.canonical import sha256_of
 from bankcore.errors import DomainError
-from bankcore.events import publish
-from bankcore.ledger import services as ledger
 from bankcore.money import Money
 from bankcore.sca import selectors as sca_read
 from bankcore.sca import services as sca
 
 log = logging.getLogger(__name__)
 
-CHUNK = 250  # lines a transaction: short locks, and a crash loses at most one chunk's work
+CHUNK = 500  # lines a transaction: short locks, and a crash loses at most one chunk's work
 SECURE_CORPORATE = "secure_corporate"
 BUSINESS = "business"
 _LINE_OF_PAYMENT = {
@@ -228,37 +225,83 @@ def _line_row(batch: PaymentBatch, number: int, line: BatchLineInput) -> Payment
 class _LineChecker:
     """``payment_prepare``'s validation for the lines of one batch, in its order and with its refusals.
 
-    The paying account is resolved once a batch and each payee once per IBAN, name and currency
-    (a payroll file pays the same accounts many times); the checks themselves are the single
-    payment's (``services.validation`` and the resolution in ``services.initiate``).
+    The paying account is resolved once a batch and the payees' accounts of this bank with one
+    read per file (``payees_load``); what is checked and refused is the single payment's
+    (``services.validation``, and the same rules as its payee resolution), per line, in Python.
     """
 
     def __init__(self, batch: PaymentBatch, *, now: datetime) -> None:
         self.batch, self.now = batch, now
         self._sources: dict[str, initiate.Source] = {}
-        self._payees: dict[tuple[str, str, str], initiate.Payee | PaymentInvalid] = {}
+        self._own: dict[str, accounts.AccountRef] = {}
+        self._parsed: dict[str, validation.ParsedIban | PaymentInvalid] = {}
+
+    def payees_load(self, ibans: Iterable[str]) -> None:
+        """Parse each distinct IBAN once and read the bank's own accounts among them in one query."""
+        for iban in set(ibans):
+            try:
+                self._parsed[iban] = validation.iban_parse(iban)
+            except PaymentInvalid as invalid:
+                self._parsed[iban] = invalid
+        compact = [parsed.iban for parsed in self._parsed.values() if isinstance(parsed, validation.ParsedIban)]
+        self._own = accounts.accounts_by_ibans(ibans=compact) if compact else {}
+
+    def own_account(self, iban: str) -> accounts.AccountRef | None:
+        return self._own.get(iban)
 
     def _source(self, amount: Money) -> initiate.Source:
         if amount.currency not in self._sources:
-            self._sources[amount.currency] = initiate._source_resolve(
-                customer_id=self.batch.customer_id, source_account_id=self.batch.source_account_id,
-                source_ledger_account_id=None, debtor_name="", debtor_iban="", amount=amount,
+            try:
+                account = _account_check(
+                    customer_id=self.batch.customer_id, source_account_id=self.batch.source_account_id, debtor_iban=""
+                )
+            except BatchRefused as refused:
+                raise PaymentInvalid(str(refused), code=refused.code, field="source_account") from None
+            if account.currency != amount.currency:
+                raise PaymentInvalid(
+                    f"This account holds {account.currency}; pay in {account.currency}.",
+                    code="currency_mismatch",
+                    field="currency",
+                )
+            self._sources[amount.currency] = initiate.Source(
+                account.id, account.ledger_account_id, account.holder_name, account.iban, account.bic,
+                account.currency,
             )  # fmt: skip
         return self._sources[amount.currency]
 
     def _payee(self, *, iban: str, name: str, source: initiate.Source, amount: Money) -> initiate.Payee:
-        key = (iban, name, amount.currency)
-        if key not in self._payees:
-            try:
-                self._payees[key] = initiate._payee_resolve(
-                    iban=iban, name=name, source=source, amount=amount, instant=False
+        if iban not in self._parsed:
+            self.payees_load([iban])
+        parsed = self._parsed[iban]
+        if isinstance(parsed, PaymentInvalid):
+            raise parsed
+        if source.iban and parsed.iban == source.iban.replace(" ", "").upper():
+            raise PaymentInvalid("You cannot pay an account from itself.", code="same_account", field="creditor_iban")
+        own = self._own.get(parsed.iban)
+        if own is not None:
+            if own.ledger_account_id == source.ledger_account_id:
+                raise PaymentInvalid(
+                    "You cannot pay an account from itself.", code="same_account", field="creditor_iban"
                 )
-            except PaymentInvalid as invalid:
-                self._payees[key] = invalid
-        found = self._payees[key]
-        if isinstance(found, PaymentInvalid):
-            raise found
-        return found
+            if not own.may_receive:
+                raise PaymentInvalid(
+                    "The payee's account cannot receive payments.", code="payee_cannot_receive", field="creditor_iban"
+                )
+            if own.currency != amount.currency:
+                raise PaymentInvalid(
+                    f"The payee's account holds {own.currency}; this bank does not convert a payment.",
+                    code="payee_currency_mismatch",
+                    field="currency",
+                )
+            return initiate.Payee(
+                name, own.iban, own.bic, PaymentKind.INTERNAL, own.id, own.ledger_account_id, own.customer_id,
+                parsed.country,
+            )  # fmt: skip
+        if amount.currency != "EUR":
+            raise PaymentInvalid(
+                "Payments to other banks are in euro (SEPA) only.", code="external_not_eur", field="currency"
+            )
+        return initiate.Payee(name, parsed.iban, parsed.bic, PaymentKind.SEPA, None, None, None, parsed.country)
 
     def draft(self, line: PaymentBatchLine, *, check: vop.PayeeCheck | None = None) -> initiate.PaymentDraft:
         """The line as a valid payment draft (nothing written); raises ``PaymentInvalid``."""
@@ -309,8 +352,18 @@ def _line_validate(
     if not batch.vop_opted_out and draft.amount.currency == "EUR":
         cache_key = (draft.payee.iban, draft.payee.name)
         if cache_key not in checked:
-            checked[cache_key] = vop.payee_verify(iban=draft.payee.iban, name=draft.payee.name)
+            checked[cache_key] = _payee_verify(checker, iban=draft.payee.iban, name=draft.payee.name)
         line.vop_result, line.vop_name = checked[cache_key].result, checked[cache_key].matched_name[:140]
+
+
+def _payee_verify(checker: _LineChecker, *, iban: str, name: str) -> vop.PayeeCheck:
+    """``vop.payee_verify`` with the bank's own accounts already read for the whole file."""
+    own = checker.own_account(iban)
+    if own is None:
+        return vop.payee_verify(iban=iban, name=name)
+    if own.status == "closed":
+        return vop.PayeeCheck(VopResult.NOT_POSSIBLE, "", True)
+    return vop.name_compare(asked=name, holder=own.holder_name)
 
 
 _VALIDATED_FIELDS = [
@@ -344,6 +397,7 @@ def batch_validate(*, batch_id: int, now: datetime) -> str:
     checked: dict[tuple[str, str], vop.PayeeCheck] = {}
     checker = _LineChecker(batch, now=now)
     lines = list(batch.lines.order_by("line_no"))
+    checker.payees_load(line.creditor_iban for line in lines)
     for line in lines:
         _line_validate(line, batch=batch, checker=checker, checked=checked)
     valid = [line for line in lines if line.status == LineStatus.PENDING]
@@ -446,11 +500,8 @@ def batch_execute(*, batch_id: int, now: datetime) -> str:
             if not pending:
                 _finish(batch, now=now)
                 return batch.status
-            # One kind a chunk, so its locks come in the single payment's order (ledger, then KYC usage).
-            kind = pending[0].internal and not pending[0].execution_date
-            chunk = [line for line in pending if (line.internal and not line.execution_date) == kind]
-            _chunk_execute(batch, chunk, now=now)
-            _progress(batch, chunk, now=now)
+            _chunk_execute(batch, pending, now=now)
+            _progress(batch, pending, now=now)
 
 
 def _progress(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: datetime) -> None:
@@ -491,16 +542,16 @@ def _line_result(line: PaymentBatchLine, payment: Payment) -> None:
 
 
 def _chunk_execute(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: datetime) -> None:
-    who = batch.uploaded_by
     channel = PaymentChannel.API if batch.partner_id else PaymentChannel.PORTAL
-    to_book: list[tuple[PaymentBatchLine, Payment]] = []
     checker = _LineChecker(batch, now=now)
+    checker.payees_load(line.creditor_iban for line in chunk)
     made = {
         p.idempotency_key: p
         for p in Payment.objects.filter(
             customer_id=batch.customer_id, idempotency_key__in=[line.idempotency_key for line in chunk]
         )
     }
+    orders: list[tuple[PaymentBatchLine, batch_execution.Order]] = []
     for line in chunk:
         existing = made.get(line.idempotency_key)
         if existing is not None:  # made by a run whose line result was lost: take it as it is
@@ -512,151 +563,14 @@ def _chunk_execute(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: d
         except PaymentInvalid as invalid:
             line.status, line.reason_code, line.reason = LineStatus.REJECTED, invalid.code[:40], str(invalid)[:500]
             continue
-        payment = _payment_create(batch, line, draft=draft, channel=channel, actor=who, now=now)
-        if draft.payee.kind == PaymentKind.INTERNAL and not draft.future:
-            if _internal_checks(payment, draft=draft, now=now):
-                to_book.append((line, payment))
-                continue
-        else:
-            initiate._checks_run(payment, draft=draft, actor=who, now=now)
-        _line_result(line, payment)
-    if to_book:
-        _book_together(batch, to_book, actor=who, now=now)
-
-
-def _payment_create(
-    batch: PaymentBatch,
-    line: PaymentBatchLine,
-    *,
-    draft: initiate.PaymentDraft,
-    channel: str,
-    actor: str,
-    now: datetime,
-) -> Payment:
-    """The line's payment, authorised by the batch's approval (or the partner's exemption), in ``checking``."""
-    payment = initiate._create(
-        draft=draft,
-        key=line.idempotency_key,
-        fingerprint=sha256_of({"batch": batch.pk, "line": line.line_no}),
-        channel=channel,
-        consent_id=None,
-        partner_id=batch.partner_id,
-        standing_order_id=None,
-        occurrence_date=None,
-        now=now,
-    )
-    timeline_add(
-        payment=payment,
-        from_status="",
-        actor=actor,
-        reason=f"ordered in batch {batch.pk}, line {line.line_no}",
-        now=now,
-    )
-    publish(events.PAYMENT_CREATED, event_payload(payment))
-    if batch.sca_exemption:
-        payment_sca.exemption_apply(
-            customer_id=batch.customer_id, exemption=batch.sca_exemption, amount=draft.amount, ref=payment.ref, now=now
+        fingerprint = sha256_of({"batch": batch.pk, "line": line.line_no})
+        orders.append((line, batch_execution.Order(line.line_no, line.idempotency_key, fingerprint, draft)))
+    if orders:
+        batch_execution.chunk_pay(
+            batch, [order for _, order in orders], channel=channel, actor=batch.uploaded_by, now=now
         )
-        payment.sca_exemption = batch.sca_exemption
-        reason = f"SCA exemption: {batch.sca_exemption} (batch {batch.pk})"
-    else:
-        payment.sca_challenge_id = batch.sca_challenge_id
-        reason = f"authorised with SCA of batch {batch.pk} (challenge {batch.sca_challenge_id})"
-    payment.save(update_fields=["sca_challenge_id", "sca_exemption"])
-    apply_transition(payment, to=PaymentStatus.CHECKING, actor=actor, reason=reason, now=now, notify=False)
-    return payment
-
-
-def _internal_checks(payment: Payment, *, draft: initiate.PaymentDraft, now: datetime) -> bool:
-    """The single payment's checks before its booking, in its order; True when it may be booked now.
-
-    What is refused or held ends here exactly as ``_checks_run`` ends it.
-    """
-    amount = Money(payment.amount_minor, payment.currency)
-    try:
-        kyc.limits_check(customer_id=payment.customer_id, kind=kyc.LimitKind.PAYMENT_OUT, amount=amount, now=now)
-    except kyc.LimitExceeded as exceeded:
-        initiate._reject(payment, code=initiate.Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
-        return False
-    except kyc.RateUnavailable as missing:
-        initiate._reject(payment, code=initiate.Reason.NOT_ALLOWED, reason=str(missing), actor="system", now=now)
-        return False
-    verdict, alert_id, why = initiate._fraud_check(payment, draft=draft, now=now)
-    payment.fraud_alert_id = alert_id
-    payment.save(update_fields=["fraud_decision_id", "fraud_outcome", "fraud_alert_id"])
-    if verdict == "block":
-        initiate._reject(
-            payment, code=initiate.Reason.FRAUD, reason=f"refused by fraud monitoring: {why}", actor="fraud", now=now
-        )
-        return False
-    if verdict == "review":
-        try:
-            with transaction.atomic():
-                initiate._reserve(payment, now=now)
-                initiate._record_limits(payment, now=now)
-        except ledger.InsufficientFunds:
-            payment.hold_id = None
-            initiate._reject(payment, code=initiate.Reason.FUNDS, reason="insufficient funds", actor="system", now=now)
-            return False
-        except kyc.LimitExceeded as exceeded:
-            payment.hold_id = None
-            initiate._reject(payment, code=initiate.Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
-            return False
-        apply_transition(payment, to=PaymentStatus.HELD_FOR_REVIEW, actor="fraud", reason=why, now=now)
-        return False
-    return True
-
-
-def _book_together(
-    batch: PaymentBatch, items: list[tuple[PaymentBatchLine, Payment]], *, actor: str, now: datetime
-) -> None:
-    """Book the chunk's allowed internal payments with one batch posting, then count each against the limits."""
-    results = ledger.post_batch(
-        transfers=[
-            ledger.TransferRequest(
-                from_account_id=payment.source_ledger_account_id,
-                to_account_id=payment.creditor_ledger_account_id,  # type: ignore[arg-type]
-                amount=Money(payment.amount_minor, payment.currency),
-                # The single booking's key: whichever path books a payment, it is booked once.
-                idempotency_key=f"{payment.ref}:book",
-                description=f"Payment {payment.tx_id} to {payment.creditor_name}"[:200],
-            )
-            for _, payment in items
-        ]
-    )
-    entries: list[int] = []
-    for (line, payment), result in zip(items, results, strict=True):
-        if not result.posted:
-            code = _POSTING_REASON.get(result.code, initiate.Reason.NOT_ALLOWED)
-            reason = (
-                "insufficient funds" if code == initiate.Reason.FUNDS else f"the account cannot pay: {result.message}"
-            )
-            initiate._reject(payment, code=code, reason=reason, actor="system", now=now)
-            _line_result(line, payment)
-            continue
-        payment.entry_id = result.entry_id
-        payment.save(update_fields=["entry_id"])
-        try:
-            with transaction.atomic():
-                initiate._record_limits(payment, now=now)
-        except kyc.LimitExceeded as exceeded:
-            # Another payment used the room since the check: the booking is taken back, as a single
-            # payment's would be by its rollback.
-            assert result.entry_id is not None
-            ledger.entry_reverse(
-                entry_id=result.entry_id, reason="limit reached", idempotency_key=f"{payment.ref}:unbook"
-            )
-            payment.entry_id = None
-            payment.save(update_fields=["entry_id"])
-            initiate._reject(payment, code=initiate.Reason.LIMITS, reason=str(exceeded), actor="system", now=now)
-            _line_result(line, payment)
-            continue
-        apply_transition(payment, to=PaymentStatus.ACCEPTED, actor=actor, reason="checks passed", now=now, notify=False)
-        apply_transition(payment, to=PaymentStatus.SETTLED, actor="system", reason="booked within the bank", now=now)
-        entries.append(result.entry_id)  # type: ignore[arg-type]
-        _line_result(line, payment)
-    if entries:
-        transaction.on_commit(lambda: [accounts.entry_notify(entry_id=entry, now=now) for entry in entries])
+    for line, order in orders:
+        _line_result(line, order.payment)
 
 
 # --- reads -------------------------------------------------------------------------------------------
