@@ -172,13 +172,15 @@ def _create(
         order.payment.sca_exemption = batch.sca_exemption
         order.payment.sca_challenge_id = None if batch.sca_exemption else batch.sca_challenge_id
     bulk_create_with_history([order.payment for order in orders], Payment, batch_size=1000, default_date=now)
+    if batch.sca_exemption:
+        # The chunk's payments are one order of the file under one exemption: counted once, for their total.
+        payment_sca.exemption_apply(
+            customer_id=batch.customer_id, exemption=batch.sca_exemption, now=now,
+            amount=Money(sum(o.draft.amount.minor for o in orders), orders[0].draft.amount.currency),
+            ref=f"batch:{batch.pk}:{orders[0].line_no}-{orders[-1].line_no}",
+        )  # fmt: skip
     for order in orders:
         payment = order.payment
-        if batch.sca_exemption:
-            payment_sca.exemption_apply(
-                customer_id=batch.customer_id, exemption=batch.sca_exemption, amount=order.draft.amount,
-                ref=payment.ref, now=now,
-            )  # fmt: skip
         journal.line(payment, from_status="", actor=actor, reason=f"ordered in batch {batch.pk}, line {order.line_no}")
         journal.events.append((events.PAYMENT_CREATED, event_payload(payment)))
         reason = (
@@ -214,71 +216,79 @@ def _limits_check(orders: list[Order], *, journal: _Journal, now: datetime) -> l
 
 
 def _fraud_checks(orders: list[Order], *, journal: _Journal, now: datetime) -> list[Order]:
+    """The fraud decision per line, then the counterparties screened together; a block rejects, a hit holds."""
     if not orders:
         return []
     # The payer's standing is read once a chunk: it is the same customer for every line.
     status = kyc.customer_status(customer_id=orders[0].payment.customer_id)
-    going = []
+    decided = []
     for order in orders:
-        order.verdict, alert_id, order.why = fraud_verdict(order.payment, draft=order.draft, status=status, now=now)
-        order.payment.fraud_alert_id = alert_id
+        _decide(order, status=status, now=now)
         if order.verdict == "block":
             _reject(order, code=Reason.FRAUD, reason=f"refused by fraud monitoring: {order.why}", actor="fraud",
                     journal=journal)  # fmt: skip
             continue
-        going.append(order)
-    return going
+        decided.append(order)
+    _screen(decided, now=now)
+    return decided
 
 
-def fraud_verdict(
-    payment: Payment, *, draft: PaymentDraft, status: kyc.KycStatus, now: datetime
-) -> tuple[str, int | None, str]:
-    """("allow" | "review" | "block", the alert that holds it, why), as a single payment is decided.
-
-    Any error of a rule or of screening is a review: a payment is held, never let through, when
-    the bank cannot tell.
-    """
+def _decide(order: Order, *, status: kyc.KycStatus, now: datetime) -> None:
+    payment, draft = order.payment, order.draft
     try:
-        with transaction.atomic():  # a savepoint: a database error here must not spoil the chunk
-            return _fraud_verdict_once(payment, draft=draft, status=status, now=now)
-    except Exception as exc:
-        log.exception("payment checks failed; the payment is held", extra={"payment": payment.pk})
-        alert_id = fraud.alert_open(
-            summary=f"Checks of payment {payment.pk} failed: {type(exc).__name__}", score=1.0, now=now,
-            dedupe_key=f"payment-check-error:{payment.pk}", customer_id=payment.customer_id,
-            payment_ref=payment.ref, details={"error": repr(exc)[:500]},
+        # ``transaction_decide`` runs in its own savepoint: its failure leaves the chunk usable.
+        decision = fraud.transaction_decide(
+            txn=fraud.ProposedTransaction(
+                reference=payment.ref, customer_id=payment.customer_id, amount=draft.amount,
+                counterparty_key=draft.payee.iban, counterparty_name=draft.payee.name,
+                counterparty_country=draft.payee.country, channel="payment",
+                beneficiary_created_at=draft.beneficiary_created_at, kyc_tier=str(status.tier),
+                risk_rating=status.risk_rating or "",
+            ),
+            now=now,
         )  # fmt: skip
-        return "review", alert_id, f"the checks could not run ({type(exc).__name__}): held for a fraud analyst"
-
-
-def _fraud_verdict_once(
-    payment: Payment, *, draft: PaymentDraft, status: kyc.KycStatus, now: datetime
-) -> tuple[str, int | None, str]:
-    decision = fraud.transaction_decide(
-        txn=fraud.ProposedTransaction(
-            reference=payment.ref, customer_id=payment.customer_id, amount=draft.amount,
-            counterparty_key=draft.payee.iban, counterparty_name=draft.payee.name,
-            counterparty_country=draft.payee.country, channel="payment",
-            beneficiary_created_at=draft.beneficiary_created_at, kyc_tier=str(status.tier),
-            risk_rating=status.risk_rating or "",
-        ),
-        now=now,
-    )  # fmt: skip
+    except Exception as exc:
+        _checks_failed(order, exc, now=now)
+        return
     payment.fraud_decision_id = decision.transaction_id
     payment.fraud_outcome = decision.outcome
-    if decision.outcome == "block":
-        return "block", decision.alert_id, decision.explain()
-    subject_id = fraud.counterparty_screen(
-        payment_ref=payment.ref, customer_id=payment.customer_id, name=draft.payee.name, now=now,
-        country=draft.payee.country,
+    order.verdict, order.why = str(decision.outcome), decision.explain()
+    payment.fraud_alert_id = decision.alert_id if decision.outcome != "allow" else None
+
+
+def _checks_failed(order: Order, exc: Exception, *, now: datetime) -> None:
+    """A rule or screening error holds the payment for a fraud analyst: never let through unchecked."""
+    payment = order.payment
+    log.exception("payment checks failed; the payment is held", extra={"payment": payment.pk})
+    payment.fraud_alert_id = fraud.alert_open(
+        summary=f"Checks of payment {payment.pk} failed: {type(exc).__name__}", score=1.0, now=now,
+        dedupe_key=f"payment-check-error:{payment.pk}", customer_id=payment.customer_id,
+        payment_ref=payment.ref, details={"error": repr(exc)[:500]},
     )  # fmt: skip
-    outcome = fraud.subject_screen_now(subject_id=subject_id, payment_ref=payment.ref, now=now)
-    if outcome.alert_id is not None:
-        listed = outcome.matches[0].listed_name
-        return "review", outcome.alert_id, f"the payee's name resembles a listed name ({listed})"
-    if decision.outcome == "review":
-        return "review", decision.alert_id, decision.explain()
-    return "allow", None, decision.explain()
+    order.verdict = "review"
+    order.why = f"the checks could not run ({type(exc).__name__}): held for a fraud analyst"
+
+
+def _screen(orders: list[Order], *, now: datetime) -> None:
+    """Screen the lines' counterparties (each distinct name once); a hit holds its line."""
+    if not orders:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a screening error must not spoil the chunk
+            outcomes = fraud.counterparties_screen(
+                customer_id=orders[0].payment.customer_id,
+                parties=[(o.payment.ref, o.draft.payee.name, o.draft.payee.country) for o in orders],
+                now=now,
+            )
+    except Exception as exc:
+        for order in orders:
+            _checks_failed(order, exc, now=now)
+        return
+    for order in orders:
+        outcome = outcomes[order.payment.ref]
+        if outcome.alert_id is not None:
+            order.verdict, order.payment.fraud_alert_id = "review", outcome.alert_id
+            order.why = f"the payee's name resembles a listed name ({outcome.matches[0].listed_name})"
 
 
 def _money(orders: list[Order], *, journal: _Journal, now: datetime) -> tuple[list[Order], list[Order]]:
