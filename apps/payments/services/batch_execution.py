@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts import interface as accounts
 from apps.fraud import interface as fraud
@@ -39,6 +39,7 @@ from apps.payments.models import (
     PaymentStatus,
 )
 from apps.payments.services import sca as payment_sca
+from apps.payments.services.bulk_rows import rows_rewrite
 from apps.payments.services.initiate import HOLD_MARGIN, PaymentDraft, Reason
 from apps.payments.services.transitions import NOTIFY_KIND, event_payload
 from bankcore import notifications
@@ -376,7 +377,8 @@ def _limits_record(orders: list[Order], *, journal: _Journal, now: datetime) -> 
 
 def _write(orders: list[Order], *, journal: _Journal, now: datetime) -> None:
     payments = [order.payment for order in orders]
-    bulk_update_with_history(payments, Payment, _SAVED_FIELDS, batch_size=500, default_date=now)
+    rows_rewrite(Payment, payments, _SAVED_FIELDS)
+    Payment.history.bulk_history_create(payments, default_date=now, update=True)
     PaymentEvent.objects.bulk_create(journal.timeline, batch_size=1000)
     publish_many(journal.events)
     for payment in journal.told:
