@@ -95,6 +95,10 @@ def bulk_10k() -> None:
 
     kyc_services.tiers_defaults_ensure()
     products.products_defaults_ensure()
+    from apps.fraud import interface as fraud
+
+    # A worker has the sanctions index and the name analysers loaded; a fresh process pays ~10 s once.
+    fraud.screen_name("Warm Up Name")
     payer_id, account_id = _business_payer()
     data = _csv(_internal_payees())
     # The worker's steps are run here one after the other, as the eager default does, so the span
