@@ -22,6 +22,7 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 from urllib.parse import urlparse
 
+from bench import payments_bulk
 from bench.pgbench import pgbench_tps, run_pgbench
 from bench.result import emit
 from bench.scratch import scratch_database
@@ -56,6 +57,7 @@ def run() -> int:
         tpcb = pgbench_tps(pgbench, server, scratch, seconds=seconds, clients=WORKERS)
         tps = _parallel_tps(seconds, payers)
         emit("payments.internal_tps", tps, "tps", baseline="pgbench.tpcb_like_s10_c8", baseline_value=tpcb)
+        payments_bulk.bulk_10k()
     return 0
 
 

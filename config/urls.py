@@ -59,6 +59,9 @@ api_v1.append(path("wallet-transfers/", include("apps.wallets.api.transfer_urls"
 if settings.ACQUIRER_SIMULATOR_MOUNTED:
     urlpatterns.append(path("sim/acquirer/", include("simulators.acquirer.urls")))
 # --- end wallets ---
+# --- payments: the flat payment-batches/ API path (bulk payouts) ---
+api_v1.append(path("payment-batches/", include("apps.payments.api.batch_urls")))
+# --- end payments batches ---
 
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
 # --- payments: the clearing simulator's verification of payee, outside production only

@@ -100,6 +100,11 @@ def account_for_iban(*, iban: str) -> AccountRef | None:
     return None if account is None else _ref(account)
 
 
+def accounts_by_ibans(*, ibans: list[str]) -> dict[str, AccountRef]:
+    """The accounts of this bank among ``ibans``, by compact IBAN, in one read (a bulk payout's payees)."""
+    return {account.iban: _ref(account) for account in selectors.accounts_by_ibans(ibans=ibans)}
+
+
 def account_for_ledger_account(*, ledger_account_id: int) -> AccountRef | None:
     """The customer account that owns a ledger account, or None (an internal ledger account)."""
     account = selectors.account_by_ledger_id(ledger_account_id=ledger_account_id)

@@ -23,6 +23,11 @@ def account_by_iban(*, iban: str) -> Account | None:
     return Account.objects.select_related("product", "customer").filter(iban=compact).first()
 
 
+def accounts_by_ibans(*, ibans: list[str]) -> list[Account]:
+    compact = {"".join(iban.split()).upper() for iban in ibans}
+    return list(Account.objects.select_related("product", "customer").filter(iban__in=compact))
+
+
 def account_by_ledger_id(*, ledger_account_id: int) -> Account | None:
     return Account.objects.select_related("product", "customer").filter(ledger_account_id=ledger_account_id).first()
 

@@ -53,6 +53,7 @@ __all__ = [
     "ScreeningOutcome",
     "alert_open",
     "beneficiary_screen",
+    "counterparties_screen",
     "counterparty_screen",
     "customer_screen",
     "ledger_account_monitor",
@@ -154,6 +155,19 @@ def counterparty_screen(
     )
     _screen_later(subject_id, payment_ref=payment_ref)
     return subject_id
+
+
+def counterparties_screen(
+    *, customer_id: int, parties: list[tuple[str, str, str]], now: datetime
+) -> dict[str, ScreeningOutcome]:
+    """``counterparty_screen`` and ``subject_screen_now`` for many payments of one customer at once.
+
+    ``parties`` are ``(payment_ref, name, country)``; each distinct name is screened once and every
+    payment gets its own subject and, on a hit, its own alert that holds it. Per ``payment_ref``
+    the outcome.
+    """
+    named = [(ref, name_for_screening(name), country) for ref, name, country in parties]
+    return screening.counterparties_screen(customer_id=customer_id, parties=named, now=now)
 
 
 def party_screen(

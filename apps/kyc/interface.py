@@ -84,6 +84,26 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
     services.limits_record(customer_id=customer_id, kind=kind, amount=amount, ref=ref, now=now)
 
 
+def limits_check_many(
+    *, customer_id: int, kind: str, items: list[tuple[str, Money]], now: datetime
+) -> dict[str, Exception | None]:
+    """``limits_check`` for many movements ``(ref, amount)`` of one customer, in order, each counted
+    after those before it that fit; per ``ref`` None or the ``LimitExceeded`` / ``RateUnavailable``.
+    One read, no lock."""
+    return services.limits_check_many(customer_id=customer_id, kind=kind, items=items, now=now)
+
+
+def limits_record_many(
+    *, customer_id: int, kind: str, items: list[tuple[str, Money]], now: datetime
+) -> dict[str, Exception | None]:
+    """``limits_record`` for many movements of one customer under one lock (a bulk payout's chunk).
+
+    Per ``ref`` None (counted, or counted already) or the refusal; a refused movement is not
+    counted and does not stop the others: the caller undoes that one's money.
+    """
+    return services.limits_record_many(customer_id=customer_id, kind=kind, items=items, now=now)
+
+
 def limits_release(*, customer_id: int, kind: str, ref: str, now: datetime) -> bool:
     """Give back what ``ref`` counted (rejected, returned or cancelled); True if anything was given back."""
     return services.limits_release(customer_id=customer_id, kind=kind, ref=ref, now=now)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.payments import admin_settlement  # noqa: F401  (the settlement back office registers itself)
+from apps.payments import admin_batches, admin_settlement  # noqa: F401  (they register themselves)
 from apps.payments.models import Beneficiary, HeldPayment, Payment, PaymentEvent, StandingOrder
 from apps.payments.services import cancel
 from bankcore.admin_mixins import ReadOnlyMixin

@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from apps.payments.batch_tasks import payment_batch_execute, payment_batch_validate
 from apps.payments.services import standing_orders
+
+__all__ = ["payment_batch_execute", "payment_batch_validate", "payments_scheduled_run"]  # the worker finds them here
 
 
 @shared_task(queue="default", acks_late=True)

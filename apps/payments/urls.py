@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from apps.payments import views
+from apps.payments import batch_views, views
 
 app_name = "payments"
 urlpatterns: list[URLPattern] = [
@@ -9,6 +9,11 @@ urlpatterns: list[URLPattern] = [
     path("<int:payment_id>/", views.payment_detail, name="detail"),
     path("<int:payment_id>/authorise/", views.payment_authorise, name="authorise"),
     path("<int:payment_id>/cancel/", views.payment_cancel, name="cancel"),
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/<int:batch_id>/", batch_views.batch_detail, name="batch"),
+    path("batches/<int:batch_id>/progress/", batch_views.batch_progress, name="batch_progress"),
+    path("batches/<int:batch_id>/authorise/", batch_views.batch_authorise, name="batch_authorise"),
     path("scheduled/", views.scheduled_list, name="scheduled"),
     path("beneficiaries/", views.beneficiary_list, name="beneficiaries"),
     path("beneficiaries/new/", views.beneficiary_new, name="beneficiary_new"),

@@ -5,11 +5,12 @@ that caused it committed. The relay hands each row to the handlers subscribed to
 handler runs at most once per event (deduplicated on event id + handler name).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from bankcore.events.registry import subscribe
 
-__all__ = ["publish", "subscribe"]
+__all__ = ["publish", "publish_many", "subscribe"]
 
 
 def publish(name: str, payload: dict[str, Any]) -> str:
@@ -17,3 +18,10 @@ def publish(name: str, payload: dict[str, Any]) -> str:
     from bankcore.events import services  # models load only once the app registry is ready
 
     return services.publish(name, payload)
+
+
+def publish_many(events: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Record many ``(name, payload)`` events in the current transaction with one insert; their ids, in order."""
+    from bankcore.events import services
+
+    return services.publish_many(events)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +53,14 @@ def publish(name: str, payload: dict[str, Any]) -> str:
     """
     event = OutboxEvent.objects.create(name=name, payload=payload)
     return str(event.event_id)
+
+
+def publish_many(events: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """``publish`` for many events at once (a bulk payout's chunk): one insert, relayed one by one."""
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(name=name, payload=payload) for name, payload in events], batch_size=1000
+    )
+    return [str(row.event_id) for row in rows]
 
 
 def retry_delay(*, attempts: int) -> timedelta:

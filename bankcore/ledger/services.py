@@ -63,7 +63,7 @@ from bankcore.ledger.errors import (
     UnknownHold,
 )
 from bankcore.ledger.models import Entry, Hold, LedgerAccount, Posting
-from bankcore.ledger.values import BatchResult, Leg, TransferRequest
+from bankcore.ledger.values import BatchResult, HoldRequest, HoldResult, Leg, TransferRequest
 from bankcore.money import MAX_MINOR, Money, is_currency
 
 __all__ = [
@@ -77,6 +77,8 @@ __all__ = [
     "CaptureExceedsHold",
     "CurrencyMismatch",
     "HoldNotActive",
+    "HoldRequest",
+    "HoldResult",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidAccount",
@@ -895,6 +897,100 @@ def hold_create(
         if earlier is None:
             raise
         return earlier
+
+
+def hold_create_batch(*, holds: Sequence[HoldRequest], now: datetime) -> list[HoldResult]:
+    """Create many holds in one database transaction; one result per hold, in the given order.
+
+    Each follows the rules of ``hold_create`` (the same key again returns the first hold; funds,
+    status and currency checked against what the holds before it reserved). A refused hold
+    leaves no trace and does not stop the others. A bulk payout reserves a chunk's payments to
+    other banks this way: a handful of statements instead of five per hold.
+    """
+    results: list[HoldResult | None] = [None] * len(holds)
+    prepared: list[tuple[int, HoldRequest]] = []
+    for index, request in enumerate(holds):
+        try:
+            _check_positive(request.amount)
+            _check_key(request.idempotency_key)
+            _check_description(request.description)
+            if request.expires_at <= now:
+                raise InvalidRequest("a hold must expire in the future", code="invalid_expiry")
+        except LedgerError as error:
+            results[index] = HoldResult(request.idempotency_key, False, code=error.code, message=str(error))
+            continue
+        prepared.append((index, request))
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _retrying(lambda: _hold_create_batch_once(list(results), prepared, now))
+        except IntegrityError:
+            # Another transaction committed one of our keys meanwhile: the retry replays it.
+            if connection.in_atomic_block or attempt == MAX_ATTEMPTS - 1:
+                raise LedgerBusy("a concurrent hold used the same idempotency key; try again") from None
+    raise LedgerBusy("unreachable")  # pragma: no cover
+
+
+def _hold_create_batch_once(
+    results: list[HoldResult | None], prepared: list[tuple[int, HoldRequest]], now: datetime
+) -> list[HoldResult]:
+    with transaction.atomic():
+        earlier = {
+            row[0]: row[1:]
+            for row in Hold.objects.filter(idempotency_key__in=[r.idempotency_key for _, r in prepared]).values_list(
+                "idempotency_key", "id", "account_id", "amount_minor", "currency", "expires_at", "description"
+            )
+        }
+        accounts = _lock_accounts({r.account_id for _, r in prepared if r.idempotency_key not in earlier}, strict=False)
+        made: list[tuple[int, Hold]] = []
+        added: dict[int, int] = defaultdict(int)
+        for index, request in prepared:
+            key, amount = request.idempotency_key, request.amount
+            try:
+                if key in earlier:
+                    hold_id, *stored = earlier[key]
+                    asked = [request.account_id, amount.minor, amount.currency, request.expires_at, request.description]
+                    if stored != asked:
+                        raise IdempotencyConflict(f"idempotency key {key!r} was used for a different hold")
+                    results[index] = HoldResult(key, True, hold_id=int(hold_id))
+                    continue
+                account = accounts.get(request.account_id)
+                if account is None:
+                    raise UnknownAccount(f"no ledger account {request.account_id}")
+                if account.normal_side != LedgerAccount.NormalSide.CREDIT:
+                    raise InvalidRequest(
+                        "holds reserve a holder's money: credit-normal accounts only", code="hold_refused"
+                    )
+                if amount.currency != account.currency:
+                    raise CurrencyMismatch(f"account {account.pk} holds {account.currency}")
+                if account.held_minor + amount.minor > MAX_MINOR:
+                    raise AmountOutOfRange("the total held would leave the 64-bit range")
+                _check_account(account, amount.minor)
+            except LedgerError as error:
+                results[index] = HoldResult(key, False, code=error.code, message=str(error))
+                continue
+            account.held_minor += amount.minor  # the next hold of the batch sees this one's reservation
+            added[account.pk] += amount.minor
+            made.append(
+                (
+                    index,
+                    Hold(
+                        account_id=account.pk,
+                        idempotency_key=key,
+                        amount_minor=amount.minor,
+                        currency=amount.currency,
+                        expires_at=request.expires_at,
+                        description=request.description,
+                        created_at=now,
+                    ),
+                )
+            )
+        Hold.objects.bulk_create([hold for _, hold in made], batch_size=1000)
+        for account_id, minor in sorted(added.items()):
+            LedgerAccount.objects.filter(pk=account_id).update(held_minor=F("held_minor") + minor)
+        for index, hold in made:
+            results[index] = HoldResult(hold.idempotency_key, True, hold_id=hold.pk)
+    assert all(result is not None for result in results)
+    return [result for result in results if result is not None]
 
 
 def _hold_replay(key: str, account_id: int, amount: Money, expires_at: datetime, description: str) -> int | None:

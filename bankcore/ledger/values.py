@@ -52,6 +52,28 @@ class BatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldRequest:
+    """One hold of a batch: ``amount`` reserved on ``account_id`` until ``expires_at``."""
+
+    account_id: int
+    amount: Money
+    idempotency_key: str
+    expires_at: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldResult:
+    """The outcome of one hold of a batch: made (``hold_id``) or refused (``code``)."""
+
+    idempotency_key: str
+    made: bool
+    hold_id: int | None = None
+    code: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AccountView:
     id: int
     name: str

@@ -12,7 +12,7 @@ from apps.fraud.errors import FraudRefused
 from apps.fraud.models import Alert, RescreenRun, ScreenedSubject
 from apps.fraud.selectors.sanctions import sanctions_index, sanctions_screen
 from apps.fraud.services.alerts import alert_open
-from apps.fraud.types import ScreeningOutcome
+from apps.fraud.types import SanctionsMatch, ScreeningOutcome
 
 
 def subject_register(
@@ -91,6 +91,59 @@ def _screen(subject: ScreenedSubject, *, now: datetime, version: str, payment_re
             payment_ref=payment_ref,
         )
     return ScreeningOutcome(subject_id=subject.pk, matches=tuple(matches), alert_id=alert_id)
+
+
+def counterparties_screen(
+    *, customer_id: int, parties: list[tuple[str, str, str]], now: datetime
+) -> dict[str, ScreeningOutcome]:
+    """Register and screen many payments' counterparties ``(payment_ref, name, country)`` at once.
+
+    What ``subject_register`` and ``subject_screen`` do per payment, with one insert for the
+    subjects and one screening per distinct name and country (a payroll file pays the same
+    people many times); a hit opens its alert per payment, holding that payment.
+    """
+    version = sanctions_index().version
+    found: dict[tuple[str, str], list[SanctionsMatch]] = {}
+    subjects = []
+    for ref, name, country in parties:
+        if not name.strip() or "\x00" in name or "\x00" in country:
+            raise FraudRefused("a name is required to screen a party", code="name_required")
+        if not ref.strip() or len(ref) > 100 or "\x00" in ref:
+            raise FraudRefused("the reference is 1 to 100 characters", code="invalid_ref")
+        party = (name.strip()[:500], country.upper()[:2])
+        if party not in found:
+            found[party] = sanctions_screen(name=party[0], kind=None, birth_year=None, country=party[1] or None)
+        matches = found[party]
+        subjects.append(
+            ScreenedSubject(
+                kind=ScreenedSubject.Kind.COUNTERPARTY, ref=ref, customer_id=customer_id, name=party[0],
+                country=party[1], created_at=now, screened_at=now, screened_version=version,
+                best_score=matches[0].score if matches else None,
+            )
+        )  # fmt: skip
+    ScreenedSubject.objects.bulk_create(
+        subjects,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kind", "ref"],
+        update_fields=["name", "customer_id", "country", "screened_at", "screened_version", "best_score"],
+    )
+    if any(subject.pk is None for subject in subjects):  # a backend that does not return ids
+        ids = dict(
+            ScreenedSubject.objects.filter(
+                kind=ScreenedSubject.Kind.COUNTERPARTY, ref__in=[subject.ref for subject in subjects]
+            ).values_list("ref", "pk")
+        )
+        for subject in subjects:
+            subject.pk = ids[subject.ref]
+    outcomes: dict[str, ScreeningOutcome] = {}
+    for subject in subjects:
+        matches = found[(subject.name, subject.country)]
+        if not matches:
+            outcomes[subject.ref] = ScreeningOutcome(subject_id=subject.pk, matches=(), alert_id=None)
+            continue
+        outcomes[subject.ref] = _screen(subject, now=now, version=version, payment_ref=subject.ref)
+    return outcomes
 
 
 # Who the bank keeps screened as lists change; a payment's counterparty is screened once, with its payment.

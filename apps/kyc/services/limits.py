@@ -30,6 +30,7 @@ from apps.kyc.models.limits import (
 )
 from bankcore import events as domain_events
 from bankcore import notifications
+from bankcore.fx import errors as fx_errors
 from bankcore.fx import selectors as fx
 from bankcore.money import Money
 
@@ -60,11 +61,23 @@ def _evaluate(*, customer_id: int, kind: str, amount: Money, now: datetime) -> t
     kind = LimitKind(kind)
     if amount.minor <= 0:
         raise ValueError("a limit counts a positive amount")
+    standing, limits, usage = selectors.limits_inputs(
+        customer_id=customer_id, kinds=_counted_kinds(kind), day=selectors.bank_day(now=now)
+    )
+    return _evaluate_against(standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now)
+
+
+def _evaluate_against(
+    *,
+    standing: selectors.Standing,
+    limits: dict[str, selectors.LimitRow],
+    usage: dict[tuple[str, str], int],
+    kind: LimitKind,
+    amount: Money,
+    now: datetime,
+) -> tuple[Money, int | None]:
     zero = _eur(0)
     kinds = _counted_kinds(kind)
-    standing, limits, usage = selectors.limits_inputs(
-        customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now)
-    )
     if standing.restricted:
         raise LimitExceeded(
             "this customer is restricted: no money may move until KYC has reviewed them",
@@ -177,6 +190,105 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
             eur_minor=eur.minor, rate_id=rate_id, day=day, recorded_at=now,
         )  # fmt: skip
         _bump(customer_id=customer_id, kinds=_counted_kinds(kind), day=day, delta=eur.minor)
+
+
+def _evaluate_many(
+    *, customer_id: int, kind: str, items: list[tuple[str, Money]], now: datetime
+) -> tuple[dict[str, tuple[Money, int | None] | Exception], dict[tuple[str, str], int]]:
+    """Each movement against the usage as it stands plus the movements before it that fit."""
+    kind = LimitKind(kind)
+    kinds = _counted_kinds(kind)
+    standing, limits, usage = selectors.limits_inputs(
+        customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now)
+    )
+    answers: dict[str, tuple[Money, int | None] | Exception] = {}
+    added: dict[tuple[str, str], int] = {}
+    for ref, amount in items:
+        if amount.minor <= 0:
+            raise ValueError("a limit counts a positive amount")
+        try:
+            answer = _evaluate_against(standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now)
+        except (LimitExceeded, fx_errors.RateUnavailable) as refused:
+            answers[ref] = refused
+            continue
+        answers[ref] = answer
+        eur = answer[0]
+        for counted in kinds:
+            for period in (UsageBucket.Period.DAY, UsageBucket.Period.MONTH):
+                usage[(counted, period)] = usage.get((counted, period), 0) + eur.minor
+                added[(counted, period)] = added.get((counted, period), 0) + eur.minor
+    return answers, added
+
+
+def limits_check_many(
+    *, customer_id: int, kind: str, items: list[tuple[str, Money]], now: datetime
+) -> dict[str, Exception | None]:
+    """``limits_check`` for many movements of one customer in order, each after those before it that fit.
+
+    One read, no lock, no write; per ``ref`` None (allowed) or the ``LimitExceeded`` /
+    ``RateUnavailable`` a single check would raise.
+    """
+    answers, _added = _evaluate_many(customer_id=customer_id, kind=kind, items=items, now=now)
+    return {ref: (answer if isinstance(answer, Exception) else None) for ref, answer in answers.items()}
+
+
+def limits_record_many(
+    *, customer_id: int, kind: str, items: list[tuple[str, Money]], now: datetime
+) -> dict[str, Exception | None]:
+    """``limits_record`` for many movements of one customer under one lock; per ``ref`` None or the refusal.
+
+    A movement that would break a limit is not counted and the others go on (the caller undoes
+    that one's money); a ``ref`` counted already is taken as it is. The usage records are
+    written together and each bucket is moved once by the total counted.
+    """
+    if LimitKind(kind) in STOCK_KINDS:
+        raise ValueError(f"{kind} is checked against the balance, never recorded")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("limits_record_many runs inside the transaction that moves the money")
+    result: dict[str, Exception | None] = {}
+    with transaction.atomic():
+        _lock_status(customer_id)
+        refs = [ref for ref, _ in items]
+        for ref, minor, currency in UsageRecord.objects.filter(
+            customer_id=customer_id, kind=kind, ref__in=refs
+        ).values_list("ref", "amount_minor", "currency"):
+            wanted = next(amount for r, amount in items if r == ref)
+            result[ref] = (
+                None
+                if (minor, currency) == (wanted.minor, wanted.currency)
+                else UsageRefReused(f"{ref} was counted as {Money(minor, currency)}, not {wanted}")
+            )
+        todo = [(ref, amount) for ref, amount in items if ref not in result]
+        if not todo:
+            return result
+        answers, _added = _evaluate_many(customer_id=customer_id, kind=kind, items=todo, now=now)
+        day = selectors.bank_day(now=now)
+        records = []
+        for ref, amount in todo:
+            answer = answers[ref]
+            if isinstance(answer, Exception):
+                result[ref] = answer
+                continue
+            eur, rate_id = answer
+            records.append(
+                UsageRecord(
+                    customer_id=customer_id,
+                    kind=kind,
+                    ref=ref,
+                    amount_minor=amount.minor,
+                    currency=amount.currency,
+                    eur_minor=eur.minor,
+                    rate_id=rate_id,
+                    day=day,
+                    recorded_at=now,
+                )
+            )
+            result[ref] = None
+        UsageRecord.objects.bulk_create(records, batch_size=1000)
+        total = sum(record.eur_minor for record in records)
+        if total:
+            _bump(customer_id=customer_id, kinds=_counted_kinds(kind), day=day, delta=total)
+    return result
 
 
 def limits_release(*, customer_id: int, kind: str, ref: str, now: datetime) -> bool:

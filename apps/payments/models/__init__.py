@@ -4,6 +4,15 @@ Settlement's models live in ``settlement.py`` (owned with the clearing files); e
 imported here so Django finds every model of the app.
 """
 
+from apps.payments.models.batches import (
+    BATCH_FINAL_STATUSES,
+    LINE_DONE_STATUSES,
+    BatchFormat,
+    BatchStatus,
+    LineStatus,
+    PaymentBatch,
+    PaymentBatchLine,
+)
 from apps.payments.models.beneficiaries import Beneficiary
 from apps.payments.models.payments import (
     CANCELLABLE_STATUSES,
@@ -21,12 +30,19 @@ from apps.payments.models.settlement import *  # noqa: F403  (settlement's model
 from apps.payments.models.standing_orders import StandingOrder, StandingOrderFrequency, StandingOrderStatus
 
 __all__ = [
+    "BATCH_FINAL_STATUSES",
     "CANCELLABLE_STATUSES",
     "FINAL_STATUSES",
+    "LINE_DONE_STATUSES",
     "TRANSITIONS",
+    "BatchFormat",
+    "BatchStatus",
     "Beneficiary",
     "HeldPayment",
+    "LineStatus",
     "Payment",
+    "PaymentBatch",
+    "PaymentBatchLine",
     "PaymentChannel",
     "PaymentEvent",
     "PaymentKind",

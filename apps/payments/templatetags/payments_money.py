@@ -17,3 +17,9 @@ def money(value: Money | None) -> str:
 @register.filter
 def iban_spaced(value: str) -> str:
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+@register.filter
+def minor_money(minor: int, currency: str) -> str:
+    """A stored ``*_minor`` amount with its currency, as ``money`` formats a Money."""
+    return Money(int(minor), currency).format()
