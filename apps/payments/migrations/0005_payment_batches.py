@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_settlement_cycles_files_incoming'),
+        ('payments', '0004_clearing_exception_no_status_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
