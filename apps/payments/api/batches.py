@@ -21,11 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts import interface as accounts
+from apps.payments import selectors
 from apps.payments.batch_parsing import BatchFile, BatchFileRefused, parse_json, parse_pain001
 from apps.payments.models import BatchFormat, PaymentBatch, PaymentBatchLine
 from apps.payments.services import batches
 from bankcore.api.errors import problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
+from bankcore.api.pagination import page_of
 from bankcore.api.partner import PartnerApiView
 from bankcore.money import Money
 
@@ -82,7 +84,7 @@ class BatchOutput(serializers.Serializer[PaymentBatch]):
     id = serializers.CharField(source="pk")
     status = serializers.CharField()
     reason = serializers.SerializerMethodField()
-    source_account = serializers.CharField(source="source_account_id")
+    source_account = serializers.SerializerMethodField()
     format = serializers.CharField(source="source_format")
     verification_of_payee = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
@@ -90,6 +92,9 @@ class BatchOutput(serializers.Serializer[PaymentBatch]):
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_source_account(self, batch: PaymentBatch) -> str | None:
+        return None if batch.source_account_id is None else accounts.account_wire_id(batch.source_account_id)
 
     def get_reason(self, batch: PaymentBatch) -> str | None:
         return batch.reason or None
@@ -122,7 +127,7 @@ _JSON_EXAMPLE = OpenApiExample(
     request_only=True,
     media_type="application/json",
     value={
-        "source_account": "42",
+        "source_account": "acc_42",
         "verify_payee": True,
         "payments": [
             {"amount": "120.50", "currency": "EUR", "creditor": {"name": "Max Mustermann",
@@ -136,7 +141,7 @@ _RESULT_EXAMPLE = OpenApiExample(
     "A completed batch",
     response_only=True,
     value={
-        "id": "7", "status": "completed_with_errors", "reason": None, "source_account": "42", "format": "json",
+        "id": "7", "status": "completed_with_errors", "reason": None, "source_account": "acc_42", "format": "json",
         "verification_of_payee": "checked",
         "counts": {"lines": 2, "valid": 1, "done": 1, "paid": 1, "failed": 1},
         "total": {"valid": "120.50", "paid": "120.50"}, "currency": "EUR",
@@ -174,11 +179,7 @@ class _BatchesApi(PartnerApiView):
         return batch
 
     def _account_id(self, customer_id: int, value: str) -> int | None:
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        found = accounts.account_for_iban(iban=text)
-        return found.id if found is not None and found.customer_id == customer_id else None
+        return selectors.source_account_of(customer_id=customer_id, value=value)
 
 
 def _refused(code: str, detail: str, field: str = "") -> Response:
@@ -195,14 +196,14 @@ class PaymentBatchListCreateApi(_BatchesApi):
     def required_scopes(self) -> list[str]:  # type: ignore[override]
         return ["payments:write"] if self.request.method == "POST" else ["payments:read"]
 
-    @extend_schema(operation_id="payment_batches_list", responses={200: BatchOutput(many=True)})
+    @extend_schema(operation_id="v1_payment_batches_list", responses={200: page_of(BatchOutput)})
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
         rows = batches.batches_of_customer(customer_id=customer_id, partner_id=self.partner.application_id, limit=100)
         return Response({"results": BatchOutput(rows, many=True).data, "next": None})  # type: ignore[arg-type]
 
     @extend_schema(
-        operation_id="payment_batches_create",
+        operation_id="v1_payment_batches_create",
         request={"application/json": BatchInput, "application/xml": OpenApiTypes.BINARY},
         responses={201: BatchDetailOutput},
         parameters=[
@@ -265,7 +266,7 @@ class PaymentBatchDetailApi(_BatchesApi):
     required_scopes = ["payments:read"]
 
     @extend_schema(
-        operation_id="payment_batches_retrieve", responses={200: BatchDetailOutput}, examples=[_RESULT_EXAMPLE]
+        operation_id="v1_payment_batches_retrieve", responses={200: BatchDetailOutput}, examples=[_RESULT_EXAMPLE]
     )
     def get(self, request: Request, batch_id: str) -> Response:
         return Response(BatchDetailOutput(self._own(batch_id)).data)

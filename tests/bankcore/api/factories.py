@@ -15,6 +15,7 @@ from apps.accounts.services import products
 from apps.kyc import services as kyc_services
 from bankcore.api import services as partner_services
 from bankcore.api.models import Consent, PartnerGrant
+from tests.apps.payments.batch_factories import business
 from tests.apps.payments.factories import Payer, payer
 from tests.bankcore.users.factories import UserFactory
 
@@ -112,7 +113,7 @@ def sandbox_like_partner() -> SandboxLike:
     """A partner holding every scope, acting for a funded business customer, with a customer's valid consent."""
     kyc_services.tiers_defaults_ensure()  # flushed away in transaction=True tests
     products.products_defaults_ensure()
-    acme = payer(balance="1000000.00", full_name="Acme Trading GmbH")
+    acme = business(balance="1000000.00", company="Acme Trading GmbH")  # as the real sandbox's acme
     alice = payer(balance="2500.00", full_name="Alice Example")
     created = partner_services.partner_create(
         name=f"sandbox {secrets.token_hex(4)}", scopes=sorted(oauth2_settings.SCOPES), acting_for_id=acme.user.pk

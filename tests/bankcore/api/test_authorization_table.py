@@ -85,11 +85,27 @@ def world(client: Client) -> World:
         token,
         "/api/v1/payments/",
         {
-            "source_account": str(mine.acme.account.pk),
+            "source_account": f"acc_{mine.acme.account.pk}",
             "amount": "5.00",
             "currency": "EUR",
             "creditor": {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN},
             "reference": "Authz",
+        },
+    )
+    batch = _created(
+        client,
+        token,
+        "/api/v1/payment-batches/",
+        {
+            "source_account": f"acc_{mine.acme.account.pk}",
+            "payments": [
+                {
+                    "amount": "5.00",
+                    "currency": "EUR",
+                    "creditor": {"name": EXTERNAL_NAME, "iban": EXTERNAL_IBAN},
+                    "reference": "Authz batch",
+                }
+            ],
         },
     )
     endpoint = webhooks.webhook_endpoint_create(
@@ -106,6 +122,7 @@ def world(client: Client) -> World:
         ids={
             "account_id": f"acc_{mine.acme.account.pk}",
             "payment_id": payment["id"],
+            "batch_id": batch["id"],
             "consent_id": str(mine.consent.public_id),
             "endpoint_id": str(endpoint.endpoint.public_id),
             "delivery_id": "whd_unknown",
