@@ -276,33 +276,9 @@ class _LineChecker:
         parsed = self._parsed[iban]
         if isinstance(parsed, PaymentInvalid):
             raise parsed
-        if source.iban and parsed.iban == source.iban.replace(" ", "").upper():
-            raise PaymentInvalid("You cannot pay an account from itself.", code="same_account", field="creditor_iban")
-        own = self._own.get(parsed.iban)
-        if own is not None:
-            if own.ledger_account_id == source.ledger_account_id:
-                raise PaymentInvalid(
-                    "You cannot pay an account from itself.", code="same_account", field="creditor_iban"
-                )
-            if not own.may_receive:
-                raise PaymentInvalid(
-                    "The payee's account cannot receive payments.", code="payee_cannot_receive", field="creditor_iban"
-                )
-            if own.currency != amount.currency:
-                raise PaymentInvalid(
-                    f"The payee's account holds {own.currency}; this bank does not convert a payment.",
-                    code="payee_currency_mismatch",
-                    field="currency",
-                )
-            return initiate.Payee(
-                name, own.iban, own.bic, PaymentKind.INTERNAL, own.id, own.ledger_account_id, own.customer_id,
-                parsed.country,
-            )  # fmt: skip
-        if amount.currency != "EUR":
-            raise PaymentInvalid(
-                "Payments to other banks are in euro (SEPA) only.", code="external_not_eur", field="currency"
-            )
-        return initiate.Payee(name, parsed.iban, parsed.bic, PaymentKind.SEPA, None, None, None, parsed.country)
+        return initiate.payee_of(
+            parsed=parsed, own=self._own.get(parsed.iban), name=name, source=source, amount=amount, instant=False
+        )
 
     def draft(self, line: PaymentBatchLine, *, check: vop.PayeeCheck | None = None) -> initiate.PaymentDraft:
         """The line as a valid payment draft (nothing written); raises ``PaymentInvalid``."""

@@ -154,9 +154,18 @@ def _source_resolve(
 
 def _payee_resolve(*, iban: str, name: str, source: Source, amount: Money, instant: bool) -> Payee:
     parsed = validation.iban_parse(iban)
+    return payee_of(parsed=parsed, own=accounts.account_for_iban(iban=parsed.iban), name=name, source=source,
+                    amount=amount, instant=instant)  # fmt: skip
+
+
+def payee_of(
+    *, parsed: validation.ParsedIban, own: accounts.AccountRef | None, name: str, source: Source, amount: Money,
+    instant: bool,
+) -> Payee:  # fmt: skip
+    """The payee of a checked IBAN: an account of this bank (``own``, looked up by the caller, one at a
+    time or a whole file at once) or another bank's; raises ``PaymentInvalid`` for the same rules either way."""
     if source.iban and parsed.iban == source.iban.replace(" ", "").upper():
         raise PaymentInvalid("You cannot pay an account from itself.", code="same_account", field="creditor_iban")
-    own = accounts.account_for_iban(iban=parsed.iban)
     if own is not None:
         if own.ledger_account_id == source.ledger_account_id:
             raise PaymentInvalid("You cannot pay an account from itself.", code="same_account", field="creditor_iban")
