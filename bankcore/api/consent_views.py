@@ -180,7 +180,7 @@ class ConsentListCreateApi(PartnerApiView):
         responses={200: page_of(ConsentOutput)},
     )
     def get(self, request: Request) -> Response:
-        status = request.query_params.get("status") or None
+        status = request.query_params.get("status")  # present but empty is as unknown as a misspelt one
         if status is not None and status not in Consent.Status.values:
             return problem(
                 status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",

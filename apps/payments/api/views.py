@@ -78,7 +78,7 @@ class PaymentListCreateApi(_PaymentsApi):
         responses={200: page_of(PaymentOrder)},
     )
     def get(self, request: Request) -> Response:
-        status = request.query_params.get("status") or None
+        status = request.query_params.get("status")  # present but empty is as unknown as a misspelt one
         if status is not None and status not in selectors.STATUSES:
             return problem(
                 status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",

@@ -65,6 +65,9 @@ def test_create_get_list_cancel(client: Client, acme: Payer) -> None:
     assert [p["id"] for p in listed["results"]] == [data["id"]]
     assert listed["next"] is None
     assert api(client, token, "get", f"{URL}?status=settled").json()["results"] == []
+    for unknown in ("", "SETTLED", "done"):  # an empty filter is not "no filter": it is refused too
+        refused = api(client, token, "get", f"{URL}?status={unknown}")
+        assert (refused.status_code, refused.json()["code"]) == (400, "invalid_status")
     cancelled = api(client, token, "post", f"{URL}{data['id']}/cancel/", key="c1")
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
     assert ledger_read.available_balance(account_id=acme.account.ledger_account_id) == Money.of("5000.00", "EUR")
