@@ -20,6 +20,8 @@ LINES = 2000
 # the decision row and the velocity upsert, in a savepoint.
 PER_LINE = 5
 PER_CHUNK = 100
+# On SQLite the ledger posts and holds through the ORM (no server-side function), a few more a chunk.
+SQLITE_PER_CHUNK = 250
 
 
 @pytest.mark.django_db
@@ -54,7 +56,8 @@ def test_a_mixed_file_executes_with_a_bounded_number_of_statements(
 
     assert status == BatchStatus.COMPLETED
     chunks = -(-LINES // batches.CHUNK)
-    assert len(statements) < PER_LINE * LINES + PER_CHUNK * chunks, len(statements)
+    per_chunk = SQLITE_PER_CHUNK if connection.vendor == "sqlite" else PER_CHUNK
+    assert len(statements) < PER_LINE * LINES + per_chunk * chunks, len(statements)
     # Every line still went its single payment's way: a payment, its timeline, its events, its money.
     payments = Payment.objects.filter(customer_id=acme.id)
     assert payments.count() == LINES
