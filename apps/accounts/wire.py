@@ -1,13 +1,10 @@
 """Ids of accounts and transactions on the partner API's wire: opaque strings, never bare numbers.
 
-An account is ``acc_<id>``, a transaction ``txn_<posting id>``; a page cursor is an opaque token
-(URL-safe base64 of where the next page starts). Clients must treat all of them as opaque.
+An account is ``acc_<id>``, a transaction ``txn_<posting id>``; page cursors are the kernel's
+(``bankcore.api.cursors``). Clients must treat all of them as opaque.
 """
 
 from __future__ import annotations
-
-import base64
-import binascii
 
 ACCOUNT_PREFIX = "acc_"
 TRANSACTION_PREFIX = "txn_"
@@ -33,16 +30,3 @@ def account_id_from_wire(value: object) -> int | None:
 
 def transaction_wire_id(posting_id: int) -> str:
     return f"{TRANSACTION_PREFIX}{posting_id}"
-
-
-def cursor_encode(before: int) -> str:
-    return base64.urlsafe_b64encode(f"b{before}".encode()).decode().rstrip("=")
-
-
-def cursor_decode(value: str) -> int | None:
-    """The position a cursor names, or None for a cursor this API never made."""
-    try:
-        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    return _parse(text, "b")

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.accounts import wire
 from apps.accounts.history import Transaction
 from apps.accounts.selectors import AccountSummary
+from bankcore.api.cursors import CursorQuery
 from bankcore.api.fields import money_output
 
 
@@ -98,16 +99,9 @@ class TransactionListOut(serializers.Serializer[Any]):
     next = serializers.CharField(allow_null=True)
 
 
-class TransactionQuery(serializers.Serializer[Any]):
+class TransactionQuery(CursorQuery):  # the kernel's opaque cursor, plus the booking dates
     booked_from = serializers.DateField(required=False)
     booked_to = serializers.DateField(required=False)
-    cursor = serializers.CharField(required=False, max_length=64)
-
-    def validate_cursor(self, value: str) -> int:
-        before = wire.cursor_decode(value)
-        if before is None:
-            raise serializers.ValidationError("Not a cursor this API gave out: follow the `next` link.")
-        return before
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("booked_from"), attrs.get("booked_to")

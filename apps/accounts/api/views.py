@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from apps.accounts import history, selectors, wire
 from apps.accounts.api import serializers as s
 from apps.accounts.models import Account
-from bankcore.api import visibility
+from bankcore.api import cursors, visibility
 from bankcore.api.pagination import CURSOR_PARAMETER
 from bankcore.api.partner import PartnerApiView
 
@@ -88,9 +88,9 @@ class AccountTransactionsApi(_AccountApi):
             before=data.get("cursor"),
             limit=TRANSACTION_PAGE,
         )
-        next_url = None
-        if page.next_before is not None:
-            params = request.query_params.copy()
-            params["cursor"] = wire.cursor_encode(page.next_before)
-            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-        return Response({"results": [s.transaction_out(item) for item in page.items], "next": next_url})
+        return Response(
+            {
+                "results": [s.transaction_out(item) for item in page.items],
+                "next": cursors.next_link(request, before=page.next_before),
+            }
+        )
