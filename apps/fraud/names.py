@@ -432,6 +432,27 @@ def _script(ch: str) -> str:
     return rigour_core.codepoint_script(ord(ch)) or ""
 
 
+# How the Revised Romanization writes a Hangul syllable's final consonant (the 27 finals in
+# Unicode's order): the letter of the sound heard, not of the jamo written, so 식 is "sik" as
+# names are spelt in Latin ("Kim Jong Sik"), where a letter-by-letter transliteration gives "sig".
+_HANGUL_FINALS = (
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l",
+    "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+)  # fmt: skip
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+@functools.lru_cache(maxsize=20_000)
+def _romanise(ch: str) -> str:
+    """One CJK character or Hangul syllable in Latin letters, lower case."""
+    code = ord(ch)
+    if _HANGUL_FIRST <= code <= _HANGUL_LAST:
+        final = (code - _HANGUL_FIRST) % 28
+        if final:
+            return anyascii(chr(code - final)).casefold() + _HANGUL_FINALS[final]
+    return anyascii(ch).casefold()
+
+
 def _uncamel(word: str) -> list[str]:
     """A capital inside a word typed without spaces starts a word ("AbuBakr", "MahdiAlMuhandis"),
     but not after a short first piece ("McDonald", "DeVito", "LaToya" are one name)."""
@@ -448,7 +469,7 @@ def _latin(text: str) -> list[tuple[str, str]]:
         if any(_script(ch) in _CJK_SCRIPTS for ch in word):
             for ch in word:
                 if _script(ch) in _CJK_SCRIPTS:
-                    latin = anyascii(ch).casefold()
+                    latin = _romanise(ch)
                     if latin.strip():
                         out.append((latin, ch))
                 elif ch.isalnum():

@@ -91,5 +91,12 @@ def test_korean_wo_is_not_eo() -> None:
     assert name_similarity("김건일", "KIM, Kwon Il") < THRESHOLD
 
 
+def test_a_hangul_final_consonant_is_spelt_as_it_sounds() -> None:
+    # 학 ends in ㄱ, written "k" in Latin names (Hak), not the jamo's "g".
+    assert name_similarity("리학철", "RI, Hak Chol") >= THRESHOLD
+    assert name_similarity("정섭", "CHONG, Sop") >= THRESHOLD
+    assert name_similarity("리한철", "RI, Hak Chol") < THRESHOLD
+
+
 def test_arabic_script_omits_the_doubled_consonant() -> None:
     assert name_similarity("حماد", "HAMMAD") >= THRESHOLD
