@@ -536,51 +536,6 @@ def consent_access_record(*, consent_id: int, account_id: int | None, access: st
     ConsentAccess.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
-@transaction.atomic
-def consent_payment_use(
-    *,
-    consent_id: int,
-    application_id: int,
-    amount: Money,
-    creditor_iban: str,
-    source_account_id: int,
-    payment_ref: str,
-    now: datetime,
-) -> None:
-    """Use a valid payment consent for the payment ``payment_ref``; inside the payment's transaction.
-
-    The payment must be exactly what the customer approved: same amount and currency, same
-    creditor IBAN, and the source account the consent names (if it names one); the payment then
-    needs no further SCA (the approval was its SCA). Once: the same ``payment_ref`` again changes
-    nothing, another is refused ``consent_used``. Refused: ``consent_not_found`` (another
-    partner's), ``consent_not_usable``, ``consent_kind_invalid``, ``consent_mismatch``.
-    """
-    consent = Consent.objects.select_for_update().filter(pk=consent_id, application_id=application_id).first()
-    if consent is None:
-        raise ConsentNotFound("No such consent.")
-    if consent.kind != Consent.Kind.PAYMENT:
-        raise ConsentRefused("This consent is not for a payment.", code="consent_kind_invalid")
-    if consent.used_at is not None:
-        if consent.payment_ref == payment_ref:
-            return
-        raise ConsentRefused("This consent was used for another payment.", code="consent_used")
-    if not consent_is_usable(consent, now=now):
-        raise ConsentRefused("This consent is not valid.", code="consent_not_usable")
-    matches = (
-        consent.amount_minor == amount.minor
-        and consent.currency == amount.currency
-        and consent.creditor_iban == _iban(creditor_iban)
-        and consent.source_account_id in (None, source_account_id)
-    )
-    if not matches:
-        raise ConsentRefused("The payment differs from what the customer approved.", code="consent_mismatch")
-    consent.used_at = now
-    consent.payment_ref = payment_ref
-    if consent.source_account_id is None:
-        consent.source_account_id = source_account_id
-    consent.save(update_fields=["used_at", "payment_ref", "source_account_id"])
-
-
 # --- a single-payment consent executing its payment ----------------------------------------------
 
 

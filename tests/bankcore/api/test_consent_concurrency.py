@@ -52,11 +52,13 @@ def test_parallel_payments_use_one_consent_once(now: datetime) -> None:
     def pay(number: int) -> None:
         start.wait()
         try:
-            consents.consent_payment_use(
-                consent_id=consent.pk,
+            consents.consent_payment_consume(
+                public_id=consent.public_id,
                 application_id=consent.application_id,
                 amount=Money(2500, "EUR"),
-                creditor_iban="DE89370400440532013000",
+                creditor_name=consent.creditor_name,
+                creditor_iban=consent.creditor_iban,
+                reference=consent.reference,
                 source_account_id=1,
                 payment_ref=f"payment:{number}",
                 now=now,

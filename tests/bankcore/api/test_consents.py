@@ -14,7 +14,7 @@ from bankcore.events.models import OutboxEvent
 from bankcore.money import Money
 from bankcore.sca import services as sca
 from bankcore.users.models import User
-from tests.bankcore.api.factories import AccountConsentFactory, ApplicationFactory, PaymentConsentFactory
+from tests.bankcore.api.factories import AccountConsentFactory, ApplicationFactory
 from tests.bankcore.users.factories import TOTPDeviceFactory, UserFactory
 from tests.bankcore.users.otp import totp_code
 
@@ -277,58 +277,6 @@ class TestAccessFrequency:
             consents.consent_access_record, consent_id=consent.pk, account_id=1, access="balances", now=now
         )
         assert code == "consent_not_usable"
-
-
-class TestPaymentUse:
-    def use(self, consent: Consent, now: datetime, **overrides: object) -> None:
-        args: dict[str, object] = {
-            "consent_id": consent.pk,
-            "application_id": consent.application_id,
-            "amount": Money(2500, "EUR"),
-            "creditor_iban": "DE89370400440532013000",
-            "source_account_id": 1,
-            "payment_ref": "payment:1",
-            "now": now,
-        }
-        args.update(overrides)
-        consents.consent_payment_use(**args)  # type: ignore[arg-type]
-
-    def test_used_once_for_exactly_what_was_approved(self, now: datetime) -> None:
-        consent = PaymentConsentFactory()
-        self.use(consent, now)
-        self.use(consent, now)  # the same payment retried
-        stored = Consent.objects.get(pk=consent.pk)
-        assert (stored.used_at, stored.payment_ref) == (now, "payment:1")
-        with pytest.raises(consents.ConsentRefused) as caught:
-            self.use(consent, now, payment_ref="payment:2")
-        assert caught.value.code == "consent_used"
-
-    @pytest.mark.parametrize(
-        "change",
-        [
-            {"amount": Money(2501, "EUR")},
-            {"amount": Money(2500, "USD")},
-            {"creditor_iban": "FR1420041010050500013M02606"},
-            {"source_account_id": 2},
-        ],
-    )
-    def test_anything_else_is_refused(self, now: datetime, change: dict[str, object]) -> None:
-        consent = PaymentConsentFactory()
-        with pytest.raises(consents.ConsentRefused) as caught:
-            self.use(consent, now, **change)
-        assert caught.value.code == "consent_mismatch"
-        assert Consent.objects.get(pk=consent.pk).used_at is None
-
-    def test_not_approved_other_partner_or_account_consent_is_refused(self, now: datetime) -> None:
-        with pytest.raises(consents.ConsentRefused) as caught:
-            self.use(PaymentConsentFactory(status="received", approved_at=None), now)
-        assert caught.value.code == "consent_not_usable"
-        consent = PaymentConsentFactory()
-        with pytest.raises(consents.ConsentNotFound):
-            self.use(consent, now, application_id=ApplicationFactory().pk)
-        with pytest.raises(consents.ConsentRefused) as caught:
-            self.use(AccountConsentFactory(), now)
-        assert caught.value.code == "consent_kind_invalid"
 
 
 class TestSandboxGrant:
