@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pycountry
+from rigour.territories import lookup_territory
 
 from bankcore.errors import DomainError
 
@@ -82,11 +83,23 @@ class OfacList:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def country_code(name: str) -> str | None:
-    """ISO 3166 alpha-2 code for a country name or code, or None when unknown."""
+    """ISO 3166 alpha-2 code for a country name or code, or None when unknown.
+
+    The list writes countries its own way ("Korea, North", "Russia", "Burma", "Congo, Democratic
+    Republic of the", "Region: Gaza"), which ISO's names do not cover: rigour's territories (the
+    list publishers' own vocabulary) read them, and a part of a country (Crimea) counts as the
+    country. A territory with no alpha-2 code of its own today (a historical state) is None.
+    """
     name = name.strip()
     if not name:
         return None
+    territory = lookup_territory(name)
+    while territory is not None and len(territory.code) != 2 and territory.parent is not None:
+        territory = territory.parent
+    if territory is not None and len(territory.code) == 2:
+        return territory.code.upper()
     try:
         return str(pycountry.countries.lookup(name).alpha_2)
     except LookupError:

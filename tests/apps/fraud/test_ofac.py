@@ -30,6 +30,16 @@ class TestReadOfac:
         assert entry.birth_years() == [1961]
         assert entry.countries() == ["EG"]
 
+    def test_countries_written_the_list_s_way_are_read(self, tmp_path: Path) -> None:
+        sdn = (
+            '20,"KIM, Test",individual,"DPRK",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North."\n'
+            '21,"IVANOV, Test",individual,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Russia."\n'
+        )
+        add = '20,1,-0- ,-0- ,"Burma",-0- \n21,2,-0- ,"Simferopol","Crimea",-0- \n'
+        parsed = read_ofac(write_list(tmp_path, sdn=sdn, alt='20,1,"aka","KIM, Tester",-0- \n', add=add))
+        assert parsed.entries[20].countries() == ["KP", "MM"]
+        assert parsed.entries[21].countries() == ["RU", "UA"]
+
     @pytest.mark.parametrize(
         ("files", "message"),
         [
