@@ -255,7 +255,7 @@ class TestQueueingOnBusyAccounts:
             elsewhere.start()
             with connection.cursor() as cursor:
                 waiting = 0
-                for _ in range(200):  # until the other post waits for alice's row (up to 10 s)
+                for _ in range(600):  # until the other post waits for alice's row (up to 30 s on a loaded machine)
                     cursor.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
                         ["%ledger_post('elsewhere'%"],
