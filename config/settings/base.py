@@ -422,6 +422,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        # Subsetting the statement font logs dozens of INFO lines per PDF.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,52 +1,61 @@
 """The statement as a PDF, drawn with fpdf2 (pure Python: nothing to install beside the wheel).
 
-fpdf2 ships no TrueType font, so the PDF uses the standard core fonts (Helvetica), which carry
-Latin-1 only: text is reduced to Latin-1 first (accents outside it lose their mark, other
-characters become "?"). Amounts and dates are ASCII and always print exactly.
+Text is set in DejaVu Sans, shipped in ``fonts/`` (licence beside it) and embedded as a subset, so
+a holder's or a counterparty's name prints as written in any Latin, Greek or Cyrillic alphabet
+("Łukasiewicz", "Øre", "Şahin", "Дерипаска"). What the font cannot draw, or would draw wrongly
+without text shaping (Chinese, Japanese and Korean; Arabic and Hebrew, which run right to left),
+is reduced to its base letters where Unicode has them and shown as "?" otherwise. Amounts and
+dates are ASCII and always print exactly.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from apps.accounts.statements.document import Statement
 from bankcore.money import Money
 
-FONT = "Helvetica"
+FONT = "DejaVuSans"
+_FONT_DIR = Path(__file__).resolve().parent / "fonts"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Column widths in mm on A4 portrait with 15 mm margins (180 mm of line).
 _COLUMNS = (("Booked", 22), ("Value date", 20), ("Description", 78), ("Amount", 30), ("Balance", 30))
 _DESCRIPTION_CHARS = 46
 _LINE_HEIGHT = 5.0
+# Right-to-left scripts need shaping and reordering that fpdf2 does only with HarfBuzz.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
 
 
-# Punctuation with no Latin-1 form of its own that NFKD does not reduce either.
-_PUNCTUATION = str.maketrans(
-    {
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2026": "...",
-        "\u20ac": "EUR",
-        "\u2212": "-",
-    }
-)
+@functools.cache
+def _drawable() -> frozenset[int]:
+    """The code points both shipped faces draw (read once per process from the font files)."""
+    maps = [set(TTFont(_FONT_DIR / name, lazy=True).getBestCmap()) for name in _FONT_FILES.values()]
+    return frozenset(set.intersection(*maps))
 
 
-def latin1(text: str) -> str:
-    """``text`` reduced to what the PDF core fonts can draw (Latin-1), one character at a time."""
+def _draws(char: str, drawable: frozenset[int]) -> bool:
+    return ord(char) in drawable and unicodedata.bidirectional(char) not in _RIGHT_TO_LEFT
+
+
+def printable(text: str) -> str:
+    """``text`` as the statement's font can draw it, one character at a time."""
+    drawable = _drawable()
     out = []
-    for char in text.translate(_PUNCTUATION):
-        if char.isprintable() and ord(char) < 256:
+    for char in text:
+        if not char.isprintable():
+            continue
+        if _draws(char, drawable):
             out.append(char)
             continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if ord(c) < 256 and not unicodedata.combining(c))
-        out.append(base if base and base.isprintable() else ("" if not char.isprintable() else "?"))
+        decomposed = unicodedata.normalize("NFKD", char)
+        base = "".join(c for c in decomposed if _draws(c, drawable) and not unicodedata.combining(c))
+        out.append(base if base and base.isprintable() else "?")
     return "".join(out)
 
 
@@ -58,25 +67,27 @@ def amount_text(money: Money) -> str:
 class _StatementPdf(FPDF):
     def __init__(self, statement: Statement) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
+        for style, name in _FONT_FILES.items():
+            self.add_font(FONT, style, str(_FONT_DIR / name))
         self.statement = statement
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=18)
-        self.set_title(latin1(f"Statement {statement.iban} {statement.from_date} to {statement.to_date}"))
-        self.set_author(latin1(statement.bank.name))
-        self.set_creator(latin1(statement.bank.name))
+        self.set_title(printable(f"Statement {statement.iban} {statement.from_date} to {statement.to_date}"))
+        self.set_author(printable(statement.bank.name))
+        self.set_creator(printable(statement.bank.name))
         self.alias_nb_pages()
 
     def header(self) -> None:
         if self.page_no() > 1:
             self.set_font(FONT, "", 8)
-            self.cell(0, 5, latin1(f"{self.statement.iban}  {self.statement.from_date} to {self.statement.to_date}"))
+            self.cell(0, 5, printable(f"{self.statement.iban}  {self.statement.from_date} to {self.statement.to_date}"))
             self.ln(7)
             self.table_header()
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 8)
-        self.cell(0, 5, latin1(self.statement.bank.name), align="L")
+        self.cell(0, 5, printable(self.statement.bank.name), align="L")
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
@@ -106,7 +117,7 @@ def _lines(pdf: _StatementPdf, statement: Statement) -> None:
         if y + _LINE_HEIGHT > bottom:
             pdf.add_page()  # the page's header() draws the column titles again
             y = pdf.get_y()
-        description = latin1(line.description or line.reference)
+        description = printable(line.description or line.reference)
         if len(description) > _DESCRIPTION_CHARS:
             description = description[: _DESCRIPTION_CHARS - 3] + "..."
         baseline = y + 3.6
@@ -129,11 +140,11 @@ def pdf_render(*, statement: Statement) -> bytes:
     pdf.add_page()
     bank = statement.bank
     pdf.set_font(FONT, "B", 14)
-    pdf.cell(0, 7, latin1(bank.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, printable(bank.name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
     for line in (*bank.address_lines, f"BIC {bank.bic}" if bank.bic else "", bank.website):
         if line:
-            pdf.cell(0, 4.5, latin1(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 4.5, printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 7, "Account statement", new_x="LMARGIN", new_y="NEXT")
@@ -148,7 +159,7 @@ def pdf_render(*, statement: Statement) -> bytes:
     )
     for label, value in facts:
         pdf.cell(35, 5, label)
-        pdf.cell(0, 5, latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, printable(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(FONT, "B", 9)
     pdf.cell(150, 6, f"Opening balance on {statement.from_date.isoformat()}")
@@ -170,7 +181,7 @@ def pdf_render(*, statement: Statement) -> bytes:
     pdf.multi_cell(
         0,
         3.5,
-        latin1(
+        printable(
             f"Amounts in {statement.currency}; negative amounts left the account. Days are bank days in"
             f" {statement.time_zone}. The opening balance is the balance at the end of the day before the"
             " period, the closing balance at the end of its last day."

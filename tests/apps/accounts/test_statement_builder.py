@@ -112,15 +112,27 @@ class TestPdf:
         # Every line with its amount and the running balance after it, in booking order.
         rows = [line for line in text.splitlines() if line.startswith("2026-11-")]
         assert rows == [
-            "2026-11-02 2026-11-02 Rent - Nov -250.00 750.00",
+            "2026-11-02 2026-11-02 Rent \u2013 Nov -250.00 750.00",
             "2026-11-03 2026-11-03 Refund 50.00 800.00",
             "2026-11-05 2026-11-05 Car -900.00 -100.00",
         ]
         assert f"IBAN {account.iban}" in text
-        assert "Account holder Zoë Müller-?ukasiewicz" in text  # Latin-1 core fonts: the Ł cannot print
+        assert "Account holder Zoë Müller-Łukasiewicz" in text  # the name as written, Ł included
         assert "bankcore Bank" in text
         assert "BIC BCORDEB1XXX" in text
         assert "Page 1 of 1" in text
+
+    def test_scripts_the_font_draws_print_as_written_and_others_as_a_mark(self, funding: int) -> None:
+        account = open_account(customer=verified_customer(full_name="Олег Şahin"), now=OPENED)
+        when = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
+        book(account, 700, when, funding=funding, description="Ελένη Dvořák 김 سلام")
+        statement = builder.statement_build(
+            account_id=account.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
+        )
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_render(statement=statement))).pages)
+        assert "Account holder Олег Şahin" in text
+        # Korean needs a font of its own; Arabic needs shaping and right-to-left order: never garbled.
+        assert "2026-11-04 2026-11-04 Ελένη Dvořák ? ???? 7.00 7.00" in text
 
     def test_many_lines_run_over_pages_each_numbered(self, funding: int) -> None:
         account = open_account(now=OPENED)
