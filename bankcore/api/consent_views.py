@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,21 +49,34 @@ class PaymentInput(StrictSerializer):
         return attrs
 
 
-class ConsentInput(StrictSerializer):
-    access = AccessInput(required=False)
-    valid_until = serializers.DateField(required=False)
-    frequency_per_day = serializers.IntegerField(required=False, min_value=1, max_value=4)
-    recurring = serializers.BooleanField(required=False, default=True)
-    payment = PaymentInput(required=False)
+class AccessConsentInput(StrictSerializer):
+    """Ask for access to accounts' balances and/or transactions (needs ``accounts:read``)."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("access" in attrs) == ("payment" in attrs):
-            raise serializers.ValidationError({"non_field_errors": ["Send either access or payment."]})
-        if "access" in attrs:
-            missing = [f for f in ("valid_until", "frequency_per_day") if f not in attrs]
-            if missing:
-                raise serializers.ValidationError({f: ["This field is required."] for f in missing})
-        return attrs
+    access = AccessInput()
+    valid_until = serializers.DateField()
+    frequency_per_day = serializers.IntegerField(min_value=1, max_value=4)
+    recurring = serializers.BooleanField(required=False, default=True)
+
+
+class PaymentConsentInput(StrictSerializer):
+    """Ask for one payment, exactly as described (needs ``payments:write``)."""
+
+    payment = PaymentInput()
+
+
+CONSENT_REQUEST = PolymorphicProxySerializer(
+    component_name="ConsentRequest",
+    serializers=[AccessConsentInput, PaymentConsentInput],
+    resource_type_field_name=None,  # the body's one top-level key, access or payment, says which
+)
+
+
+def _consent_input(data: Any) -> AccessConsentInput | PaymentConsentInput:
+    """The request's shape, by the one of ``access`` and ``payment`` it sends."""
+    keys = set(data) if isinstance(data, dict) else set()
+    if ("access" in keys) == ("payment" in keys):
+        raise serializers.ValidationError({"non_field_errors": ["Send either access or payment."]})
+    return AccessConsentInput(data=data) if "access" in keys else PaymentConsentInput(data=data)
 
 
 class ConsentOutput(serializers.Serializer[Any]):
@@ -134,10 +147,10 @@ class ConsentListCreateApi(PartnerApiView):
         if scope not in self.partner.scopes or scope not in (self.request.auth.scope or "").split():  # type: ignore[union-attr]
             raise exceptions.PermissionDenied(f"This needs the {scope} scope.")
 
-    @extend_schema(request=ConsentInput, responses={201: ConsentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
+    @extend_schema(request=CONSENT_REQUEST, responses={201: ConsentOutput}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent
     def post(self, request: Request) -> Response:
-        data = ConsentInput(data=request.data)
+        data = _consent_input(request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         now = timezone.now()

@@ -134,6 +134,8 @@ def _error_statuses(method: str, operation: dict[str, Any]) -> tuple[int, ...]:
     statuses: tuple[int, ...] = _ALWAYS
     if method in ("post", "patch", "put"):
         statuses += _WITH_BODY
+    elif method == "delete":
+        statuses += (422,)  # ending something that has ended already (a consent no longer in force)
     elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
         statuses += _WITH_QUERY
     return statuses
