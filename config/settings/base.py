@@ -104,6 +104,9 @@ TEMPLATES = [
 
 DATABASES = {"default": database(str(BASE_DIR / "db.sqlite3"))}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# The login role the application connects as, when it is not the role that migrates (it should
+# not be: docs/SECURITY.md). Every migrate then re-grants it its rights (`manage.py db_app_role`).
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
