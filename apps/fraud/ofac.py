@@ -83,7 +83,6 @@ class OfacList:
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)
 def country_code(name: str) -> str | None:
     """ISO 3166 alpha-2 code for a country name or code, or None when unknown.
 
