@@ -26,7 +26,7 @@ _FONT_DIR = Path(__file__).resolve().parent / "fonts"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Column widths in mm on A4 portrait with 15 mm margins (180 mm of line).
 _COLUMNS = (("Booked", 22), ("Value date", 20), ("Description", 78), ("Amount", 30), ("Balance", 30))
-_DESCRIPTION_CHARS = 46
+_DESCRIPTION_CHARS = 60  # more never fits the column at 8 pt
 _LINE_HEIGHT = 5.0
 # Right-to-left scripts need shaping and reordering that fpdf2 does only with HarfBuzz.
 _RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
@@ -108,6 +108,7 @@ def _lines(pdf: _StatementPdf, statement: Statement) -> None:
         starts.append(left)
         left += width
     amount_right = starts[3] + _COLUMNS[3][1] - 1
+    description_width = _COLUMNS[2][1] - 2
     balance_right = starts[4] + _COLUMNS[4][1] - 1
     bottom = pdf.h - 18
     width_of = pdf.get_string_width
@@ -117,9 +118,9 @@ def _lines(pdf: _StatementPdf, statement: Statement) -> None:
         if y + _LINE_HEIGHT > bottom:
             pdf.add_page()  # the page's header() draws the column titles again
             y = pdf.get_y()
-        description = printable(line.description or line.reference)
-        if len(description) > _DESCRIPTION_CHARS:
-            description = description[: _DESCRIPTION_CHARS - 3] + "..."
+        description = printable(line.description or line.reference)[:_DESCRIPTION_CHARS]
+        while width_of(description) > description_width:  # wide letters: cut to the column, not a count
+            description = description[:-4] + "..."
         baseline = y + 3.6
         amount = amount_text(line.amount)
         balance = amount_text(line.balance_after)
