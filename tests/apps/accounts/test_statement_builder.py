@@ -134,6 +134,19 @@ class TestPdf:
         # Korean needs a font of its own; Arabic needs shaping and right-to-left order: never garbled.
         assert "2026-11-04 2026-11-04 Ελένη Dvořák ? ???? 7.00 7.00" in text
 
+    def test_a_description_is_cut_to_its_column(self, funding: int) -> None:
+        account = open_account(now=OPENED)
+        book(account, 900, datetime(2026, 11, 4, 9, 0, tzinfo=UTC), funding=funding, description="W" * 60)
+        statement = builder.statement_build(
+            account_id=account.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
+        )
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_render(statement=statement))).pages)
+        (row,) = [line for line in text.splitlines() if line.startswith("2026-11-04")]
+        description = row.split(" ")[2]
+        assert description.endswith("...")
+        assert 20 < len(description) < 35  # W is wide: far fewer than the 46 letters of an average line
+        assert row.endswith("9.00 9.00")
+
     def test_many_lines_run_over_pages_each_numbered(self, funding: int) -> None:
         account = open_account(now=OPENED)
         for n in range(130):
