@@ -6,6 +6,7 @@ event names of ``apps.accounts.events``, so a subscriber needs nothing else of t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from apps.accounts.models import Account, AccountStatus
 from apps.accounts.services import movements, opening
 from apps.accounts.wire import account_id_from_wire, account_wire_id
 from apps.kyc import interface as kyc
+from bankcore.money import Money
 
 __all__ = [
     "ACCOUNT_OPENED",
@@ -35,8 +37,10 @@ __all__ = [
     "account_open_for_customer",
     "account_wire_id",
     "accounts_of_customer",
+    "entries_notify",
     "entry_notify",
     "holder_name",
+    "payout_notify",
 ]
 
 
@@ -149,3 +153,18 @@ def entry_notify(*, entry_id: int, now: datetime) -> int:
     Returns how many customers were told.
     """
     return movements.entry_notify(entry_id=entry_id, now=now)
+
+
+def entries_notify(*, entry_ids: Sequence[int], now: datetime, told_apart: int | None = None) -> int:
+    """``entry_notify`` for many entries at once, in a handful of statements whatever their number.
+
+    A posting on ledger account ``told_apart`` is marked told without a notice of its own: the
+    caller tells its holder once for all of them with ``payout_notify`` (a bulk payout's payer).
+    Returns how many notices were written.
+    """
+    return movements.entries_notify(entry_ids=entry_ids, now=now, told_apart=told_apart)
+
+
+def payout_notify(*, account_id: int, amount: Money, count: int, description: str, now: datetime) -> None:
+    """Tell the holder of account ``account_id`` once of ``count`` payments out of it, ``amount`` in all."""
+    movements.payout_notify(account_id=account_id, amount=amount, count=count, description=description, now=now)

@@ -7,6 +7,7 @@ react to the events listed in ``apps.fraud.events`` (hold / release / reject a p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,7 @@ __all__ = [
     "screen_name",
     "subject_screen_now",
     "transaction_decide",
+    "transactions_decide",
 ]
 
 
@@ -209,6 +211,16 @@ def subject_screen_now(*, subject_id: int, now: datetime, payment_ref: str = "")
 def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
     """Score ``txn`` before money moves: allow / review (hold) / block, with the rules that fired."""
     return decisions.transaction_decide(txn=txn, now=now)
+
+
+def transactions_decide(*, txns: Sequence[ProposedTransaction], now: datetime) -> list[Decision | FraudRefused]:
+    """``transaction_decide`` of each of ``txns`` in order, in a few statements whatever their number.
+
+    The same decisions, alerts and velocity aggregates as deciding them one by one: each one's
+    features count those before it. Per transaction its decision, or the ``FraudRefused`` the
+    single call would have raised; anything else raised undoes all of them.
+    """
+    return decisions.transactions_decide(txns=txns, now=now)
 
 
 def ledger_entry_monitor(

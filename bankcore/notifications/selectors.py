@@ -52,6 +52,12 @@ def email_wanted(*, customer_id: int, kind: str, default: bool) -> bool:
     return default if chosen is None else chosen
 
 
+def email_choices(*, customer_ids: set[int], kinds: set[str]) -> dict[tuple[int, str], bool]:
+    """The e-mail choices the customers made for the kinds, per (customer, kind); defaults left out."""
+    rows = Preference.objects.filter(customer_id__in=customer_ids, kind__in=kinds)
+    return {(c, k): e for c, k, e in rows.values_list("customer_id", "kind", "email")}
+
+
 def preferences_list(*, customer_id: int) -> list[PreferenceView]:
     """Every registered kind with the customer's e-mail choice (the kind's default where none)."""
     chosen = dict(Preference.objects.filter(customer_id=customer_id).values_list("kind", "email"))

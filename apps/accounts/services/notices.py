@@ -61,17 +61,14 @@ def overdraft_changed(*, account: Account, now: datetime) -> None:
     )
 
 
-def money_moved(
-    *, customer_id: int, account_id: int, iban: str, amount: Money, description: str, now: datetime
-) -> None:
-    """Money in (positive) or out (negative) of an account."""
-    if amount.minor >= 0:
-        title, body = f"Money in: {amount.format()}", f"{amount.format()} arrived on {iban}."
-    else:
-        out = Money(-amount.minor, amount.currency)
-        title, body = f"Money out: {out.format()}", f"{out.format()} left {iban}."
+def money_moved_notice(
+    *, customer_id: int, account_id: int, iban: str, amount: Money, description: str, count: int = 1
+) -> notifications.Notice:
+    """Money in (positive) or out (negative) of an account, in ``count`` payments."""
+    shown = Money(abs(amount.minor), amount.currency).format()
+    title = f"Money in: {shown}" if amount.minor >= 0 else f"Money out: {shown}"
+    body = f"{shown} arrived on {iban}" if amount.minor >= 0 else f"{shown} left {iban}"
+    body += f" in {count} payments." if count != 1 else "."
     if description:
         body = f"{body} {description[:200]}"
-    notifications.notify(
-        customer_id=customer_id, kind=MONEY_KIND, title=title, body=body, link=account_link(account_id), now=now
-    )
+    return notifications.Notice(customer_id, MONEY_KIND, title, body, account_link(account_id))

@@ -57,6 +57,20 @@ def decision_inputs(
     )
 
 
+def references_decided(*, references: set[str]) -> set[str]:
+    """Which of ``references`` have a stored decision."""
+    rows = MonitoredTransaction.objects.filter(reference__in=references).values_list("reference", flat=True)
+    return set(rows)
+
+
+def countries_paid(*, customer_ids: set[int], countries: set[str]) -> set[tuple[int, str]]:
+    """Which ``(customer_id, country)`` of these customers and countries have been paid before."""
+    if not countries:
+        return set()
+    rows = CustomerCountry.objects.filter(customer_id__in=customer_ids, country__in=countries)
+    return set(rows.values_list("customer_id", "country"))
+
+
 def transaction_known(*, reference: str) -> bool:
     """Whether a decision is stored for ``reference``."""
     return MonitoredTransaction.objects.filter(reference=reference).exists()

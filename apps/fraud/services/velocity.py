@@ -31,30 +31,50 @@ def velocity_record(
     One upsert statement (INSERT ... ON CONFLICT DO UPDATE, on SQLite and Postgres alike): safe
     under concurrency without a read first, and cheap enough for the payment path.
     """
-    near = int(is_near_limit(amount_minor))
+    velocity_record_many(
+        moves=[(customer_id, counterparty_key, amount_minor, currency)], countries={(customer_id, country)}, at=at
+    )
+
+
+def velocity_record_many(
+    *, moves: list[tuple[int, str, int, str]], countries: set[tuple[int, str]], at: datetime
+) -> None:
+    """``velocity_record`` for many ``(customer_id, counterparty_key, amount_minor, currency)`` at ``at``.
+
+    The increments of each bucket are added up first: one upsert for all of them, one insert for
+    the new ``(customer_id, country)`` pairs (a pair with an empty country is skipped).
+    """
     adapt = connection.ops.adapt_datetimefield_value
-    keys = [(Scope.CUSTOMER.value, str(customer_id))]
-    if counterparty_key:
-        keys.append((Scope.COUNTERPARTY.value, counterparty_key))
+    buckets: dict[tuple[str, str, str], list[int]] = {}
+    for customer_id, counterparty_key, amount_minor, currency in moves:
+        near = int(is_near_limit(amount_minor))
+        keys = [(Scope.CUSTOMER.value, str(customer_id))]
+        if counterparty_key:
+            keys.append((Scope.COUNTERPARTY.value, counterparty_key))
+        for scope, key in keys:
+            total = buckets.setdefault((scope, key, currency), [0, 0, 0])
+            total[0], total[1], total[2] = total[0] + 1, total[1] + amount_minor, total[2] + near
     rows: list[Any] = []
-    for scope, key in keys:
+    for (scope, key, currency), (count, sum_minor, near) in buckets.items():
         for grain in _GRAINS:
-            rows += [scope, key, currency, grain, adapt(_bucket_start(at, grain)), 1, amount_minor, near]
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * (len(rows) // 8))
+            rows += [scope, key, currency, grain, adapt(_bucket_start(at, grain)), count, sum_minor, near]
     table = VelocityBucket._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (scope, key, currency, grain, start_at, count, sum_minor, near_limit_count) "  # noqa: S608
-            f"VALUES {values} ON CONFLICT (scope, key, currency, grain, start_at) DO UPDATE SET "
-            f"count = {table}.count + excluded.count, sum_minor = {table}.sum_minor + excluded.sum_minor, "
-            f"near_limit_count = {table}.near_limit_count + excluded.near_limit_count",
-            rows,
-        )
-        if country:
+        if rows:
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * (len(rows) // 8))
+            cursor.execute(
+                f"INSERT INTO {table} (scope, key, currency, grain, start_at, count, sum_minor, near_limit_count) "  # noqa: S608
+                f"VALUES {values} ON CONFLICT (scope, key, currency, grain, start_at) DO UPDATE SET "
+                f"count = {table}.count + excluded.count, sum_minor = {table}.sum_minor + excluded.sum_minor, "
+                f"near_limit_count = {table}.near_limit_count + excluded.near_limit_count",
+                rows,
+            )
+        pairs = sorted((customer_id, country) for customer_id, country in countries if country)
+        if pairs:
             cursor.execute(
                 f"INSERT INTO {CustomerCountry._meta.db_table} (customer_id, country, first_at) "  # noqa: S608
-                "VALUES (%s, %s, %s) ON CONFLICT (customer_id, country) DO NOTHING",
-                [customer_id, country, adapt(at)],
+                f"VALUES {', '.join(['(%s, %s, %s)'] * len(pairs))} ON CONFLICT (customer_id, country) DO NOTHING",
+                [value for customer_id, country in pairs for value in (customer_id, country, adapt(at))],
             )
 
 

@@ -217,14 +217,14 @@ def _limits_check(orders: list[Order], *, journal: _Journal, now: datetime) -> l
 
 
 def _fraud_checks(orders: list[Order], *, journal: _Journal, now: datetime) -> list[Order]:
-    """The fraud decision per line, then the counterparties screened together; a block rejects, a hit holds."""
+    """The fraud decisions of the lines, then the counterparties screened together; a block rejects, a hit holds."""
     if not orders:
         return []
     # The payer's standing is read once a chunk: it is the same customer for every line.
     status = kyc.customer_status(customer_id=orders[0].payment.customer_id)
+    _decide(orders, status=status, now=now)
     decided = []
     for order in orders:
-        _decide(order, status=status, now=now)
         if order.verdict == "block":
             _reject(order, code=Reason.FRAUD, reason=f"refused by fraud monitoring: {order.why}", actor="fraud",
                     journal=journal)  # fmt: skip
@@ -234,27 +234,34 @@ def _fraud_checks(orders: list[Order], *, journal: _Journal, now: datetime) -> l
     return decided
 
 
-def _decide(order: Order, *, status: kyc.KycStatus, now: datetime) -> None:
-    payment, draft = order.payment, order.draft
+def _decide(orders: list[Order], *, status: kyc.KycStatus, now: datetime) -> None:
+    """Each line decided as the single payment is, the lines before it counted (one call for the chunk)."""
+    txns = [
+        fraud.ProposedTransaction(
+            reference=order.payment.ref, customer_id=order.payment.customer_id, amount=order.draft.amount,
+            counterparty_key=order.draft.payee.iban, counterparty_name=order.draft.payee.name,
+            counterparty_country=order.draft.payee.country, channel="payment",
+            beneficiary_created_at=order.draft.beneficiary_created_at, kyc_tier=str(status.tier),
+            risk_rating=status.risk_rating or "",
+        )
+        for order in orders
+    ]  # fmt: skip
     try:
-        # ``transaction_decide`` runs in its own savepoint: its failure leaves the chunk usable.
-        decision = fraud.transaction_decide(
-            txn=fraud.ProposedTransaction(
-                reference=payment.ref, customer_id=payment.customer_id, amount=draft.amount,
-                counterparty_key=draft.payee.iban, counterparty_name=draft.payee.name,
-                counterparty_country=draft.payee.country, channel="payment",
-                beneficiary_created_at=draft.beneficiary_created_at, kyc_tier=str(status.tier),
-                risk_rating=status.risk_rating or "",
-            ),
-            now=now,
-        )  # fmt: skip
+        # In its own savepoint: a failure leaves the chunk usable, and every line is held.
+        decisions = fraud.transactions_decide(txns=txns, now=now)
     except Exception as exc:
-        _checks_failed(order, exc, now=now)
+        for order in orders:
+            _checks_failed(order, exc, now=now)
         return
-    payment.fraud_decision_id = decision.transaction_id
-    payment.fraud_outcome = decision.outcome
-    order.verdict, order.why = str(decision.outcome), decision.explain()
-    payment.fraud_alert_id = decision.alert_id if decision.outcome != "allow" else None
+    for order, decision in zip(orders, decisions, strict=True):
+        if isinstance(decision, Exception):
+            _checks_failed(order, decision, now=now)
+            continue
+        payment = order.payment
+        payment.fraud_decision_id = decision.transaction_id
+        payment.fraud_outcome = decision.outcome
+        order.verdict, order.why = str(decision.outcome), decision.explain()
+        payment.fraud_alert_id = decision.alert_id if decision.outcome != "allow" else None
 
 
 def _checks_failed(order: Order, exc: Exception, *, now: datetime) -> None:
@@ -390,4 +397,6 @@ def _write(orders: list[Order], *, journal: _Journal, now: datetime) -> None:
         )  # fmt: skip
     entries = [payment.entry_id for payment in payments if payment.entry_id is not None]
     if entries:
-        transaction.on_commit(lambda: [accounts.entry_notify(entry_id=entry, now=now) for entry in entries])
+        # The payees are told of each payment; the payer once, for the batch (``batches._finish``).
+        payer = payments[0].source_ledger_account_id
+        transaction.on_commit(lambda: accounts.entries_notify(entry_ids=entries, now=now, told_apart=payer))

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Sum
 
 from apps.accounts import interface as accounts
 from apps.kyc import interface as kyc
@@ -501,6 +501,7 @@ def _finish(batch: PaymentBatch, *, now: datetime) -> None:
         batch.status = BatchStatus.COMPLETED
     batch.completed_at = batch.updated_at = now
     batch.save(update_fields=["status", "reason", "completed_at", "updated_at"])
+    _payer_tell(batch, now=now)
     notifications.notify(
         customer_id=batch.customer_id,
         kind=NOTIFY_KIND,
@@ -509,6 +510,19 @@ def _finish(batch: PaymentBatch, *, now: datetime) -> None:
         link=f"/app/payments/batches/{batch.pk}/",
         now=now,
     )
+
+
+def _payer_tell(batch: PaymentBatch, *, now: datetime) -> None:
+    """The payer's one "money out" notice for the lines booked within the bank (the payees had one each)."""
+    internal = batch.lines.filter(payment__kind=PaymentKind.INTERNAL, payment__entry__isnull=False)
+    booked = internal.aggregate(
+        total=Sum("payment__amount_minor"), count=Count("pk"), currency=Max("payment__currency")
+    )
+    if booked["count"]:
+        accounts.payout_notify(
+            account_id=batch.source_account_id, amount=Money(booked["total"], booked["currency"]),
+            count=booked["count"], description=f"Bulk payout {batch.pk}", now=now,
+        )  # fmt: skip
 
 
 def _line_result(line: PaymentBatchLine, payment: Payment) -> None:

@@ -44,3 +44,28 @@ def test_internal_accounts_are_nobodys(now: datetime) -> None:
     )
     assert interface.entry_notify(entry_id=entry_id, now=now) == 1
     assert interface.entry_notify(entry_id=entry_id + 999, now=now) == 0
+
+
+def test_many_entries_are_told_in_one_call_and_a_payer_apart_once(now: datetime) -> None:
+    payer = open_account(customer=verified_customer(), now=now)
+    payees = [open_account(customer=verified_customer(), now=now) for _ in range(2)]
+    fund(payer, 10_000)
+    entries = [
+        ledger.transfer(
+            from_account_id=payer.ledger_account_id, to_account_id=payee.ledger_account_id,
+            amount=Money(100 * (n + 1), "EUR"), idempotency_key=f"pay-{n}", description=f"Invoice {n}",
+        )
+        for n, payee in enumerate(payees)
+    ]  # fmt: skip
+    assert interface.entries_notify(entry_ids=entries, now=now, told_apart=payer.ledger_account_id) == 2
+    assert interface.entries_notify(entry_ids=entries, now=now) == 0  # the payer's postings count as told
+    assert interface.entry_notify(entry_id=entries[0], now=now) == 0
+    assert not Notification.objects.filter(customer_id=payer.customer_id, kind="accounts.money").exists()
+    first, second = (Notification.objects.get(customer_id=p.customer_id, kind="accounts.money") for p in payees)
+    assert (first.title, second.title) == ("Money in: 1.00 EUR", "Money in: 2.00 EUR")
+    assert first.body == f"1.00 EUR arrived on {payees[0].iban}. Invoice 0"
+
+    interface.payout_notify(account_id=payer.pk, amount=Money(300, "EUR"), count=2, description="Payout 7", now=now)
+    out = Notification.objects.get(customer_id=payer.customer_id, kind="accounts.money")
+    assert (out.title, out.body) == ("Money out: 3.00 EUR", f"3.00 EUR left {payer.iban} in 2 payments. Payout 7")
+    assert out.link == f"/app/accounts/{payer.pk}/"

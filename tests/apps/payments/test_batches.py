@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from apps.accounts import interface as accounts
 from apps.payments.models import BatchStatus, LineStatus, Payment, PaymentBatch, PaymentBatchLine
 from apps.payments.services import batches
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger.models import Entry, Hold
 from bankcore.money import Money
+from bankcore.notifications.models import Notification
 from bankcore.sca import selectors as sca_read
 from bankcore.sca import services as sca
 from tests.apps.payments.batch_factories import Row, business, upload
@@ -173,6 +175,30 @@ class TestExecution:
         internal = [lines[n].payment for n in (1, 2, 3)]
         assert all(p is not None and p.status == "settled" and p.entry_id for p in internal)
         assert {p.sca_challenge_id for p in internal if p} == {done.sca_challenge_id}
+
+    def test_the_payer_is_told_once_of_the_bookings_and_each_payee_of_each(
+        self, acme: Payer, bob: Payer, carol: Payer, run: Any, now: datetime
+    ) -> None:
+        rows = [
+            Row("Bob Builder", bob.account.iban, "100.00"),
+            Row("Carol Jones", carol.account.iban, "250.25"),
+            Row("Bob Builder", bob.account.iban, "0.75"),
+            Row(EXTERNAL_NAME, EXTERNAL_IBAN, "1000.00"),  # held, not booked: no money has moved yet
+        ]
+        done = approve(run, acme, run(upload, owner=acme, rows=rows, now=now), now)
+
+        def told(p: Payer) -> list[tuple[str, str]]:
+            rows = Notification.objects.filter(customer_id=p.id, kind="accounts.money").order_by("id")
+            return list(rows.values_list("title", "body"))
+
+        assert told(acme) == [
+            ("Money out: 351.00 EUR", f"351.00 EUR left {acme.account.iban} in 3 payments. Bulk payout {done.pk}")
+        ]
+        assert [title for title, _ in told(bob)] == ["Money in: 100.00 EUR", "Money in: 0.75 EUR"]
+        assert [title for title, _ in told(carol)] == ["Money in: 250.25 EUR"]
+        # Every posting is marked told: telling its entry again tells nobody.
+        entries = list(Payment.objects.filter(entry__isnull=False).values_list("entry_id", flat=True))
+        assert accounts.entries_notify(entry_ids=entries, now=now) == 0
 
     def test_funds_run_out_line_by_line(self, bob: Payer, run: Any, now: datetime) -> None:
         poor = business(balance="150.00", company="Small Shop SARL")

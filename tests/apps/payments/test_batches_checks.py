@@ -51,7 +51,7 @@ def test_a_failing_fraud_decision_holds_every_line_with_its_funds_reserved(
     def broken(**_: object) -> None:
         raise RuntimeError("rule engine down")
 
-    monkeypatch.setattr(fraud, "transaction_decide", broken)
+    monkeypatch.setattr(fraud, "transactions_decide", broken)  # the batch decides its chunk in one call
     acme = business(balance="100.00")
     bob = payer(balance="0.00", full_name="Bob Builder")
     rows = [Row("Bob Builder", bob.account.iban, "10.00"), Row(EXTERNAL_NAME, EXTERNAL_IBAN, "20.00")]
