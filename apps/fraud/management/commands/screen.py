@@ -22,6 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["name"].strip():
             raise CommandError("give a name to screen")
+        for option in ("name", "country"):
+            try:
+                (options[option] or "").encode("utf-8")
+            except UnicodeEncodeError:
+                raise CommandError(f"the {option} is not valid UTF-8 text") from None
         if not interface.sanctions_list_version():
             raise CommandError("no sanctions list loaded: run `manage.py import_sanctions ofac --dir DIR` first")
         matches = interface.screen_name(

@@ -69,3 +69,9 @@ class TestScreen:
     def test_without_a_list_it_says_so(self, no_list: None) -> None:
         with pytest.raises(CommandError, match="no sanctions list loaded"):
             run("screen", "Anyone")
+
+    @pytest.mark.parametrize("args", [("\udcff",), ("Usama bin Ladin", "--country", "D\udce9")])
+    def test_bytes_that_are_not_utf8_are_refused_in_one_line(self, ofac: None, args: tuple[str, ...]) -> None:
+        # A shell hands undecodable bytes to Python as lone surrogates, which no encoder accepts.
+        with pytest.raises(CommandError, match="not valid UTF-8"):
+            run("screen", *args)
