@@ -29,7 +29,7 @@ from bench.scratch import scratch_database
 OFAC_DIR = Path(__file__).resolve().parent.parent / "apps" / "fraud" / "data" / "ofac"
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL", "ru_RU", "tr_TR", "ar_AA", "zh_CN", "hi_IN"]
 THRESHOLDS = (0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.92)
-RESCREEN_CUSTOMERS = 100_000
+RESCREEN_CUSTOMERS = 20_000  # a rate: 20,000 names time it as well as 100,000 did, in a fifth of the run
 
 
 # --- realistic variants of listed names ------------------------------------------------------

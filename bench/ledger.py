@@ -2,7 +2,7 @@
 
 Needs DATABASE_URL=postgres://… (a user that may CREATE DATABASE) and pgbench. Everything runs
 in a scratch database created here and dropped at the end. BENCH_SECONDS sets each timed run
-(default 15 s); every figure and its baselines get the same duration, one right after the other.
+(default 10 s); every figure and its baselines get the same duration, one right after the other.
 
 Two kinds of baseline, both driven by pgbench with prepared statements as the ledger's calls are:
 - pgbench's own TPC-B-like transaction (the `baseline` of the historic lines);
@@ -60,7 +60,7 @@ def run() -> int:
     if missing:
         return _fail("missing " + "; ".join(missing))
     assert pgbench is not None
-    seconds = float(os.environ.get("BENCH_SECONDS", "15"))
+    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
     server = urlparse(url)
     scratch = f"bankcore_bench_{os.getpid()}"
     try:
