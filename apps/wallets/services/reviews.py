@@ -124,9 +124,13 @@ def transfer_reject(*, reference: str, now: datetime) -> bool:
 
 
 def _give_back(transfer: WalletTransfer, *, now: datetime, why: str) -> None:
-    if _hold_active(transfer, now):
-        assert transfer.hold_id is not None
+    assert transfer.hold_id is not None
+    hold = ledger_read.hold_get(hold_id=transfer.hold_id)
+    if hold.status == "active" and hold.expires_at > now:
         ledger.hold_release(hold_id=transfer.hold_id, now=now)
+    elif hold.status == "active":
+        # Its term passed before the sweep ran: sweeping now gives the money back with the refusal.
+        ledger.holds_expire(now=now)
     reference = f"wallet-transfer:{transfer.pk}"
     kyc.limits_release(customer_id=transfer.sender_id, kind=kyc.LimitKind.WALLET_OUT, ref=reference, now=now)
     transfer.status = WalletTransfer.Status.REJECTED
