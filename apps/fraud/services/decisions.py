@@ -150,27 +150,51 @@ def transaction_decide(*, txn: ProposedTransaction, now: datetime) -> Decision:
             currency=currency,
             at=at,
         )
-    alert_id = None
-    if outcome != Outcome.ALLOW:
-        summary = f"{outcome}: {txn.reference} scored {score}"
-        if failed:
-            summary += "; could not evaluate " + ", ".join(f"{r.code} v{r.version}" for r in failed)
-        details: dict[str, Any] = {"fired": fired_rows, "features": features}
-        if failed:
-            details["failed"] = failed_rows
-        alert_id = alert_open(
-            kind=Alert.Kind.TRANSACTION,
-            summary=summary,
-            score=score,
-            details=details,
-            dedupe_key=f"txn:{txn.reference}",
-            now=now,
-            customer_id=txn.customer_id,
-            transaction_id=record_id,
-            payment_ref=txn.reference if outcome == Outcome.REVIEW and not txn.posted else "",
-            new_finding=True,  # the decision row is new: no alert of it can exist yet
-        )
+    alert_id = _alert_for(
+        txn,
+        outcome,
+        score,
+        fired_rows=fired_rows,
+        failed=tuple(failed),
+        features=features,
+        record_id=record_id,
+        now=now,
+    )
     return Decision(record_id, outcome, score, tuple(live.fired), alert_id, failed)
+
+
+def _alert_for(
+    txn: ProposedTransaction,
+    outcome: str,
+    score: int,
+    *,
+    fired_rows: list[dict[str, Any]],
+    failed: tuple[FailedRule, ...],
+    features: dict[str, Any],
+    record_id: int,
+    now: datetime,
+) -> int | None:
+    """The alert a review or block opens (none for an allow), for the single and the bulk decision."""
+    if outcome == Outcome.ALLOW:
+        return None
+    summary = f"{outcome}: {txn.reference} scored {score}"
+    if failed:
+        summary += "; could not evaluate " + ", ".join(f"{r.code} v{r.version}" for r in failed)
+    details: dict[str, Any] = {"fired": fired_rows, "features": features}
+    if failed:
+        details["failed"] = [asdict(r) for r in failed]
+    return alert_open(
+        kind=Alert.Kind.TRANSACTION,
+        summary=summary,
+        score=score,
+        details=details,
+        dedupe_key=f"txn:{txn.reference}",
+        now=now,
+        customer_id=txn.customer_id,
+        transaction_id=record_id,
+        payment_ref=txn.reference if outcome == Outcome.REVIEW and not txn.posted else "",
+        new_finding=True,  # the decision row is new: no alert of it can exist yet
+    )
 
 
 @dataclass
@@ -295,25 +319,8 @@ def _row(scored: _Scored, *, at: datetime) -> dict[str, Any]:
 def _decided(scored: _Scored, record_id: int, *, now: datetime) -> Decision:
     txn, outcome, score = scored.txn, scored.outcome, scored.score
     failed = tuple(failure for _rule, failure in scored.live.failed)
-    alert_id = None
-    if outcome != Outcome.ALLOW:
-        fired_rows = [asdict(r) for r in scored.live.fired]
-        summary = f"{outcome}: {txn.reference} scored {score}"
-        if failed:
-            summary += "; could not evaluate " + ", ".join(f"{r.code} v{r.version}" for r in failed)
-        details: dict[str, Any] = {"fired": fired_rows, "features": scored.features}
-        if failed:
-            details["failed"] = [asdict(r) for r in failed]
-        alert_id = alert_open(
-            kind=Alert.Kind.TRANSACTION,
-            summary=summary,
-            score=score,
-            details=details,
-            dedupe_key=f"txn:{txn.reference}",
-            now=now,
-            customer_id=txn.customer_id,
-            transaction_id=record_id,
-            payment_ref=txn.reference if outcome == Outcome.REVIEW and not txn.posted else "",
-            new_finding=True,
-        )
+    alert_id = _alert_for(
+        txn, outcome, score, fired_rows=[asdict(r) for r in scored.live.fired], failed=failed,
+        features=scored.features, record_id=record_id, now=now,
+    )  # fmt: skip
     return Decision(record_id, outcome, score, tuple(scored.live.fired), alert_id, failed)
