@@ -24,6 +24,7 @@ CUSTOMERS = ["alice@bankcore.localhost", "bob@bankcore.localhost"]
 ACME = "acme@bankcore.localhost"
 ACME_BALANCE_MINOR = 125_000_000  # 1,250,000.00 EUR
 HISTORY_DAYS = 92
+OPENING_DEPOSIT_MINOR = 300_000  # 3,000.00 EUR
 FUNDING = "Demo funding EUR"
 
 
@@ -50,8 +51,10 @@ def _ensure(customer_id: int, product_code: str, opened_at: datetime) -> Account
 def _everyday_history(seed: str, start: datetime, end: datetime) -> list[Movement]:
     """A salary, rent, groceries, a few card payments: enough to fill a page and a chart."""
     rng = random.Random(seed)  # noqa: S311 - demo figures, not secrecy
+    # Enough for a first month's rent and spending before the first salary, whatever day the
+    # history starts on (it starts 92 days before the seeding): an account never goes below zero.
     moves: list[Movement] = [
-        Movement(at=start + timedelta(hours=1), amount_minor=150_000, description="Opening deposit")
+        Movement(at=start + timedelta(hours=1), amount_minor=OPENING_DEPOSIT_MINOR, description="Opening deposit")
     ]
     day = start + timedelta(days=1)
     while day < end:

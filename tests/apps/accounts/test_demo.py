@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from apps.accounts import demo
@@ -35,3 +37,15 @@ def test_demo_accounts_are_funded_with_history_and_a_second_run_changes_nothing(
     assert Entry.objects.count() == entries
     assert Account.objects.count() == 3
     assert ledger_read.reconcile().clean
+
+
+@pytest.mark.parametrize("email", demo.CUSTOMERS)
+def test_the_everyday_history_never_goes_below_zero_whatever_day_it_starts(email: str) -> None:
+    # The demo is seeded on any day of the year: its history starts 92 days before that.
+    first = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    for offset in range(366):
+        start = first + timedelta(days=offset)
+        balance = 0
+        for move in demo._everyday_history(email, start, start + timedelta(days=demo.HISTORY_DAYS - 1)):
+            balance += move.amount_minor
+            assert balance >= 0, (start.date(), move.at.date(), move.description)

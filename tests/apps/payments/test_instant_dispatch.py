@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from apps.payments import clearing_tasks
 from apps.payments.models import Payment, PaymentStatus
@@ -19,6 +20,13 @@ from tests.apps.payments.settlement_factories import clearing_env
 
 __all__ = ["clearing_env"]
 pytestmark = pytest.mark.usefixtures("clearing_env")
+
+
+@pytest.fixture
+def live_now() -> datetime:
+    """The wall clock: the submit task and the inline answer run on it, as they do in production, so
+    a payment made at the suite's fixed date would find its hold long expired when it is booked."""
+    return timezone.now()
 
 
 def pay(*, now: datetime, instant: bool = True, key: str = "k1", name: str = EXTERNAL_NAME) -> int:
@@ -36,8 +44,9 @@ def outbox(clearing_env: Path) -> list[Path]:
 
 
 def test_an_accepted_instant_payment_is_sent_on_commit_and_answered_inline(
-    now: datetime, clearing_env: Path, django_capture_on_commit_callbacks: pytest.FixtureRequest
+    live_now: datetime, clearing_env: Path, django_capture_on_commit_callbacks: pytest.FixtureRequest
 ) -> None:
+    now = live_now
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         payment_id = pay(now=now)
     # The embedded default (eager, simulators mounted): sent, answered and settled in the request.
@@ -93,7 +102,7 @@ def test_the_sweep_sends_a_payment_whose_enqueue_was_lost(now: datetime, clearin
 
 
 def test_an_instant_payment_released_by_its_fraud_case_is_sent_at_once(
-    now: datetime,
+    live_now: datetime,
     clearing_env: Path,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: pytest.FixtureRequest,
@@ -104,7 +113,7 @@ def test_an_instant_payment_released_by_its_fraud_case_is_sent_at_once(
         raise RuntimeError("rule engine down")
 
     monkeypatch.setattr(fraud, "transaction_decide", broken)
-    payment_id = pay(now=now)
+    payment_id = pay(now=live_now)
     payment = Payment.objects.get(pk=payment_id)
     assert payment.status == PaymentStatus.HELD_FOR_REVIEW
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.utils import timezone
 
 from apps.fraud.models import Alert
 from apps.payments.models import Payment
@@ -13,6 +14,13 @@ from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger.models import Hold
 from bankcore.money import Money
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, payer
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The wall clock: the case handlers act at the moment the case is decided, as in production, so a
+    payment held at the suite's fixed date would find its hold expired by the time it is released."""
+    return timezone.now()
 
 
 @pytest.fixture
