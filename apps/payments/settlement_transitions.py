@@ -17,7 +17,7 @@ from datetime import datetime
 from apps.payments import events
 from apps.payments.models import Payment, PaymentEvent, PaymentStatus
 from apps.payments.services.transitions import NOTIFY_KIND, event_payload, transition_check, transition_step
-from bankcore import notifications
+from bankcore import bulk, notifications
 from bankcore.events.models import OutboxEvent
 from bankcore.money import Money
 
@@ -49,11 +49,11 @@ def transition_many(payments: Sequence[Payment], *, to: str, actor: str, reason:
     # One UPDATE per chunk: every row gets the same values (bulk_update's CASE per row costs more).
     for start in range(0, len(ids), CHUNK):
         Payment.objects.filter(pk__in=ids[start : start + CHUNK]).update(status=to, reason=reason[:500], updated_at=now)
-    Payment.history.bulk_history_create(moving, update=True, default_date=now, batch_size=1000)
-    PaymentEvent.objects.bulk_create(lines, batch_size=2000)
+    bulk.history_insert(Payment, moving, at=now, change="~")
+    bulk.rows_append(PaymentEvent, lines)
     name = events.EVENT_FOR_STATUS[to]
-    OutboxEvent.objects.bulk_create(
-        [OutboxEvent(name=name, payload=event_payload(payment), created_at=now) for payment in moving], batch_size=2000
+    bulk.rows_append(
+        OutboxEvent, [OutboxEvent(name=name, payload=event_payload(payment), created_at=now) for payment in moving]
     )
     if to == PaymentStatus.SETTLED:
         _tell(moving, now=now)

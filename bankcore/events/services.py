@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from bankcore import bulk
 from bankcore.events.models import HandlerRun, OutboxEvent
 from bankcore.events.registry import Handler, handlers_for
 
@@ -57,9 +58,8 @@ def publish(name: str, payload: dict[str, Any]) -> str:
 
 def publish_many(events: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
     """``publish`` for many events at once (a bulk payout's chunk): one insert, relayed one by one."""
-    rows = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(name=name, payload=payload) for name, payload in events], batch_size=1000
-    )
+    rows = [OutboxEvent(name=name, payload=payload) for name, payload in events]
+    bulk.rows_append(OutboxEvent, rows)
     return [str(row.event_id) for row in rows]
 
 

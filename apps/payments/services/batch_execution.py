@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
 from apps.accounts import interface as accounts
 from apps.fraud import interface as fraud
@@ -39,10 +38,9 @@ from apps.payments.models import (
     PaymentStatus,
 )
 from apps.payments.services import sca as payment_sca
-from apps.payments.services.bulk_rows import rows_rewrite
 from apps.payments.services.initiate import HOLD_MARGIN, PaymentDraft, Reason
 from apps.payments.services.transitions import NOTIFY_KIND, event_payload
-from bankcore import notifications
+from bankcore import bulk, notifications
 from bankcore.events import publish_many
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
@@ -172,7 +170,9 @@ def _create(
         order.payment = _payment_of(order, batch=batch, channel=channel, now=now)
         order.payment.sca_exemption = batch.sca_exemption
         order.payment.sca_challenge_id = None if batch.sca_exemption else batch.sca_challenge_id
-    bulk_create_with_history([order.payment for order in orders], Payment, batch_size=1000, default_date=now)
+    payments = [order.payment for order in orders]
+    bulk.rows_insert(Payment, payments)
+    bulk.history_insert(Payment, payments, at=now, change="+")
     if batch.sca_exemption:
         # The chunk's payments are one order of the file under one exemption: counted once, for their total.
         payment_sca.exemption_apply(
@@ -384,9 +384,9 @@ def _limits_record(orders: list[Order], *, journal: _Journal, now: datetime) -> 
 
 def _write(orders: list[Order], *, journal: _Journal, now: datetime) -> None:
     payments = [order.payment for order in orders]
-    rows_rewrite(Payment, payments, _SAVED_FIELDS)
-    Payment.history.bulk_history_create(payments, default_date=now, update=True)
-    PaymentEvent.objects.bulk_create(journal.timeline, batch_size=1000)
+    bulk.rows_rewrite(Payment, payments, _SAVED_FIELDS)
+    bulk.history_insert(Payment, payments, at=now, change="~")
+    bulk.rows_append(PaymentEvent, journal.timeline)
     publish_many(journal.events)
     for payment in journal.told:
         amount = Money(payment.amount_minor, payment.currency)

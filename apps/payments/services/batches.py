@@ -45,9 +45,8 @@ from apps.payments.models import (
     VopResult,
 )
 from apps.payments.services import batch_execution, initiate, validation, vop
-from apps.payments.services.bulk_rows import rows_rewrite
 from apps.payments.services.transitions import NOTIFY_KIND
-from bankcore import notifications
+from bankcore import bulk, notifications
 from bankcore.canonical import sha256_of
 from bankcore.errors import DomainError
 from bankcore.money import Money
@@ -382,7 +381,7 @@ def batch_validate(*, batch_id: int, now: datetime) -> str:
         batch = PaymentBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != BatchStatus.VALIDATING:
             return batch.status
-        rows_rewrite(PaymentBatchLine, lines, _VALIDATED_FIELDS)
+        bulk.rows_rewrite(PaymentBatchLine, lines, _VALIDATED_FIELDS)
         batch.valid_count = len(valid)
         batch.valid_total_minor = sum(line.amount_minor for line in valid)
         batch.failed_count = len(lines) - len(valid)
@@ -482,7 +481,7 @@ def batch_execute(*, batch_id: int, now: datetime) -> str:
 
 
 def _progress(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: datetime) -> None:
-    rows_rewrite(PaymentBatchLine, chunk, ["status", "reason_code", "reason", "payment"])
+    bulk.rows_rewrite(PaymentBatchLine, chunk, ["status", "reason_code", "reason", "payment"])
     made = [line for line in chunk if line.status != LineStatus.REJECTED]
     batch.done_count += len(chunk)
     batch.paid_count += len(made)
