@@ -82,13 +82,21 @@ def holder_name(*, customer_id: int) -> str:
     return selectors.holder_name(customer_id=customer_id)
 
 
+def _holder_of(account: Account) -> str:
+    """``holder_name`` of an account read with its customer (one query fewer than by id)."""
+    name = kyc.party_name(customer_id=account.customer_id)
+    if name and name.strip():
+        return name.strip()
+    return account.customer.full_name or account.customer.email
+
+
 def _ref(account: Account) -> AccountRef:
     return AccountRef(
         id=account.pk,
         iban=account.iban,
         bic=account.bic,
         currency=account.currency,
-        holder_name=holder_name(customer_id=account.customer_id),
+        holder_name=_holder_of(account),
         status=account.status,
         ledger_account_id=account.ledger_account_id,
         customer_id=account.customer_id,

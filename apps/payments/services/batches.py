@@ -42,7 +42,6 @@ from apps.payments.models import (
     PaymentChannel,
     PaymentKind,
     PaymentStatus,
-    VopResult,
 )
 from apps.payments.services import batch_execution, initiate, validation, vop
 from apps.payments.services.transitions import NOTIFY_KIND
@@ -328,18 +327,9 @@ def _line_validate(
     if not batch.vop_opted_out and draft.amount.currency == "EUR":
         cache_key = (draft.payee.iban, draft.payee.name)
         if cache_key not in checked:
-            checked[cache_key] = _payee_verify(checker, iban=draft.payee.iban, name=draft.payee.name)
+            own = checker.own_account(draft.payee.iban)
+            checked[cache_key] = vop.payee_verify_with(own=own, iban=draft.payee.iban, name=draft.payee.name)
         line.vop_result, line.vop_name = checked[cache_key].result, checked[cache_key].matched_name[:140]
-
-
-def _payee_verify(checker: _LineChecker, *, iban: str, name: str) -> vop.PayeeCheck:
-    """``vop.payee_verify`` with the bank's own accounts already read for the whole file."""
-    own = checker.own_account(iban)
-    if own is None:
-        return vop.payee_verify(iban=iban, name=name)
-    if own.status == "closed":
-        return vop.PayeeCheck(VopResult.NOT_POSSIBLE, "", True)
-    return vop.name_compare(asked=name, holder=own.holder_name)
 
 
 _VALIDATED_FIELDS = [

@@ -152,12 +152,6 @@ def _source_resolve(
     raise PaymentInvalid("Choose an account to pay from.", code="source_required", field="source_account")
 
 
-def _payee_resolve(*, iban: str, name: str, source: Source, amount: Money, instant: bool) -> Payee:
-    parsed = validation.iban_parse(iban)
-    return payee_of(parsed=parsed, own=accounts.account_for_iban(iban=parsed.iban), name=name, source=source,
-                    amount=amount, instant=instant)  # fmt: skip
-
-
 def payee_of(
     *, parsed: validation.ParsedIban, own: accounts.AccountRef | None, name: str, source: Source, amount: Money,
     instant: bool,
@@ -239,11 +233,13 @@ def payment_prepare(
         debtor_iban=debtor_iban,
         amount=amount,
     )
-    payee = _payee_resolve(iban=creditor_iban, name=name, source=source, amount=amount, instant=instant)
+    parsed = validation.iban_parse(creditor_iban)
+    own = accounts.account_for_iban(iban=parsed.iban)
+    payee = payee_of(parsed=parsed, own=own, name=name, source=source, amount=amount, instant=instant)
     if beneficiary is not None and beneficiary.iban != payee.iban:
         beneficiary = None  # the customer typed another IBAN: the saved payee's trust does not carry over
     check = (
-        vop.payee_verify(iban=payee.iban, name=payee.name)
+        vop.payee_verify_with(own=own, iban=payee.iban, name=payee.name)
         if verify_payee
         else vop.PayeeCheck("", "", payee.kind == PaymentKind.INTERNAL)
     )

@@ -86,7 +86,11 @@ def _ask_other_bank(*, name: str, iban: str) -> PayeeCheck:
 
 def payee_verify(*, iban: str, name: str) -> PayeeCheck:
     """Check ``name`` against the holder of ``iban`` (compact, valid): MTCH, CMTC, NMTC or NOAP."""
-    own = accounts.account_for_iban(iban=iban)
+    return payee_verify_with(own=accounts.account_for_iban(iban=iban), iban=iban, name=name)
+
+
+def payee_verify_with(*, own: accounts.AccountRef | None, iban: str, name: str) -> PayeeCheck:
+    """``payee_verify`` for a caller that has read this bank's account of ``iban`` already (None: another bank's)."""
     if own is not None:
         if own.status == "closed":
             return PayeeCheck(VopResult.NOT_POSSIBLE, "", True)
