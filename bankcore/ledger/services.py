@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -105,6 +105,7 @@ __all__ = [
     "hold_extend",
     "hold_release",
     "holds_expire",
+    "holds_keep",
     "post_batch",
     "post_entry",
     "transfer",
@@ -1129,6 +1130,29 @@ def hold_extend(*, hold_id: int, expires_at: datetime, now: datetime) -> None:
         if expires_at > hold.expires_at:
             hold.expires_at = expires_at
             hold.save(update_fields=["expires_at"])
+
+
+def holds_keep(*, hold_ids: Sequence[int], until: datetime, within: timedelta, now: datetime) -> tuple[int, list[int]]:
+    """Keep the active holds among ``hold_ids`` that would end within ``within`` until ``until``
+    (money reserved for something still undecided, such as a fraud case); safe to run twice.
+
+    Returns how many were extended and the ids of those no longer reserving anything (captured,
+    released or lapsed already), which the caller has to deal with.
+    """
+    extended, gone = 0, []
+    due = now + within
+    for hold_id, status, expires_at in (
+        Hold.objects.filter(pk__in=hold_ids).order_by("pk").values_list("pk", "status", "expires_at")
+    ):
+        if status == Hold.Status.ACTIVE and expires_at > due:
+            continue
+        try:
+            hold_extend(hold_id=hold_id, expires_at=until, now=now)
+        except HoldNotActive:
+            gone.append(hold_id)
+            continue
+        extended += 1
+    return extended, gone
 
 
 def holds_expire(*, now: datetime, limit: int = 1000) -> int:

@@ -246,6 +246,11 @@ CLEARING_DIR = Path(env.str("CLEARING_DIR", default=str(BASE_DIR / "var" / "clea
 SETTLEMENT_CUT_OFFS = env.list("SETTLEMENT_CUT_OFFS", default=["10:00", "15:00"])
 SETTLEMENT_FILE_MAX_TRANSACTIONS = integer("SETTLEMENT_FILE_MAX_TRANSACTIONS", 10_000)
 CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "apps.payments.clearing_tasks"]
+# A payment held for fraud review keeps its hold while the case is open (docs/PAYMENTS.md).
+CELERY_BEAT_SCHEDULE["payments-review-holds-extend"] = {
+    "task": "apps.payments.tasks.review_holds_extend",
+    "schedule": crontab(minute=23, hour=3),
+}
 CELERY_BEAT_SCHEDULE["settlement-cycle"] = {
     "task": "apps.payments.clearing_tasks.settlement_cycle",
     "schedule": crontab(minute="*/5"),

@@ -34,7 +34,6 @@ from apps.wallets.services.transfers import (
 )
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
-from bankcore.ledger.errors import HoldNotActive
 from bankcore.money import Money
 from bankcore.notifications import notify
 
@@ -45,19 +44,11 @@ EXTEND_WITHIN = timedelta(days=7)  # the beat runs daily: a week's margin surviv
 
 def review_holds_extend(*, now: datetime) -> int:
     """Extend the holds of transfers still waiting for their fraud case; returns how many (safe twice)."""
-    extended = 0
-    held = WalletTransfer.objects.filter(status=WalletTransfer.Status.HELD, hold_id__isnull=False)
-    for transfer_id, hold_id in held.values_list("pk", "hold_id").order_by("pk").iterator():
-        assert hold_id is not None
-        hold = ledger_read.hold_get(hold_id=hold_id)
-        if hold.status != "active" or hold.expires_at > now + EXTEND_WITHIN:
-            continue
-        try:
-            ledger.hold_extend(hold_id=hold_id, expires_at=now + REVIEW_HOLD, now=now)
-        except HoldNotActive:
-            log.warning("review hold lapsed before its case decided", extra={"transfer_id": transfer_id})
-            continue
-        extended += 1
+    waiting = WalletTransfer.objects.filter(status=WalletTransfer.Status.HELD, hold_id__isnull=False)
+    held = {hold_id: pk for hold_id, pk in waiting.values_list("hold_id", "pk") if hold_id is not None}
+    extended, lapsed = ledger.holds_keep(hold_ids=list(held), until=now + REVIEW_HOLD, within=EXTEND_WITHIN, now=now)
+    for hold_id in lapsed:
+        log.warning("review hold lapsed before its case decided", extra={"transfer_id": held[hold_id]})
     return extended
 
 

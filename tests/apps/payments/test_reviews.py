@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -11,6 +11,7 @@ from apps.fraud.models import Alert
 from apps.payments.models import Payment
 from apps.payments.services import initiate, reviews
 from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger import services as ledger
 from bankcore.ledger.models import Hold
 from bankcore.money import Money
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, payer
@@ -98,3 +99,44 @@ def test_a_later_hit_holds_an_accepted_payment(now: datetime) -> None:
     assert Payment.objects.get(pk=payment.pk).status == "held_for_review"
     reviews.on_case_released("e3", {"payment_ref": payment.ref, "alert_id": 77})
     assert Payment.objects.get(pk=payment.pk).status == "accepted"
+
+
+def test_an_open_case_keeps_the_payments_hold_past_its_first_term(held_by_error: None, now: datetime) -> None:
+    bob = payer(balance="0", full_name="Bob Held")
+    payment = held(payer(balance="100.00"), to=bob.account.iban, name="Bob Held", now=now)
+    assert payment.hold_id is not None
+    first_term = Hold.objects.get(pk=payment.hold_id).expires_at
+    assert reviews.review_holds_extend(now=now) == 0  # far from its end: left alone
+
+    for day in range(1, 100):  # the daily beat, while the analysts take their time
+        at = now + timedelta(days=day)
+        reviews.review_holds_extend(now=at)
+        ledger.holds_expire(now=at)
+    hold = Hold.objects.get(pk=payment.hold_id)
+    assert hold.status == "active"
+    assert hold.expires_at > now + timedelta(days=99) > first_term
+
+    assert reviews.payment_case_released(payment_id=payment.pk, alert_id=payment.fraud_alert_id,
+                                         now=now + timedelta(days=100))  # fmt: skip
+    payment.refresh_from_db()
+    assert payment.status == "settled"
+    assert ledger_read.balance(account_id=bob.account.ledger_account_id) == Money.of("70.00", "EUR")
+
+
+def test_without_the_beat_a_case_decided_after_the_hold_lapsed_rejects_the_payment(
+    held_by_error: None, now: datetime
+) -> None:
+    # What the beat prevents: the reserved money is gone, so the release cannot book it.
+    payment = held(payer(balance="100.00"), to=payer(balance="0").account.iban, name="Bob Held", now=now)
+    later = now + timedelta(days=45)
+    ledger.holds_expire(now=later)
+    reviews.payment_case_released(payment_id=payment.pk, alert_id=payment.fraud_alert_id, now=later)
+    payment.refresh_from_db()
+    assert (payment.status, payment.reason_code) == ("rejected", "AM04")
+
+
+def test_a_decided_payment_is_not_extended(held_by_error: None, now: datetime) -> None:
+    payment = held(payer(balance="100.00"), to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now)
+    reviews.on_case_rejected("e1", {"payment_ref": payment.ref, "alert_id": payment.fraud_alert_id})
+    assert reviews.review_holds_extend(now=now + timedelta(days=29)) == 0
+    assert Hold.objects.get(pk=payment.hold_id).status == "released"
