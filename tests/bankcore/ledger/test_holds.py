@@ -192,3 +192,27 @@ class TestExpiry:
         assert tasks.holds_expire.delay().get() == 1
         assert ledger_read.available_balance(account_id=alice) == eur(10_000)
         assert ledger_read.reconcile().clean
+
+
+class TestHoldsKeep:
+    def test_only_holds_ending_within_the_window_are_kept_and_the_gone_ones_named(
+        self, alice: int, now: datetime
+    ) -> None:
+        soon = hold(alice, 100, now, minutes=60)  # ends within the window: kept
+        later = hold(alice, 200, now, minutes=60 * 24 * 10)  # ends after it: left alone
+        released = hold(alice, 300, now, minutes=60)
+        lapsed = hold(alice, 400, now, minutes=1)
+        ledger.hold_release(hold_id=released, now=now)
+        at = now + timedelta(minutes=5)  # ``lapsed`` ended, though the sweep has not run yet
+        until = now + timedelta(days=30)
+
+        extended, gone = ledger.holds_keep(
+            hold_ids=[soon, later, released, lapsed], until=until, within=timedelta(days=1), now=at
+        )
+
+        assert (extended, sorted(gone)) == (1, sorted([released, lapsed]))
+        assert ledger_read.hold_get(hold_id=soon).expires_at == until
+        assert ledger_read.hold_get(hold_id=later).expires_at == now + timedelta(days=10)
+        # Twice changes nothing: the kept hold ends after the window now.
+        assert ledger.holds_keep(hold_ids=[soon, later], until=until, within=timedelta(days=1), now=at) == (0, [])
+        assert ledger_read.available_balance(account_id=alice) == eur(10_000 - 100 - 200 - 400)
