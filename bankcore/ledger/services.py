@@ -1132,7 +1132,13 @@ def hold_extend(*, hold_id: int, expires_at: datetime, now: datetime) -> None:
             hold.save(update_fields=["expires_at"])
 
 
-def holds_keep(*, hold_ids: Sequence[int], until: datetime, within: timedelta, now: datetime) -> tuple[int, list[int]]:
+# What a daily keeper extends: a week's margin survives a stopped beat for days.
+KEEP_WITHIN = timedelta(days=7)
+
+
+def holds_keep(
+    *, hold_ids: Sequence[int], until: datetime, now: datetime, within: timedelta = KEEP_WITHIN
+) -> tuple[int, list[int]]:
     """Keep the active holds among ``hold_ids`` that would end within ``within`` until ``until``
     (money reserved for something still undecided, such as a fraud case); safe to run twice.
 

@@ -8,7 +8,7 @@ already where the event would put it is left alone.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -21,8 +21,6 @@ from bankcore.ledger import services as ledger
 
 log = logging.getLogger(__name__)
 
-EXTEND_WITHIN = timedelta(days=7)  # the beat runs daily: a week's margin survives a stopped beat for days
-
 
 def review_holds_extend(*, now: datetime) -> int:
     """Keep the funds of payments still waiting for their fraud case reserved, however long the case
@@ -30,9 +28,7 @@ def review_holds_extend(*, now: datetime) -> int:
     extended. Safe to run twice."""
     waiting = Payment.objects.filter(status=PaymentStatus.HELD_FOR_REVIEW, hold_id__isnull=False)
     held = {hold_id: pk for hold_id, pk in waiting.values_list("hold_id", "pk") if hold_id is not None}
-    extended, lapsed = ledger.holds_keep(
-        hold_ids=list(held), until=now + initiate.HOLD_MARGIN, within=EXTEND_WITHIN, now=now
-    )
+    extended, lapsed = ledger.holds_keep(hold_ids=list(held), until=now + initiate.HOLD_MARGIN, now=now)
     for hold_id in lapsed:
         log.warning("review hold lapsed before its case decided", extra={"payment": held[hold_id]})
     return extended

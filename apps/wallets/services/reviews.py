@@ -3,8 +3,8 @@
 The fraud case is the only authority over a held transfer (DESIGN.md §7), and a transfer stays
 ``held_for_review`` exactly until its case's decision arrives. The money must not reappear in the
 sender's available balance meanwhile, whatever the case takes: ``review_holds_extend`` (beat,
-daily) pushes every such hold that would end within ``EXTEND_WITHIN`` another ``REVIEW_HOLD``
-ahead, so the ledger's expiry never catches up with an open case.
+daily) pushes every such hold that would end within a week (``ledger.KEEP_WITHIN``) another
+``REVIEW_HOLD`` ahead, so the ledger's expiry never catches up with an open case.
 
 When the case decides, ``transfer_release`` captures the hold into the recipient's wallet, under
 the locks of the sender's and all the recipient's wallets and after checking again that the
@@ -17,7 +17,7 @@ handled honestly: a release then moves the money only if the sender still has it
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
@@ -39,14 +39,12 @@ from bankcore.notifications import notify
 
 log = logging.getLogger(__name__)
 
-EXTEND_WITHIN = timedelta(days=7)  # the beat runs daily: a week's margin survives a stopped beat for days
-
 
 def review_holds_extend(*, now: datetime) -> int:
     """Extend the holds of transfers still waiting for their fraud case; returns how many (safe twice)."""
     waiting = WalletTransfer.objects.filter(status=WalletTransfer.Status.HELD, hold_id__isnull=False)
     held = {hold_id: pk for hold_id, pk in waiting.values_list("hold_id", "pk") if hold_id is not None}
-    extended, lapsed = ledger.holds_keep(hold_ids=list(held), until=now + REVIEW_HOLD, within=EXTEND_WITHIN, now=now)
+    extended, lapsed = ledger.holds_keep(hold_ids=list(held), until=now + REVIEW_HOLD, now=now)
     for hold_id in lapsed:
         log.warning("review hold lapsed before its case decided", extra={"transfer_id": held[hold_id]})
     return extended
