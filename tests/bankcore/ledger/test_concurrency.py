@@ -137,6 +137,8 @@ class TestOneKeyFromTwoConnections:
                     # Commit only once the second post waits on this transaction's key.
                     with connection.cursor() as cursor:
                         while not second_done.is_set():
+                            # Inside a transaction pg_stat_activity stays as first read: drop that snapshot.
+                            cursor.execute("SELECT pg_stat_clear_snapshot()")
                             cursor.execute(
                                 "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", second_pid
                             )

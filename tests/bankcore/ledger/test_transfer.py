@@ -256,6 +256,8 @@ class TestQueueingOnBusyAccounts:
             with connection.cursor() as cursor:
                 waiting = 0
                 for _ in range(600):  # until the other post waits for alice's row (up to 30 s on a loaded machine)
+                    # Inside a transaction pg_stat_activity is a snapshot taken at its first read: drop it.
+                    cursor.execute("SELECT pg_stat_clear_snapshot()")
                     cursor.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
                         ["%ledger_post('elsewhere'%"],
