@@ -16,8 +16,9 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template import loader
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -140,6 +141,35 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if is_api(request):
         return problem_response(status_code=404, title="Not found", detail="No such resource.", code="not_found")
     return defaults.page_not_found(request, exception)
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """The last URL under /api/ and /o/: a machine client gets problem+json, with DEBUG on too.
+
+    Without it Django answers an unknown path itself: its HTML debug page under DEBUG, and for a
+    missing final slash a 301 that turns a POST into a GET without its body (under DEBUG, a 500).
+    A read is still sent on to the slashed path; a write is told the path it meant.
+    """
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        slashed = request.path_info + "/"
+        match = resolve_or_none(slashed, urlconf=getattr(request, "urlconf", None))
+        if match is not None and match.func is not api_not_found:
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+            return problem_response(
+                status_code=404,
+                title="Not found",
+                detail=f"No such resource: the path ends with a slash, {request.path}/.",
+                code="not_found",
+            )
+    return page_not_found(request)
+
+
+def resolve_or_none(path: str, urlconf: str | None = None) -> ResolverMatch | None:
+    try:
+        return resolve(path, urlconf)
+    except Resolver404:
+        return None
 
 
 # Seconds a client is asked to wait when Redis (cache, sessions' lockout checks, broker) is down.

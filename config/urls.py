@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from oauth2_provider import views as oauth2_views
 
+from bankcore import http
 from bankcore.api.views import PartnerMeApi
 from bankcore.observability import views as ops
 from bankcore.portal import views as portal
@@ -63,12 +64,15 @@ if settings.ACQUIRER_SIMULATOR_MOUNTED:
 api_v1.append(path("payment-batches/", include("apps.payments.api.batch_urls")))
 # --- end payments batches ---
 
-# The API answers problem+json even where Django answers before any view; the portal gets pages.
 # --- payments: the clearing simulator's verification of payee, outside production only
 if settings.SIMULATORS_MOUNTED:
     urlpatterns += [path("simulators/clearing/vop/", include("simulators.clearing.vop_urls"))]
 # --- end payments
 
+# Last of all, so it matches only what nothing else under /api/ or /o/ does.
+urlpatterns.append(re_path(r"^(?:api|o)/(?P<rest>.*)$", http.api_not_found))
+
+# The API answers problem+json even where Django answers before any view; the portal gets pages.
 handler400 = "bankcore.http.bad_request"
 handler404 = "bankcore.http.page_not_found"
 handler500 = "bankcore.http.server_error"

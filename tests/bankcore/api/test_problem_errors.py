@@ -132,6 +132,33 @@ class TestWhatOnceWasA500:
         assert response["Content-Type"] == "application/problem+json"
         assert json.loads(response.content)["code"] == "not_found"
 
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("debug", [False, True])
+    @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/accounts/x/y/z", "/o/no-such-thing/"])
+    def test_an_unknown_path_is_404_problem_with_debug_on_too(
+        self, client: Client, settings: Any, debug: bool, path: str
+    ) -> None:
+        settings.DEBUG = debug  # `make run` serves with DEBUG on: Django's own 404 is an HTML page
+        response = client.get(path)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
+        assert json.loads(response.content)["code"] == "not_found"
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("debug", [False, True])
+    def test_a_write_without_its_final_slash_is_told_the_path_not_redirected(
+        self, client: Client, settings: Any, debug: bool
+    ) -> None:
+        # A 301 would turn the POST into a GET without its body (and under DEBUG Django raises).
+        settings.DEBUG = debug
+        response = client.post("/api/v1/payments", {}, content_type="application/json")
+        assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
+        assert "/api/v1/payments/" in json.loads(response.content)["detail"]
+
+    @pytest.mark.django_db
+    def test_a_read_without_its_final_slash_is_sent_on(self, client: Client) -> None:
+        response = client.get("/api/v1/accounts?limit=2")
+        assert (response.status_code, response["Location"]) == (301, "/api/v1/accounts/?limit=2")
+
     def test_a_405_title_names_the_method(self) -> None:
         request = APIRequestFactory().put("/probe", {}, format="json")
         response = Probe.as_view()(request)
