@@ -24,6 +24,7 @@ from lxml import etree
 
 from apps.payments.iso20022 import schemas
 from apps.payments.iso20022.messages import IsoError
+from bankcore.dates import iso_date
 from bankcore.errors import DomainError
 
 MAX_LINES = 10_000
@@ -223,4 +224,4 @@ def parse_json(payments: Any) -> BatchFile:
 
 def execution_date_of(value: str) -> date | None:
     """The line's date, None for today; raises ValueError for text that is not YYYY-MM-DD."""
-    return date.fromisoformat(value) if value else None
+    return iso_date(value) if value else None

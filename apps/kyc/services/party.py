@@ -29,6 +29,7 @@ from apps.kyc.models import BeneficialOwner, Party, PartyKind
 from apps.kyc.models.party import Occupation, SourceOfFunds
 from apps.kyc.services.limits import customer_tier_set
 from bankcore import crypto
+from bankcore.dates import iso_date
 
 # A python-stdnum number module (``validate``, ``compact``); stdnum types them loosely.
 StdnumModule = Any
@@ -109,7 +110,7 @@ def _as_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))
+    return iso_date(str(value))
 
 
 def _clean(data: dict[str, Any], *, today: date, kind: str) -> tuple[dict[str, Any], dict[str, str]]:

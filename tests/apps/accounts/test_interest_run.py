@@ -157,7 +157,11 @@ def test_an_account_closed_mid_month_accrues_only_while_open(savings: Account, f
 
 
 def test_the_command_refuses_bad_dates_in_one_line() -> None:
-    for args, message in ((["--date", "31/10/2026"], "is not a date"), (["--date", "2999-01-01"], "has not ended")):
+    for args, message in (
+        (["--date", "31/10/2026"], "is not a date"),
+        (["--date", "20261031"], "is not a date"),  # ISO's basic form: the command promises YYYY-MM-DD
+        (["--date", "2999-01-01"], "has not ended"),
+    ):
         with pytest.raises(CommandError) as refused:
             call_command("interest_run", *args)
         assert message in str(refused.value)

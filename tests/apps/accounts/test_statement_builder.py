@@ -271,6 +271,7 @@ class TestCommand:
             ({"--from": "2026-12-01"}, "the range is reversed"),
             ({"--from": "2010-01-01"}, "the range is over 10 years"),
             ({"--from": "2026-13-01"}, "is not a date"),
+            ({"--to": "2026-W48-1"}, "is not a date"),
             ({"--format": "docx"}, "--format must be pdf or camt053"),
         ],
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from apps.accounts import interest
+from bankcore.dates import iso_date
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if not options["run_date"]:
             raise CommandError("--date is required (YYYY-MM-DD)")
         try:
-            run_date = date.fromisoformat(options["run_date"])
+            run_date = iso_date(options["run_date"])
         except ValueError:
             raise CommandError(f"--date {options['run_date']!r} is not a date (YYYY-MM-DD)") from None
         try:

@@ -14,13 +14,14 @@ from django.utils import timezone
 from apps.accounts import selectors
 from apps.accounts.errors import AccountNotFound
 from apps.accounts.statements import builder, jobs
+from bankcore.dates import iso_date
 
 
 def _date(value: str | None, option: str) -> date:
     if not value:
         raise CommandError(f"{option} is required (YYYY-MM-DD)")
     try:
-        return date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
