@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.payments.clearing_ingest import clearing_ingest_run
 from apps.payments.clearing_tick import clearing_tick_run
@@ -58,7 +59,9 @@ def test_the_monitor_shows_cycles_files_and_a_rejected_file_with_its_error(
 
 
 def test_the_round_button_runs_a_whole_cycle(client: Client, operator: User) -> None:
-    payment = accepted_payment(account=funded_account())
+    # The button runs the round at the wall clock's moment: the payment's hold must still run then.
+    moment = timezone.now()
+    payment = accepted_payment(account=funded_account(now=moment), now=moment)
     response = client.post("/admin/payments/settlementcycle/tick/")
     assert response.status_code == 302
     payment.refresh_from_db()
