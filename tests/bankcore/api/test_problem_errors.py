@@ -139,9 +139,10 @@ class TestWhatOnceWasA500:
         self, client: Client, settings: Any, debug: bool, path: str
     ) -> None:
         settings.DEBUG = debug  # `make run` serves with DEBUG on: Django's own 404 is an HTML page
-        response = client.get(path)
-        assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
-        assert json.loads(response.content)["code"] == "not_found"
+        client = Client(enforce_csrf_checks=True)
+        for response in (client.get(path), client.post(path, {}, content_type="application/json")):
+            assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
+            assert json.loads(response.content)["code"] == "not_found"
 
     @pytest.mark.django_db
     @pytest.mark.parametrize("debug", [False, True])
@@ -150,6 +151,7 @@ class TestWhatOnceWasA500:
     ) -> None:
         # A 301 would turn the POST into a GET without its body (and under DEBUG Django raises).
         settings.DEBUG = debug
+        client = Client(enforce_csrf_checks=True)  # a partner sends no CSRF token
         response = client.post("/api/v1/payments", {}, content_type="application/json")
         assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
         assert "/api/v1/payments/" in json.loads(response.content)["detail"]
