@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from apps.accounts import demo, directory, tasks, views
+        from apps.accounts import demo, directory, tasks, views, webhook_events
         from apps.accounts.services import notices, statuses
         from apps.kyc import interface as kyc
         from bankcore import demo as demo_registry
@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
 
         notices.register_kinds()
         directory.register()  # the consents' view of accounts (bankcore.api.directory)
+        webhook_events.register()
         demo_registry.register("accounts", demo.seed, order=30)  # after kyc (20): approved customers, acme
         panels.register(
             "accounts", title="Accounts", empty="You have no accounts yet.", order=10, render=views.dashboard_panel

@@ -9,7 +9,7 @@ class WalletsConfig(AppConfig):
     def ready(self) -> None:
         from apps.fraud import interface as fraud
         from apps.payments import interface as payments
-        from apps.wallets import demo, handlers, panels
+        from apps.wallets import demo, handlers, panels, webhook_events
         from apps.wallets.services import recovery, topups
         from bankcore import demo as demo_registry
         from bankcore import events
@@ -26,4 +26,5 @@ class WalletsConfig(AppConfig):
         approvals.register_action(topups.REFUND_ACTION, topups.refund_handler)
         approvals.register_action(recovery.WRITE_OFF_ACTION, recovery.write_off_handler)
         panels.register()
+        webhook_events.register()
         demo_registry.register("wallets", demo.seed, order=60)

@@ -1,0 +1,42 @@
+"""Accounts' public webhook event types (``bankcore.api.webhooks``), registered in ``apps.ready``.
+
+The partner is told the account's API id (``acc_…``) and the fields the accounts API shows; the
+staff's reason for a status change stays inside. Who is told: the partners that may see the
+account (``partner_may_see``, access ``accounts``): the one acting for its holder, or one holding
+the holder's valid consent that names it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.accounts import events, wire
+from bankcore.api.webhooks import WebhookSubject, webhook_event_type_register
+
+
+def _account(payload: dict[str, Any], data: dict[str, Any]) -> WebhookSubject:
+    return WebhookSubject(
+        data={"account_id": wire.account_wire_id(int(payload["account_id"])), **data},
+        customer_id=int(payload["customer_id"]),
+        account_id=int(payload["account_id"]),
+        access="accounts",
+    )
+
+
+def _opened(payload: dict[str, Any]) -> WebhookSubject:
+    return _account(payload, {"iban": payload["iban"], "currency": payload["currency"]})
+
+
+def _status_changed(payload: dict[str, Any]) -> WebhookSubject:
+    return _account(payload, {"status": payload["to_status"], "previous_status": payload["from_status"]})
+
+
+def register() -> None:
+    webhook_event_type_register(
+        events.ACCOUNT_OPENED, description="An account was opened for the customer.", subject=_opened
+    )
+    webhook_event_type_register(
+        events.ACCOUNT_STATUS_CHANGED,
+        description="An account's status changed (blocked, unblocked, closed); previous_status says from what.",
+        subject=_status_changed,
+    )
