@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +26,11 @@ def alice() -> Any:
 
 @pytest.fixture
 def requested(alice: Any) -> Consent:
-    return AccountConsentFactory(customer=alice, status="received", approved_at=None, created_at=timezone.now())
+    # The page approves at the wall clock's moment: the consent must not have ended by then.
+    now = timezone.now()
+    return AccountConsentFactory(
+        customer=alice, status="received", approved_at=None, created_at=now, valid_until=now.date() + timedelta(days=90)
+    )
 
 
 def review(consent: Consent) -> str:
