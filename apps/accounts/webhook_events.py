@@ -37,6 +37,6 @@ def register() -> None:
     )
     webhook_event_type_register(
         events.ACCOUNT_STATUS_CHANGED,
-        description="An account's status changed (blocked, unblocked, closed); previous_status says from what.",
+        description="An account's status changed (debit_blocked, blocked, open, closed), from previous_status.",
         subject=_status_changed,
     )

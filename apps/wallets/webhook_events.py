@@ -34,8 +34,13 @@ def _topped_up(payload: dict[str, Any]) -> WebhookSubject:
     return _wallet(payload, {})
 
 
-def _transfer(payload: dict[str, Any]) -> WebhookSubject:
+def _sent(payload: dict[str, Any]) -> WebhookSubject:
     return _wallet(payload, {"transfer_id": str(payload["transfer_id"]), "status": payload["status"]})
+
+
+def _received(payload: dict[str, Any]) -> WebhookSubject:
+    # The transfer is the sender's object (wallet-transfers/ shows it to the sender's partner only).
+    return _wallet(payload, {})
 
 
 def register() -> None:
@@ -44,11 +49,11 @@ def register() -> None:
     )
     webhook_event_type_register(
         events.TRANSFER_SENT,
-        description="A wallet transfer was sent (completed, held_for_review or rejected), from the sender's side.",
-        subject=_transfer,
+        description="A wallet transfer was sent (completed, or held_for_review and later completed or rejected).",
+        subject=_sent,
     )
     webhook_event_type_register(
         events.TRANSFER_RECEIVED,
         description="A wallet transfer's money arrived, from the recipient's side.",
-        subject=_transfer,
+        subject=_received,
     )

@@ -22,12 +22,14 @@ from datetime import datetime
 from django.db import transaction
 
 from apps.kyc import interface as kyc
+from apps.wallets import events as names
 from apps.wallets.errors import WalletRefused
 from apps.wallets.models import Wallet, WalletTransfer
 from apps.wallets.services.transfers import (
     REVIEW_HOLD,
     _arrived,
     _lock,
+    _publish,
     balance_limit_check,
     spend_check,
     users_name,
@@ -98,6 +100,7 @@ def transfer_release(*, reference: str, now: datetime) -> bool:
     transfer.status = WalletTransfer.Status.COMPLETED
     transfer.completed_at = now
     transfer.save(update_fields=["status", "entry_id", "completed_at"])
+    _publish(transfer, names.TRANSFER_SENT)  # the sender's side again, now final (its partner's webhook)
     _arrived(transfer, sender_name=users_name(transfer.sender_id), now=now)
     return True
 
@@ -125,6 +128,7 @@ def _give_back(transfer: WalletTransfer, *, now: datetime, why: str) -> None:
     transfer.status = WalletTransfer.Status.REJECTED
     transfer.completed_at = now
     transfer.save(update_fields=["status", "completed_at"])
+    _publish(transfer, names.TRANSFER_SENT)  # the sender's side again, now final
     notify(
         customer_id=transfer.sender_id, kind="wallets.activity", title="A transfer was not made",
         body=f"Your transfer of {Money(transfer.amount_minor, transfer.currency).format()} was not made: {why}; "

@@ -6,9 +6,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
+from apps.fraud.models import Alert
+from apps.fraud.services import alerts
 from apps.wallets.models import TopUp, Wallet
 from apps.wallets.services import topups, transfers
 from apps.wallets.services.wallets import wallet_open
@@ -17,7 +20,7 @@ from bankcore.api.webhooks import webhook_endpoint_create
 from bankcore.events.services import outbox_relay
 from bankcore.money import Money
 from tests.apps.wallets.acquirer import Wire
-from tests.apps.wallets.factories import approved_challenge, customer, funded_wallet, key
+from tests.apps.wallets.factories import approved_challenge, customer, funded_wallet, key, rule_active
 from tests.bankcore.api.factories import AccountConsentFactory, PartnerGrantFactory
 
 EVENTS = ["wallet.topped_up", "wallet.transfer.sent", "wallet.transfer.received"]
@@ -54,11 +57,38 @@ def test_a_send_tells_the_senders_partner_and_the_recipients_each_their_side(now
         customer_id=alice.pk, source_wallet_id=source.pk, address=bob.email, amount=amount, note="lunch",
         idempotency_key=key(), now=now, challenge_id=challenge,
     )  # fmt: skip
-    money = {"amount": "12.34", "currency": "EUR", "transfer_id": str(sent.id), "status": "completed"}
+    money = {"amount": "12.34", "currency": "EUR"}
     assert delivered() == {
-        alices: [("wallet.transfer.sent", {"wallet_id": str(source.pk), **money})],
+        alices: [
+            (
+                "wallet.transfer.sent",
+                {"wallet_id": str(source.pk), "transfer_id": str(sent.id), "status": "completed", **money},
+            )
+        ],
+        # The sender's transfer is not the recipient's partner's to read: its wallet and the money only.
         bobs: [("wallet.transfer.received", {"wallet_id": str(target.pk), **money})],
     }
+
+
+@pytest.mark.parametrize(("release", "final"), [(True, "completed"), (False, "rejected")])
+def test_a_held_transfer_tells_the_senders_partner_how_its_review_ended(
+    now: datetime, release: bool, final: str
+) -> None:
+    rule_active("wallet-test-review", "amount_minor == 1234", 60, now=now)
+    alice, bob = customer(), customer()
+    source = funded_wallet(alice, now=now)
+    wallet_open(customer_id=bob.pk, currency="EUR", now=now)
+    delivered()
+    alices = endpoint(PartnerGrantFactory(acting_for=alice).application_id, "alices")
+    sent = transfers.p2p_send(
+        customer_id=alice.pk, source_wallet_id=source.pk, address=bob.email, amount=Money.of("12.34", "EUR"),
+        note="", idempotency_key=key(), now=now,
+    )  # fmt: skip
+    assert sent.status == "held_for_review"
+    alert = Alert.objects.get(payment_ref=f"wallet-transfer:{sent.id}")
+    alerts.alert_payment_decide(alert_id=alert.pk, release=release, by_id=None, now=now)
+    statuses = [data["status"] for kind, data in delivered()[alices] if kind == "wallet.transfer.sent"]
+    assert statuses == ["held_for_review", final]
 
 
 def test_a_captured_top_up_tells_the_holders_partner(wire: Wire, django_capture_on_commit_callbacks: Any) -> None:
