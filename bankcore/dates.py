@@ -1,7 +1,7 @@
 """Dates as the bank's interfaces write them: ISO 8601's extended calendar form, ``YYYY-MM-DD``.
 
-Python's ``date.fromisoformat`` also takes ``20260101``, ``2026-W01-4`` and ``2026-001``; the
-commands, files and forms promise one form, so anything else is refused rather than guessed.
+Python's ``date.fromisoformat`` also takes ISO's basic ``20260101`` and week dates ``2026-W01-4``;
+the commands, files and forms promise one form, so anything else is refused rather than guessed.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def problem_response(*, status_code: int, title: str, detail: str, code: str) ->
 def is_api(request: HttpRequest) -> bool:
     # /o/ (OAuth2's token endpoints) answers its own JSON errors; where Django answers before
     # the view can (a body over the limit), a machine client still gets JSON, not a page.
-    return request.path.startswith(("/api/", "/o/"))
+    return request.path_info.startswith(("/api/", "/o/"))  # path_info: without a FORCE_SCRIPT_NAME prefix
 
 
 def too_large_problem() -> dict[str, Any]:
@@ -145,26 +145,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 @csrf_exempt  # it changes nothing; a CSRF refusal would be an HTML page where a client expects a 404
-def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+def api_not_found(request: HttpRequest) -> HttpResponse:
     """The last URL under /api/ and /o/: a machine client gets problem+json, with DEBUG on too.
 
     Without it Django answers an unknown path itself: its HTML debug page under DEBUG, and for a
-    missing final slash a 301 that turns a POST into a GET without its body (under DEBUG, a 500).
-    A read is still sent on to the slashed path; a write is told the path it meant.
+    missing final slash a 301, which clients follow as a GET without the body (under DEBUG, a 500
+    for a POST). A path that exists with its slash is redirected there: 301 for a read, 308 for
+    anything else, which keeps the method and the body.
     """
     if settings.APPEND_SLASH and not request.path_info.endswith("/"):
-        slashed = request.path_info + "/"
-        match = resolve_or_none(slashed, urlconf=getattr(request, "urlconf", None))
+        match = resolve_or_none(request.path_info + "/", urlconf=getattr(request, "urlconf", None))
         if match is not None and match.func is not api_not_found:
-            if request.method in ("GET", "HEAD"):
-                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-            return problem_response(
-                status_code=404,
-                title="Not found",
-                detail=f"No such resource: the path ends with a slash, {request.path}/.",
-                code="not_found",
+            return HttpResponsePermanentRedirect(
+                request.get_full_path(force_append_slash=True), preserve_request=request.method not in ("GET", "HEAD")
             )
-    return page_not_found(request)
+    return problem_response(status_code=404, title="Not found", detail="No such resource.", code="not_found")
 
 
 def resolve_or_none(path: str, urlconf: str | None = None) -> ResolverMatch | None:

@@ -70,7 +70,7 @@ if settings.SIMULATORS_MOUNTED:
 # --- end payments
 
 # Last of all, so it matches only what nothing else under /api/ or /o/ does.
-urlpatterns.append(re_path(r"^(?:api|o)/(?P<rest>.*)$", http.api_not_found))
+urlpatterns.append(re_path(r"^(?:api|o)/", http.api_not_found))
 
 # The API answers problem+json even where Django answers before any view; the portal gets pages.
 handler400 = "bankcore.http.bad_request"

@@ -134,32 +134,36 @@ class TestWhatOnceWasA500:
 
     @pytest.mark.django_db
     @pytest.mark.parametrize("debug", [False, True])
-    @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/accounts/x/y/z", "/o/no-such-thing/"])
-    def test_an_unknown_path_is_404_problem_with_debug_on_too(
-        self, client: Client, settings: Any, debug: bool, path: str
-    ) -> None:
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/no-such-thing/", "/api/v1/accounts/x/y/z", "/api/v1/accounts%0A", "/o/no-such-thing/"]
+    )
+    def test_an_unknown_path_is_404_problem_with_debug_on_too(self, settings: Any, debug: bool, path: str) -> None:
         settings.DEBUG = debug  # `make run` serves with DEBUG on: Django's own 404 is an HTML page
-        client = Client(enforce_csrf_checks=True)
+        client = Client(enforce_csrf_checks=True)  # a partner sends no CSRF token
         for response in (client.get(path), client.post(path, {}, content_type="application/json")):
             assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
             assert json.loads(response.content)["code"] == "not_found"
 
     @pytest.mark.django_db
     @pytest.mark.parametrize("debug", [False, True])
-    def test_a_write_without_its_final_slash_is_told_the_path_not_redirected(
-        self, client: Client, settings: Any, debug: bool
+    @pytest.mark.parametrize(("method", "status"), [("get", 301), ("head", 301), ("post", 308), ("delete", 308)])
+    def test_a_path_without_its_final_slash_is_redirected_keeping_a_writes_method(
+        self, settings: Any, debug: bool, method: str, status: int
     ) -> None:
-        # A 301 would turn the POST into a GET without its body (and under DEBUG Django raises).
+        # A 301 is followed as a GET without the body (and for a POST under DEBUG Django raised).
         settings.DEBUG = debug
-        client = Client(enforce_csrf_checks=True)  # a partner sends no CSRF token
-        response = client.post("/api/v1/payments", {}, content_type="application/json")
-        assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
-        assert "/api/v1/payments/" in json.loads(response.content)["detail"]
+        response = getattr(Client(enforce_csrf_checks=True), method)("/api/v1/payments?limit=2")
+        assert (response.status_code, response["Location"]) == (status, "/api/v1/payments/?limit=2")
 
     @pytest.mark.django_db
-    def test_a_read_without_its_final_slash_is_sent_on(self, client: Client) -> None:
-        response = client.get("/api/v1/accounts?limit=2")
-        assert (response.status_code, response["Location"]) == (301, "/api/v1/accounts/?limit=2")
+    def test_an_api_path_behind_a_script_prefix_is_still_a_problem(self, settings: Any) -> None:
+        settings.FORCE_SCRIPT_NAME = "/bank"
+        for response in (
+            Client().get("/api/v1/no-such-thing/", SCRIPT_NAME="/bank"),
+            Client().get("/api/v1/me/", SCRIPT_NAME="/bank", HTTP_HOST="evil.example"),  # Django's own 400
+        ):
+            assert response.status_code in (400, 404)
+            assert response["Content-Type"] == "application/problem+json"
 
     def test_a_405_title_names_the_method(self) -> None:
         request = APIRequestFactory().put("/probe", {}, format="json")
