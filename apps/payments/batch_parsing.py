@@ -166,7 +166,8 @@ def parse_pain001(data: bytes) -> BatchFile:
     debtor_ibans: set[str] = set()
     for instruction in root.xpath("d:CstmrCdtTrfInitn/d:PmtInf", namespaces=ns):
         debtor_ibans.add(text(instruction, "d:DbtrAcct/d:Id/d:IBAN"))
-        when = text(instruction, "d:ReqdExctnDt/d:Dt") or text(instruction, "d:ReqdExctnDt/d:DtTm")[:10]
+        # ISODate is xs:date, which may carry a time zone (2026-11-02+01:00); the day is what counts.
+        when = (text(instruction, "d:ReqdExctnDt/d:Dt") or text(instruction, "d:ReqdExctnDt/d:DtTm"))[:10]
         for tx in instruction.xpath("d:CdtTrfTxInf", namespaces=ns):
             amount = tx.xpath("d:Amt/d:InstdAmt", namespaces=ns)
             e2e = text(tx, "d:PmtId/d:EndToEndId")

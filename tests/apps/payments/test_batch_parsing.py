@@ -63,6 +63,13 @@ class TestPain001:
         ]
         assert {x.execution_date for x in file.lines} == {"2026-11-02"}
 
+    @pytest.mark.parametrize("written", ["2026-11-02Z", "2026-11-02+01:00", "2026-11-02-05:00"])
+    def test_a_requested_date_with_a_time_zone_is_its_day(self, written: str) -> None:
+        data = pain001_bytes([Row("Max Mustermann", EXTERNAL_IBAN, "12.50")], debtor_iban=DEBTOR)
+        assert b"<Dt>2026-11-02</Dt>" in data
+        file = parse_pain001(data.replace(b"<Dt>2026-11-02</Dt>", f"<Dt>{written}</Dt>".encode()))
+        assert [x.execution_date for x in file.lines] == ["2026-11-02"]
+
     @pytest.mark.parametrize(
         ("data", "code"),
         [
