@@ -3,7 +3,8 @@
 The partner is told the wallet's and the transfer's API ids, the amount and the status, as the
 wallets API shows them. Who is told: only the partner acting for the wallet's holder (a consent
 never opens wallets, ``partner_may_see`` with access ``wallets``); a transfer's sender side goes to
-the sender's partner, its arrival to the recipient's.
+the sender's partner (again with its final status when a held transfer's review ends), its arrival
+to the recipient's.
 """
 
 from __future__ import annotations
