@@ -102,8 +102,8 @@ def _median_ms(call: Callable[[], object]) -> float:
 
 
 def _run() -> int:
+    from django.conf import settings
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from apps.accounts.models import Account
     from apps.accounts.services import opening, products
@@ -114,7 +114,10 @@ def _run() -> int:
     from bankcore.ledger.models import Posting
     from bankcore.users.models import User
 
-    setup_test_environment()  # the test client's host and template signals, nothing else
+    # The test client's host, and no setup_test_environment(): its template instrumentation copies
+    # the context at every template rendered (34 on this page, most of them the filter form's
+    # widgets), which no customer's request pays. The page is checked by its HTML instead.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tiers_defaults_ensure()
     products.products_defaults_ensure()
     user = User.objects.create_user(email="bench-history@example.test", password=None, full_name="Bench Holder")
@@ -147,7 +150,7 @@ def _run() -> int:
     def page(params: dict[str, str]) -> None:
         response = client.get(url, params)
         assert response.status_code == 200, response.status_code
-        assert len(response.context["page"].items) == 50
+        assert response.content.count(b"<tr data-transaction=") == 50
 
     first = _median_ms(lambda: page({}))
     deep = _median_ms(lambda: page(filtered))
