@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from django.utils import timezone
 
 from apps.accounts.services import statuses
-from bankcore.api.models import WebhookDelivery
-from bankcore.api.webhooks import webhook_endpoint_create, webhook_event_types
-from bankcore.events.services import outbox_relay
+from bankcore.api.webhooks import webhook_event_types
 from bankcore.users import roles
 from tests.apps.accounts.factories import open_account, staff, verified_customer
-from tests.bankcore.api.factories import AccountConsentFactory, PartnerGrantFactory
+from tests.bankcore.api.factories import (
+    AccountConsentFactory,
+    PartnerGrantFactory,
+    deliveries_after_relay,
+    webhook_endpoint,
+)
 
 EVENTS = ["account.opened", "account.status.changed"]
 
 
 def endpoint(application_id: int, name: str) -> int:
-    return webhook_endpoint_create(
-        application_id=application_id, url=f"http://127.0.0.1:9/{name}", event_types=EVENTS, now=timezone.now()
-    ).endpoint.id
-
-
-def delivered() -> dict[int, list[tuple[str, dict[str, object]]]]:
-    outbox_relay(now=timezone.now() + timedelta(seconds=1))
-    out: dict[int, list[tuple[str, dict[str, object]]]] = {}
-    for delivery in WebhookDelivery.objects.order_by("id"):
-        out.setdefault(delivery.endpoint_id, []).append((delivery.event_type, json.loads(delivery.body)["data"]))
-    return out
+    return webhook_endpoint(application_id, name, EVENTS)
 
 
 def test_both_types_are_in_the_catalogue() -> None:
@@ -44,7 +36,7 @@ def test_the_acting_partner_hears_of_its_customers_account_and_nobody_else_does(
     account = open_account(customer=holder, now=timezone.now())
     support = staff(roles=[roles.SUPPORT_AGENT])
     statuses.account_block(account_id=account.pk, reason="court order 17/4", actor_id=support.pk, now=timezone.now())
-    assert delivered() == {
+    assert deliveries_after_relay() == {
         ours: [
             ("account.opened", {"account_id": f"acc_{account.pk}", "iban": account.iban, "currency": "EUR"}),
             (
@@ -61,7 +53,7 @@ def test_a_consent_naming_the_account_opens_its_events_to_that_provider() -> Non
     other_account = open_account(customer=holder, now=timezone.now())
     tpp = PartnerGrantFactory(acting_for=None).application
     theirs = endpoint(tpp.pk, "tpp")
-    assert delivered() == {}  # opened before any consent of the holder's named them
+    assert deliveries_after_relay() == {}  # opened before any consent of the holder's named them
     AccountConsentFactory(
         application=tpp,
         customer=holder,
@@ -71,7 +63,7 @@ def test_a_consent_naming_the_account_opens_its_events_to_that_provider() -> Non
     support = staff(roles=[roles.SUPPORT_AGENT])
     for each in (account, other_account):
         statuses.account_block(account_id=each.pk, reason="check", actor_id=support.pk, now=timezone.now())
-    assert delivered() == {
+    assert deliveries_after_relay() == {
         theirs: [
             (
                 "account.status.changed",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,36 +14,28 @@ from apps.fraud.services import alerts
 from apps.wallets.models import TopUp, Wallet
 from apps.wallets.services import topups, transfers
 from apps.wallets.services.wallets import wallet_open
-from bankcore.api.models import WebhookDelivery
-from bankcore.api.webhooks import webhook_endpoint_create
-from bankcore.events.services import outbox_relay
 from bankcore.money import Money
 from tests.apps.wallets.acquirer import Wire
 from tests.apps.wallets.factories import approved_challenge, customer, funded_wallet, key, rule_active
-from tests.bankcore.api.factories import AccountConsentFactory, PartnerGrantFactory
+from tests.bankcore.api.factories import (
+    AccountConsentFactory,
+    PartnerGrantFactory,
+    deliveries_after_relay,
+    webhook_endpoint,
+)
 
 EVENTS = ["wallet.topped_up", "wallet.transfer.sent", "wallet.transfer.received"]
 
 
 def endpoint(application_id: int, name: str) -> int:
-    return webhook_endpoint_create(
-        application_id=application_id, url=f"http://127.0.0.1:9/{name}", event_types=EVENTS, now=timezone.now()
-    ).endpoint.id
-
-
-def delivered() -> dict[int, list[tuple[str, dict[str, object]]]]:
-    outbox_relay(now=timezone.now() + timedelta(seconds=1))
-    out: dict[int, list[tuple[str, dict[str, object]]]] = {}
-    for delivery in WebhookDelivery.objects.order_by("id"):
-        out.setdefault(delivery.endpoint_id, []).append((delivery.event_type, json.loads(delivery.body)["data"]))
-    return out
+    return webhook_endpoint(application_id, name, EVENTS)
 
 
 def test_a_send_tells_the_senders_partner_and_the_recipients_each_their_side(now: datetime) -> None:
     alice, bob = customer(), customer()
     source = funded_wallet(alice, "100.00", now=now)
     target = wallet_open(customer_id=bob.pk, currency="EUR", now=now)
-    delivered()  # the funding's own events, before any endpoint exists
+    deliveries_after_relay()  # the funding's own events, before any endpoint exists
     alices = endpoint(PartnerGrantFactory(acting_for=alice).application_id, "alices")
     bobs = endpoint(PartnerGrantFactory(acting_for=bob).application_id, "bobs")
     # A provider holding alice's account consent: a consent never opens wallets.
@@ -58,7 +49,7 @@ def test_a_send_tells_the_senders_partner_and_the_recipients_each_their_side(now
         idempotency_key=key(), now=now, challenge_id=challenge,
     )  # fmt: skip
     money = {"amount": "12.34", "currency": "EUR"}
-    assert delivered() == {
+    assert deliveries_after_relay() == {
         alices: [
             (
                 "wallet.transfer.sent",
@@ -78,7 +69,7 @@ def test_a_held_transfer_tells_the_senders_partner_how_its_review_ended(
     alice, bob = customer(), customer()
     source = funded_wallet(alice, now=now)
     wallet_open(customer_id=bob.pk, currency="EUR", now=now)
-    delivered()
+    deliveries_after_relay()
     alices = endpoint(PartnerGrantFactory(acting_for=alice).application_id, "alices")
     sent = transfers.p2p_send(
         customer_id=alice.pk, source_wallet_id=source.pk, address=bob.email, amount=Money.of("12.34", "EUR"),
@@ -87,7 +78,7 @@ def test_a_held_transfer_tells_the_senders_partner_how_its_review_ended(
     assert sent.status == "held_for_review"
     alert = Alert.objects.get(payment_ref=f"wallet-transfer:{sent.id}")
     alerts.alert_payment_decide(alert_id=alert.pk, release=release, by_id=None, now=now)
-    statuses = [data["status"] for kind, data in delivered()[alices] if kind == "wallet.transfer.sent"]
+    statuses = [data["status"] for kind, data in deliveries_after_relay()[alices] if kind == "wallet.transfer.sent"]
     assert statuses == ["held_for_review", final]
 
 
@@ -105,6 +96,6 @@ def test_a_captured_top_up_tells_the_holders_partner(wire: Wire, django_capture_
             f"/sim/acquirer/pay/{intent}/", {"number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"}
         )
     wallet = Wallet.objects.get(customer=alice, currency="EUR")
-    assert delivered() == {
+    assert deliveries_after_relay() == {
         alices: [("wallet.topped_up", {"wallet_id": str(wallet.pk), "amount": "40.00", "currency": "EUR"})]
     }

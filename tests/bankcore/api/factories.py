@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.settings import oauth2_settings
@@ -14,7 +16,9 @@ from oauth2_provider.settings import oauth2_settings
 from apps.accounts.services import products
 from apps.kyc import services as kyc_services
 from bankcore.api import services as partner_services
-from bankcore.api.models import Consent, PartnerGrant
+from bankcore.api.models import Consent, PartnerGrant, WebhookDelivery
+from bankcore.api.webhooks import webhook_endpoint_create
+from bankcore.events.services import outbox_relay
 from tests.apps.payments.batch_factories import business
 from tests.apps.payments.factories import Payer, payer
 from tests.bankcore.users.factories import UserFactory
@@ -132,3 +136,19 @@ def sandbox_like_partner() -> SandboxLike:
         alice=alice,
         consent=consent,
     )
+
+
+def webhook_endpoint(application_id: int, name: str, event_types: list[str]) -> int:
+    """An enabled endpoint of the partner for these event types (nothing listens at its address)."""
+    return webhook_endpoint_create(
+        application_id=application_id, url=f"http://127.0.0.1:9/{name}", event_types=event_types, now=timezone.now()
+    ).endpoint.id
+
+
+def deliveries_after_relay() -> dict[int, list[tuple[str, dict[str, object]]]]:
+    """Relay the outbox, then every delivery so far by endpoint: (event type, the body's data)."""
+    outbox_relay(now=timezone.now() + timedelta(seconds=1))
+    out: dict[int, list[tuple[str, dict[str, object]]]] = {}
+    for delivery in WebhookDelivery.objects.order_by("id"):
+        out.setdefault(delivery.endpoint_id, []).append((delivery.event_type, json.loads(delivery.body)["data"]))
+    return out
