@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template import loader
-from django.urls import Resolver404, ResolverMatch, resolve
+from django.urls import is_valid_path
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -154,19 +154,12 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
     anything else, which keeps the method and the body.
     """
     if settings.APPEND_SLASH and not request.path_info.endswith("/"):
-        match = resolve_or_none(request.path_info + "/", urlconf=getattr(request, "urlconf", None))
-        if match is not None and match.func is not api_not_found:
+        match = is_valid_path(request.path_info + "/", getattr(request, "urlconf", None))
+        if match and match.func is not api_not_found:
             return HttpResponsePermanentRedirect(
                 request.get_full_path(force_append_slash=True), preserve_request=request.method not in ("GET", "HEAD")
             )
     return problem_response(status_code=404, title="Not found", detail="No such resource.", code="not_found")
-
-
-def resolve_or_none(path: str, urlconf: str | None = None) -> ResolverMatch | None:
-    try:
-        return resolve(path, urlconf)
-    except Resolver404:
-        return None
 
 
 # Seconds a client is asked to wait when Redis (cache, sessions' lockout checks, broker) is down.
