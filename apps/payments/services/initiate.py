@@ -624,14 +624,11 @@ def _fraud_check_once(payment: Payment, *, draft: PaymentDraft, now: datetime) -
     payment.fraud_outcome = decision.outcome
     if decision.outcome == "block":
         return "block", decision.alert_id, decision.explain()
-    subject_id = fraud.counterparty_screen(
-        payment_ref=payment.ref,
-        customer_id=payment.customer_id,
-        name=draft.payee.name,
-        now=now,
-        country=draft.payee.country,
-    )
-    outcome = fraud.subject_screen_now(subject_id=subject_id, payment_ref=payment.ref, now=now)
+    # Registered and screened in one statement, here and now: the payment waits for the answer,
+    # so no second screening is queued for later (counterparties are not re-screened).
+    outcome = fraud.counterparties_screen(
+        customer_id=payment.customer_id, parties=[(payment.ref, draft.payee.name, draft.payee.country)], now=now
+    )[payment.ref]
     if outcome.alert_id is not None:
         return (
             "review",
