@@ -175,6 +175,9 @@ def sca_exemption_evaluate(
 
 def _counter_lock(*, payer_id: int) -> ExemptionCounter:
     """The payer's counter, created if missing, locked until the caller's transaction ends."""
+    counter = ExemptionCounter.objects.select_for_update().filter(payer_id=payer_id).first()
+    if counter is not None:
+        return counter  # every payment but a payer's first: one statement
     # ON CONFLICT DO NOTHING: two first payments of a payer racing here both get the one row,
     # and no IntegrityError breaks the caller's transaction.
     ExemptionCounter.objects.bulk_create([ExemptionCounter(payer_id=payer_id)], ignore_conflicts=True)
