@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, Tier, UsageBucket
 from apps.kyc.models.cases import CLOSED_STATES
 from bankcore import crypto
+from bankcore.fx import selectors as fx
 
 _STATUS = CustomerKyc._meta.db_table
 _TIER = Tier._meta.db_table
@@ -62,11 +63,12 @@ def tier_get(*, level: int) -> Tier:
 
 
 def limits_inputs(
-    *, customer_id: int, kinds: list[str], day: date
-) -> tuple[Standing, dict[str, LimitRow], dict[tuple[str, str], int]]:
+    *, customer_id: int, kinds: list[str], day: date, priced_in: str = "EUR", now: datetime | None = None
+) -> tuple[Standing, dict[str, LimitRow], dict[tuple[str, str], int], fx.RateView | None]:
     """All a limit decision reads, in one statement: the customer's standing (tier 0 if KYC has
     never seen them), the limits of ``kinds`` at their tier (the rating's own row before the
-    tier's general one), and the EUR minor units used per (kind, period) in ``day``'s buckets.
+    tier's general one), the EUR minor units used per (kind, period) in ``day``'s buckets, and,
+    for an amount ``priced_in`` another currency, the latest rate to EUR at ``now`` (None if none).
 
     A kind with no limit row is absent from the limits; a bucket never written is absent (zero).
     """
@@ -78,8 +80,9 @@ def limits_inputs(
             FROM {_TIER} t LEFT JOIN {_STATUS} c ON c.customer_id = %s
             WHERE t.level = COALESCE(c.tier_id, 0)
         )
-        SELECT 'S', s.name, s.rating, s.level, CASE WHEN s.moves_money THEN 1 ELSE 0 END,
-               CASE WHEN s.restricted THEN 1 ELSE 0 END, NULL
+        SELECT 'S' AS src, s.name AS text, s.rating AS tag, s.level AS n1,
+               CASE WHEN s.moves_money THEN 1 ELSE 0 END AS n2, CASE WHEN s.restricted THEN 1 ELSE 0 END AS n3,
+               NULL AS n4
         FROM s
         UNION ALL
         SELECT 'L', l.kind, l.risk_rating, l.per_transaction_minor, l.per_day_minor, l.per_month_minor, l.held_minor
@@ -90,24 +93,34 @@ def limits_inputs(
         FROM {_BUCKET} b WHERE b.customer_id = %s AND b.kind IN ({marks})
           AND ((b.period = 'day' AND b.starts_on = %s) OR (b.period = 'month' AND b.starts_on = %s))
     """  # noqa: S608 - table names are ours; every value is a parameter
-    params: list[int | str | date] = [customer_id, *kinds, customer_id, *kinds, day, day.replace(day=1)]
+    params: list[int | str | date | datetime] = [customer_id, *kinds, customer_id, *kinds, day, day.replace(day=1)]
+    if priced_in != "EUR":
+        # The rate rides on the same round trip, in columns of its own beside the standing's row.
+        if now is None:
+            raise ValueError("pricing in EUR needs the moment of the rate")
+        rate_sql, rate_params = fx.rate_latest_statement(base=priced_in, quote="EUR", now=now)
+        sql = f"SELECT x.*, r.* FROM ({sql}) x LEFT JOIN ({rate_sql}) r ON x.src = 'S'"  # noqa: S608 - both ours
+        params += rate_params
     standing: Standing | None = None
     limits: dict[str, LimitRow] = {}
     usage: dict[tuple[str, str], int] = {}
+    rate: fx.RateView | None = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for source, text, tag, first, second, third, fourth in cursor.fetchall():
+        for source, text, tag, first, second, third, fourth, *rate_row in cursor.fetchall():
             if source == "S":
                 standing = Standing(
                     tier=int(first), tier_name=text, moves_money=bool(second), risk_rating=tag, restricted=bool(third)
                 )
+                if rate_row and rate_row[0] is not None:
+                    rate = fx.rate_of_row(rate_row)
             elif source == "U":
                 usage[(text, tag)] = int(first)
             elif text not in limits or tag:  # the rating's own row wins
                 limits[text] = LimitRow(text, first, second, third, fourth)
     if standing is None:
         raise Tier.DoesNotExist("tier 0 is missing: run migrations (apps/kyc/defaults.py)")
-    return standing, limits, usage
+    return standing, limits, usage, rate
 
 
 # --- parties and cases ---------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from apps.kyc import events, selectors
 from apps.kyc.errors import LimitExceeded, UsageRefReused
@@ -61,10 +60,13 @@ def _evaluate(*, customer_id: int, kind: str, amount: Money, now: datetime) -> t
     kind = LimitKind(kind)
     if amount.minor <= 0:
         raise ValueError("a limit counts a positive amount")
-    standing, limits, usage = selectors.limits_inputs(
-        customer_id=customer_id, kinds=_counted_kinds(kind), day=selectors.bank_day(now=now)
+    standing, limits, usage, rate = selectors.limits_inputs(
+        customer_id=customer_id, kinds=_counted_kinds(kind), day=selectors.bank_day(now=now),
+        priced_in=amount.currency, now=now,
+    )  # fmt: skip
+    return _evaluate_against(
+        standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now, rate=rate
     )
-    return _evaluate_against(standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now)
 
 
 def _evaluate_against(
@@ -75,7 +77,9 @@ def _evaluate_against(
     kind: LimitKind,
     amount: Money,
     now: datetime,
+    rate: fx.RateView | None,
 ) -> tuple[Money, int | None]:
+    """``_evaluate`` on what ``limits_inputs`` read; ``rate``: the latest of ``amount``'s currency to EUR."""
     zero = _eur(0)
     kinds = _counted_kinds(kind)
     if standing.restricted:
@@ -93,7 +97,7 @@ def _evaluate_against(
             f"tier {standing.tier} does not allow {kind.label.lower()}",
             code="kind_not_allowed", kind=kind, window="any", limit=None, remaining=zero, attempted=zero,
         )  # fmt: skip
-    conversion = fx.money_convert(amount=amount, to=EUR, now=now)
+    conversion = fx.money_convert_at(amount=amount, to=EUR, rate=rate, now=now)
     eur = conversion.converted
     if kind in STOCK_KINDS:
         held = limits[kind].held_minor
@@ -153,14 +157,23 @@ def _lock_status(customer_id: int) -> None:
 
 
 def _bump(*, customer_id: int, kinds: list[str], day: date, delta: int) -> None:
-    for kind in kinds:
-        for period, starts_on in ((UsageBucket.Period.DAY, day), (UsageBucket.Period.MONTH, day.replace(day=1))):
-            bucket = UsageBucket.objects.filter(customer_id=customer_id, kind=kind, period=period, starts_on=starts_on)
-            if not bucket.update(used_minor=F("used_minor") + delta):
-                # Safe without a race: every writer of this customer's buckets holds their KYC row.
-                UsageBucket.objects.create(
-                    customer_id=customer_id, kind=kind, period=period, starts_on=starts_on, used_minor=max(delta, 0)
-                )
+    """Add ``delta`` to the day's and the month's bucket of each kind: one upsert for all of them.
+
+    A bucket first written by a release (a negative delta) starts at zero, never below.
+    """
+    buckets = [
+        (customer_id, kind, period, connection.ops.adapt_datefield_value(starts_on), max(delta, 0))
+        for kind in kinds
+        for period, starts_on in ((UsageBucket.Period.DAY, day), (UsageBucket.Period.MONTH, day.replace(day=1)))
+    ]
+    table = UsageBucket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, kind, period, starts_on, used_minor) "  # noqa: S608 - our table
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(buckets))} "
+            f"ON CONFLICT (customer_id, kind, period, starts_on) DO UPDATE SET used_minor = {table}.used_minor + %s",
+            [value for bucket in buckets for value in bucket] + [delta],
+        )
 
 
 def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: datetime) -> None:
@@ -174,7 +187,8 @@ def limits_record(*, customer_id: int, kind: str, amount: Money, ref: str, now: 
         raise ValueError(f"{kind} is checked against the balance, never recorded")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("limits_record runs inside the transaction that moves the money")
-    with transaction.atomic():
+    # No savepoint of its own: a refusal here is meant to undo the caller's movement with it.
+    with transaction.atomic(savepoint=False):
         _lock_status(customer_id)  # from here to the caller's commit, this customer's usage is ours
         existing = UsageRecord.objects.filter(customer_id=customer_id, kind=kind, ref=ref).first()
         if existing is not None:
@@ -198,8 +212,10 @@ def _evaluate_many(
     """Each movement against the usage as it stands plus the movements before it that fit."""
     kind = LimitKind(kind)
     kinds = _counted_kinds(kind)
-    standing, limits, usage = selectors.limits_inputs(
-        customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now)
+    # A file pays in one currency; any other among its items is priced with a read of its own.
+    priced_in = items[0][1].currency if items else EUR
+    standing, limits, usage, rate = selectors.limits_inputs(
+        customer_id=customer_id, kinds=kinds, day=selectors.bank_day(now=now), priced_in=priced_in, now=now
     )
     answers: dict[str, tuple[Money, int | None] | Exception] = {}
     added: dict[tuple[str, str], int] = {}
@@ -207,7 +223,12 @@ def _evaluate_many(
         if amount.minor <= 0:
             raise ValueError("a limit counts a positive amount")
         try:
-            answer = _evaluate_against(standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now)
+            if amount.currency not in (EUR, priced_in):
+                rate = fx.rate_latest(base=amount.currency, quote=EUR, now=now)
+                priced_in = amount.currency
+            answer = _evaluate_against(
+                standing=standing, limits=limits, usage=usage, kind=kind, amount=amount, now=now, rate=rate
+            )
         except (LimitExceeded, fx_errors.RateUnavailable) as refused:
             answers[ref] = refused
             continue

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.kyc import interface as kyc
 from apps.kyc.models import UsageBucket, UsageRecord
@@ -236,6 +237,30 @@ class TestCountedInEuros:
         with pytest.raises(kyc.RateUnavailable):
             record(basic, Money.of("1.00", "USD"), "payment:1")
         assert not UsageRecord.objects.exists()
+
+    def test_the_newest_rate_in_force_is_read_with_the_limits_in_one_statement(self, basic: int) -> None:
+        RateFactory(base="EUR", quote="USD", mid=Decimal("2"), as_of=NOW - timedelta(hours=5))
+        RateFactory(base="USD", quote="EUR", mid=Decimal("0.8"), as_of=NOW - timedelta(hours=1))  # the newest
+        RateFactory(base="EUR", quote="USD", mid=Decimal("4"), as_of=NOW + timedelta(hours=1))  # not yet in force
+        with CaptureQueriesContext(connection) as queries:
+            error = refused(basic, Money.of("62.52", "USD"))  # 62.52 x 0.8 = 50.016 -> 50.02 EUR
+        assert (error.code, error.attempted) == ("limit_per_transaction", eur("50.02"))
+        assert len(queries.captured_queries) == 1
+
+    def test_a_file_in_two_currencies_prices_each_at_its_own_rate(self, basic: int) -> None:
+        RateFactory(base="EUR", quote="USD", mid=Decimal("1.25"), as_of=NOW - timedelta(hours=2))
+        RateFactory(base="GBP", quote="EUR", mid=Decimal("1.25"), as_of=NOW - timedelta(hours=2))
+        answers = kyc.limits_check_many(
+            customer_id=basic, kind=OUT, now=NOW,
+            items=[("a", Money.of("50.00", "USD")), ("b", Money.of("40.00", "GBP")), ("c", Money.of("20.00", "USD"))],
+        )  # fmt: skip
+        # 40.00, 50.00 and 16.00 EUR: each within 50 EUR a payment, 106.00 within 150 EUR a month.
+        assert answers == {"a": None, "b": None, "c": None}
+        answers = kyc.limits_check_many(
+            customer_id=basic, kind=OUT, now=NOW,
+            items=[("d", Money.of("40.01", "GBP")), ("e", Money.of("62.50", "USD"))],
+        )  # fmt: skip
+        assert (type(answers["d"]), answers["e"]) == (kyc.LimitExceeded, None)  # 50.0125 -> 50.01 EUR > 50 each
 
     def test_a_missing_rate_refuses_the_payment(self, basic: int) -> None:
         with pytest.raises(RateMissing):
