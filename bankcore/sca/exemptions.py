@@ -49,8 +49,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from bankcore.bulk import row_insert
 from bankcore.errors import DomainError
 from bankcore.fx.errors import RateUnavailable
 from bankcore.fx.selectors import money_to_eur
@@ -207,37 +208,39 @@ def sca_exemption_apply(*, payer_id: int, exemption: str, amount: Money, ref: st
     if not ref or len(ref) > 100:
         raise ExemptionRefused("A reference is 1 to 100 characters.", code="exemption_ref_invalid")
     counter = _counter_lock(payer_id=payer_id)
-    existing = ExemptionUse.objects.filter(ref=ref).first()
-    if existing is not None:
-        same = (existing.payer_id, existing.exemption, existing.amount_minor, existing.currency) == (
-            payer_id,
-            exemption,
-            amount.minor,
-            amount.currency,
-        )
-        if not same:
-            raise ExemptionRefused(f"{ref} was exempted with other details.", code="exemption_ref_reused")
-        return
     amount_eur = _eur(amount, now=now)
+    refusal = None
     if exemption == Exemption.LOW_VALUE:
         refusal = _low_value_refusal(
             amount_eur=amount_eur, count=counter.exempt_count, sum_minor=counter.exempt_eur_minor
         )
-        if refusal is not None:
-            raise ExemptionRefused("This payment needs strong customer authentication.", code=refusal)
-    try:
-        with transaction.atomic():  # a savepoint: a clash on ref must not break the caller's transaction
-            ExemptionUse.objects.create(
-                payer_id=payer_id,
-                exemption=exemption,
-                ref=ref,
-                amount_minor=amount.minor,
-                currency=amount.currency,
-                amount_eur_minor=amount_eur.minor if amount_eur is not None else None,
-                applied_at=now,
-            )
-    except IntegrityError:
-        raise ExemptionRefused(f"{ref} was exempted with other details.", code="exemption_ref_reused") from None
+    # The ref's unique key is the "once": no read first, and no savepoint for a clash (ON CONFLICT
+    # DO NOTHING leaves the caller's transaction usable). A retried request finds its own use.
+    if refusal is None and row_insert(
+        ExemptionUse,
+        {
+            "payer_id": payer_id, "exemption": exemption, "ref": ref, "amount_minor": amount.minor,
+            "currency": amount.currency, "amount_eur_minor": amount_eur.minor if amount_eur is not None else None,
+            "applied_at": now,
+        },
+        skip_conflicts=True,
+    ):  # fmt: skip
+        _count(counter, amount_eur=amount_eur, now=now)
+        return
+    existing = ExemptionUse.objects.filter(ref=ref).first()
+    if existing is not None:
+        if (existing.payer_id, existing.exemption, existing.amount_minor, existing.currency) != (
+            payer_id, exemption, amount.minor, amount.currency,
+        ):  # fmt: skip
+            raise ExemptionRefused(f"{ref} was exempted with other details.", code="exemption_ref_reused")
+        return  # applied before: counted then
+    if refusal is None:  # the clash was another's row, gone since: never this ref's own
+        raise ExemptionRefused(f"{ref} was exempted with other details.", code="exemption_ref_reused")
+    raise ExemptionRefused("This payment needs strong customer authentication.", code=refusal)
+
+
+def _count(counter: ExemptionCounter, *, amount_eur: Money | None, now: datetime) -> None:
+    """Add one exempt payment to the locked counter."""
     counter.exempt_count += 1
     if amount_eur is None:
         # Unknown size: count the allowance as spent rather than guess, until the next SCA.

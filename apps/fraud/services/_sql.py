@@ -1,34 +1,10 @@
-"""Plain INSERTs for the payment path, shared by the decision and the alert it opens."""
+"""Plain INSERTs for the payment path: many decisions at once (one row is ``bankcore.bulk.row_insert``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import connection, models
-
-
-def row_insert(model: type[models.Model], values: dict[str, Any], *, skip_conflicts: bool = False) -> int | None:
-    """Insert one row with a single plain statement; returns its id (None: a unique key was taken).
-
-    For the payment path, where the ORM's create() spent more time building the statement than
-    the database took to run it. Every concrete field is written, from ``values`` or the field's
-    default, through the field's own conversion: the row is exactly what create() would store
-    (JSON as jsonb on Postgres, text on SQLite). No signals are sent.
-    """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    params = []
-    for field in fields:
-        value = values[field.attname] if field.attname in values else values.get(field.name, field.get_default())
-        params.append(field.get_db_prep_save(value, connection))
-    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(str(f.column) for f in fields)}) "  # noqa: S608 - our own names
-        f"VALUES ({', '.join(['%s'] * len(fields))}){conflicts} RETURNING {model._meta.pk.column}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
 
 
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:

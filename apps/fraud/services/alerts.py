@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.fraud import events as fraud_events
 from apps.fraud.errors import FraudRefused
 from apps.fraud.models import Alert, AlertNote
-from apps.fraud.services._sql import row_insert
+from bankcore.bulk import row_insert
 from bankcore.events import publish
 
 

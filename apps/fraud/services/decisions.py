@@ -17,11 +17,12 @@ from apps.fraud.models import Alert, MonitoredTransaction, VelocityBucket
 from apps.fraud.selectors.decisions import countries_paid, decision_inputs, references_decided
 from apps.fraud.selectors.rules import rule_set
 from apps.fraud.selectors.velocity import windows_many
-from apps.fraud.services._sql import row_insert, rows_insert
+from apps.fraud.services._sql import rows_insert
 from apps.fraud.services.alerts import alert_open
 from apps.fraud.services.rules import Evaluation, rule_errors_record, rules_evaluate
 from apps.fraud.services.velocity import velocity_record, velocity_record_many
 from apps.fraud.types import Decision, FailedRule, FiredRule, ProposedTransaction
+from bankcore.bulk import row_insert
 
 Outcome = MonitoredTransaction.Outcome
 Scope = VelocityBucket.Scope

@@ -130,6 +130,24 @@ class TestApply:
         other = PayerFactory()
         assert refused(other, eur("10.00"), "payment:1", now) == "exemption_ref_reused"
 
+    def test_a_retry_after_the_allowance_ran_out_finds_its_own_use(self, payer: User, now: datetime) -> None:
+        for n in range(5):
+            apply(payer, eur("1.00"), f"payment:{n}", now)
+        apply(payer, eur("1.00"), "payment:4", now)  # the fifth again, retried: not a sixth
+        assert refused(payer, eur("1.00"), "payment:5", now) == "exemption_exhausted"
+        assert sca.sca_exemption_counter(payer_id=payer.pk).exempt_count == 5
+
+    def test_a_refused_reuse_leaves_the_callers_transaction_usable(self, payer: User, now: datetime) -> None:
+        apply(payer, eur("10.00"), "payment:1", now)
+        other = PayerFactory()
+        with transaction.atomic():
+            with pytest.raises(sca.ExemptionRefused):
+                sca.sca_exemption_apply(
+                    payer_id=other.pk, exemption="low_value", amount=eur("10.00"), ref="payment:1", now=now
+                )
+            assert ExemptionUse.objects.filter(ref="payment:1").get().payer_id == payer.pk  # still answers
+        assert sca.sca_exemption_counter(payer_id=other.pk).exempt_count == 0
+
     @pytest.mark.django_db(transaction=True)  # no test transaction around it: really outside one
     def test_outside_a_transaction_is_refused(self, payer: User, now: datetime) -> None:
         with pytest.raises(sca.ExemptionRefused) as caught:
