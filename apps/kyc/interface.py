@@ -112,8 +112,7 @@ def limits_release(*, customer_id: int, kind: str, ref: str, now: datetime) -> b
 def party_name(*, customer_id: int) -> str | None:
     """The name the customer banks under: a business's company name, a person's legal name; None
     until KYC knows the customer."""
-    party = selectors.party_get(customer_id=customer_id)
-    return str(party) if party is not None else None
+    return selectors.party_name(customer_id=customer_id)
 
 
 def party_kind(*, customer_id: int) -> str | None:

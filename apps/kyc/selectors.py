@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, Tier, UsageBucket
+from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, PartyKind, Tier, UsageBucket
 from apps.kyc.models.cases import CLOSED_STATES
 from bankcore import crypto
 from bankcore.fx import selectors as fx
@@ -135,6 +135,15 @@ def email_verified(*, customer_id: int) -> bool:
 
 def party_get(*, customer_id: int) -> Party | None:
     return Party.objects.filter(customer_id=customer_id).first()
+
+
+def party_name(*, customer_id: int) -> str | None:
+    """``str(party)`` without loading the party: on every payment's path, for both holders."""
+    row = Party.objects.filter(customer_id=customer_id).values_list("kind", "legal_name", "company_name").first()
+    if row is None:
+        return None
+    kind, legal_name, company_name = row
+    return company_name if kind == PartyKind.BUSINESS else legal_name
 
 
 def party_same_identifier(*, party_id: int) -> list[Party]:

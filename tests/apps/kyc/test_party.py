@@ -208,3 +208,11 @@ class TestOwners:
             services.owner_add(
                 customer_id=customer.pk, name="X Y", birth_date=None, nationality="DE", ownership_percent="50", now=NOW
             )
+
+
+def test_the_name_a_customer_banks_under_is_the_company_for_a_business_and_the_legal_name_for_a_person() -> None:
+    person, business, unknown = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    services.party_save(customer_id=person.pk, data=person_data(legal_name="Erika Mustermann"), now=NOW)
+    services.party_save(customer_id=business.pk, data=business_data(), now=NOW)
+    names = [kyc.party_name(customer_id=c.pk) for c in (person, business, unknown)]
+    assert names == ["Erika Mustermann", "Acme Handels GmbH", None]
