@@ -16,7 +16,7 @@ from django.db import connection
 from apps.accounts.models import Account, MoneyNotice
 from apps.accounts.services import notices
 from bankcore import notifications
-from bankcore.ledger.models import Entry, Posting
+from bankcore.ledger.models import Posting
 from bankcore.money import Money
 
 
@@ -44,23 +44,19 @@ def entries_notify(*, entry_ids: Sequence[int], now: datetime, told_apart: int |
     A posting on the ledger account ``told_apart`` is marked told without a notice of its own: its
     caller tells the holder once for them all (a bulk payout's payer, ``payout_notify``).
     """
-    entries = {
-        i: (d, m) for i, d, m in Entry.objects.filter(pk__in=entry_ids).values_list("id", "description", "metadata")
-    }
     postings = list(
-        Posting.objects.filter(entry_id__in=entries)
+        Posting.objects.filter(entry_id__in=entry_ids)
         .order_by("entry_id", "id")
-        .values_list("id", "entry_id", "account_id", "amount_minor", "currency")
+        .values_list("id", "account_id", "amount_minor", "currency", "entry__description", "entry__metadata")
     )
-    accounts = {a.ledger_account_id: a for a in Account.objects.filter(ledger_account_id__in={p[2] for p in postings})}
-    ours = [p for p in postings if p[2] in accounts]
-    fresh = _claim([(p[0], accounts[p[2]].pk) for p in ours], now=now)
+    accounts = {a.ledger_account_id: a for a in Account.objects.filter(ledger_account_id__in={p[1] for p in postings})}
+    ours = [p for p in postings if p[1] in accounts]
+    fresh = _claim([(p[0], accounts[p[1]].pk) for p in ours], now=now)
     told = []
-    for posting_id, entry_id, ledger_id, amount_minor, currency in ours:
+    for posting_id, ledger_id, amount_minor, currency, description, metadata in ours:
         if posting_id not in fresh or ledger_id == told_apart:
             continue
         account = accounts[ledger_id]
-        description, metadata = entries[entry_id]
         reference = str((metadata or {}).get("reference") or description or "")
         told.append(
             notices.money_moved_notice(

@@ -15,7 +15,7 @@ from apps.payments.services import initiate
 from bankcore.money import Money
 from tests.apps.payments.factories import beneficiary, payer
 
-CEILING = {"postgresql": 44, "sqlite": 49}
+CEILING = {"postgresql": 41, "sqlite": 46}
 
 
 def test_an_internal_payment_to_a_trusted_payee_stays_within_its_statement_budget(now: datetime) -> None:

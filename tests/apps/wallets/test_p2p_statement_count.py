@@ -15,7 +15,7 @@ from apps.wallets.services.wallets import wallet_open
 from bankcore.money import Money
 from tests.apps.wallets.factories import customer, funded_wallet, key
 
-CEILING = {"postgresql": 40, "sqlite": 45}
+CEILING = {"postgresql": 37, "sqlite": 42}
 
 
 def test_a_p2p_send_stays_within_its_statement_budget(now: datetime) -> None:
