@@ -36,7 +36,6 @@ from apps.payments.services import sca as payment_sca
 from apps.payments.services import validation, vop
 from apps.payments.services.transitions import PaymentSteps, event_payload, payment_lock
 from bankcore.canonical import sha256_of
-from bankcore.events import publish
 from bankcore.ledger import errors as ledger_errors
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
@@ -374,7 +373,7 @@ def payment_initiate(
             steps = PaymentSteps(payment)
             steps.line(PaymentEvent(payment_id=payment.pk, from_status="", to_status=payment.status, actor=who[:64],
                                     reason="payment ordered", at=now))  # fmt: skip
-            publish(events.PAYMENT_CREATED, event_payload(payment))
+            steps.publish(events.PAYMENT_CREATED, event_payload(payment))
             exemption = sca_exemption or payment_sca.exemption_evaluate(
                 customer_id=customer_id,
                 amount=amount,

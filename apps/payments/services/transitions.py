@@ -10,7 +10,9 @@ releases the KYC usage. Both are safe to run twice.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -20,7 +22,7 @@ from apps.payments.errors import PaymentNotFound, TransitionRefused
 from apps.payments.models import TRANSITIONS, Payment, PaymentEvent, PaymentKind, PaymentStatus
 from apps.payments.services import instant_dispatch, validation
 from bankcore import notifications
-from bankcore.events import publish
+from bankcore.events import publish_many
 from bankcore.ledger import services as ledger
 from bankcore.ledger.errors import HoldNotActive
 from bankcore.money import Money
@@ -107,7 +109,9 @@ def transition_step(
     )
 
 
-def _step_effects(payment: Payment, *, to: str, now: datetime, notify: bool) -> None:
+def _step_effects(
+    payment: Payment, *, to: str, now: datetime, notify: bool, publish: Callable[[str, dict[str, Any]], None]
+) -> None:
     """What a status brings with it: the hold and KYC usage given back, the event, the customer told."""
     if to in _RELEASES_HOLD and payment.hold_id is not None:
         # Expired or captured already: nothing of it is reserved any more.
@@ -151,12 +155,16 @@ class PaymentSteps:
     def __init__(self, payment: Payment) -> None:
         self.payment = payment
         self._lines: list[PaymentEvent] = []
-        self._effects: list[tuple[str, datetime, bool]] = []
+        self._events: list[tuple[str, dict[str, Any]]] = []
         self._fields: set[str] = set()
 
     def line(self, line: PaymentEvent) -> None:
         """A timeline line that is no step of the table (the order itself), written with the steps."""
         self._lines.append(line)
+
+    def publish(self, name: str, payload: dict[str, Any]) -> None:
+        """An event of the payment, written with the steps (in order, with theirs, in one insert)."""
+        self._events.append((name, payload))
 
     def changed(self, *fields: str) -> None:
         """Fields the caller set on the payment, written with the steps."""
@@ -172,7 +180,7 @@ class PaymentSteps:
         self._fields.update(_STEP_FIELDS)
         # Effects run now, in step order, as one step at a time ran them: a release must see the
         # hold the step found, an event the payment as the step left it.
-        _step_effects(self.payment, to=to, now=now, notify=notify)
+        _step_effects(self.payment, to=to, now=now, notify=notify, publish=self.publish)
         return True
 
     def write(self) -> None:
@@ -182,6 +190,9 @@ class PaymentSteps:
         if self._lines:
             PaymentEvent.objects.bulk_create(self._lines)
             self._lines.clear()
+        if self._events:
+            publish_many(self._events)
+            self._events.clear()
 
 
 def apply_transition(

@@ -15,7 +15,7 @@ from apps.payments.services import initiate
 from bankcore.money import Money
 from tests.apps.payments.factories import beneficiary, payer
 
-CEILING = {"postgresql": 41, "sqlite": 46}
+CEILING = {"postgresql": 38, "sqlite": 44}
 
 
 def test_an_internal_payment_to_a_trusted_payee_stays_within_its_statement_budget(now: datetime) -> None:
