@@ -12,12 +12,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, PartyKind, Tier, UsageBucket
 from apps.kyc.models.cases import CLOSED_STATES
 from bankcore import crypto
+from bankcore import sql as server_sql
 from bankcore.fx import selectors as fx
 
 _STATUS = CustomerKyc._meta.db_table
@@ -91,9 +91,13 @@ def limits_inputs(
         UNION ALL
         SELECT 'U', b.kind, b.period, b.used_minor, NULL, NULL, NULL
         FROM {_BUCKET} b WHERE b.customer_id = %s AND b.kind IN ({marks})
+          AND b.period IN ('day', 'month') AND b.starts_on IN (%s, %s)
           AND ((b.period = 'day' AND b.starts_on = %s) OR (b.period = 'month' AND b.starts_on = %s))
     """  # noqa: S608 - table names are ours; every value is a parameter
-    params: list[int | str | date | datetime] = [customer_id, *kinds, customer_id, *kinds, day, day.replace(day=1)]
+    # The bucket's IN lists are its unique index's columns: the scan reads the few buckets asked
+    # for, not every bucket of the customer's year; the OR keeps the two that are meant.
+    month = day.replace(day=1)
+    params: list[int | str | date | datetime] = [customer_id, *kinds, customer_id, *kinds, day, month, day, month]
     if priced_in != "EUR":
         # The rate rides on the same round trip, in columns of its own beside the standing's row.
         if now is None:
@@ -105,19 +109,17 @@ def limits_inputs(
     limits: dict[str, LimitRow] = {}
     usage: dict[tuple[str, str], int] = {}
     rate: fx.RateView | None = None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for source, text, tag, first, second, third, fourth, *rate_row in cursor.fetchall():
-            if source == "S":
-                standing = Standing(
-                    tier=int(first), tier_name=text, moves_money=bool(second), risk_rating=tag, restricted=bool(third)
-                )
-                if rate_row and rate_row[0] is not None:
-                    rate = fx.rate_of_row(rate_row)
-            elif source == "U":
-                usage[(text, tag)] = int(first)
-            elif text not in limits or tag:  # the rating's own row wins
-                limits[text] = LimitRow(text, first, second, third, fourth)
+    for source, text, tag, first, second, third, fourth, *rate_row in server_sql.rows(sql, params):
+        if source == "S":
+            standing = Standing(
+                tier=int(first), tier_name=text, moves_money=bool(second), risk_rating=tag, restricted=bool(third)
+            )
+            if rate_row and rate_row[0] is not None:
+                rate = fx.rate_of_row(rate_row)
+        elif source == "U":
+            usage[(text, tag)] = int(first)
+        elif text not in limits or tag:  # the rating's own row wins
+            limits[text] = LimitRow(text, first, second, third, fourth)
     if standing is None:
         raise Tier.DoesNotExist("tier 0 is missing: run migrations (apps/kyc/defaults.py)")
     return standing, limits, usage, rate

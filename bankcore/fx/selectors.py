@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from bankcore import sql as server_sql
 from bankcore.fx import conf
 from bankcore.fx.errors import RateMissing, RateStale
 from bankcore.fx.models import Rate
@@ -88,10 +88,8 @@ def rate_latest(*, base: str, quote: str, now: datetime) -> RateView | None:
     One hand-written statement: this is on every payment's path (see bench/kyc.py).
     """
     sql, params = rate_latest_statement(base=base, quote=quote, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else rate_of_row(row)
+    found = server_sql.rows(sql, params)
+    return rate_of_row(found[0]) if found else None
 
 
 def rate_history(*, base: str, quote: str, limit: int = 50) -> list[RateView]:

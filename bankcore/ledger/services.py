@@ -27,17 +27,16 @@ from typing import Any, TypeVar
 
 import psycopg
 from django.db import (
-    DEFAULT_DB_ALIAS,
     DatabaseError,
     IntegrityError,
     OperationalError,
     connection,
-    connections,
     transaction,
 )
 from django.db.models import F
 from django.utils import timezone
 
+from bankcore import sql as server_sql
 from bankcore.ledger import errors
 from bankcore.ledger.errors import (
     AccountClosed,
@@ -460,28 +459,9 @@ def _post_sql(
 
 
 def _call_one_row(sql: str, params: Sequence[object], *, binary: bool = False) -> tuple[Any, ...]:
-    """Run one statement on the raw psycopg connection and return its single row.
-
-    The hot path of every post: Django's cursor wrapper and its client-side binding cost about
-    a third of a transfer's client CPU. This keeps what matters of the wrapper (errors mapped
-    to django.db exceptions, no statement on a broken transaction, the query log when it is on)
-    and binds on the server, so with prepared statements (``DATABASE_PREPARED_STATEMENTS``, on
-    unless a transaction pooler rules them out) each connection parses and plans it once.
-    """
-    db = connections[DEFAULT_DB_ALIAS]  # one lookup: each attribute of the proxy is another
-    db.ensure_connection()
-    db.validate_no_broken_transaction()
-    logged = db.queries_logged
-    started = time.monotonic() if logged else 0.0
-    try:
-        with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-            cursor.execute(sql, params, binary=binary)
-            row = cursor.fetchone()
-    finally:
-        if logged:
-            db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    assert row is not None
-    return tuple(row)
+    """Run one of the ledger's functions (PostgreSQL), bound on the server (``bankcore.sql``); its single row."""
+    (row,) = server_sql.rows(sql, params, binary=binary)
+    return row
 
 
 def _post_orm(
