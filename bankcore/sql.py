@@ -4,16 +4,18 @@ Django's cursor binds parameters in the client (psycopg's ``ClientCursor``), so 
 and plans each statement again, and the wrapper costs client CPU besides. A statement that runs on
 every payment (the ledger's post, the KYC limit read) goes through ``rows`` instead: bound on the
 server, so with prepared statements (``DATABASE_PREPARED_STATEMENTS``, on unless a transaction
-pooler rules them out) psycopg prepares it at its sixth run and the connection plans it once.
+pooler rules them out) psycopg prepares it at its sixth run, and from then on the server parses
+it no more and plans it at most a few times more (until it settles on a generic plan).
 What matters of Django's wrapper is kept: errors mapped to ``django.db`` exceptions, no statement
-on a broken transaction, the query log when it is on (so statement counts in tests see it). On
-SQLite (the embedded default) it is Django's own cursor.
+on a broken transaction, the connection's execute wrappers and the query log when it is on (so
+tracing and statement counts see it). On SQLite (the embedded default) it is Django's own cursor.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -34,10 +36,18 @@ def rows(sql: str, params: Sequence[Any], *, binary: bool = False) -> list[tuple
     db.validate_no_broken_transaction()
     logged = db.queries_logged
     started = time.monotonic() if logged else 0.0
-    try:
+
+    def execute(sql: str, params: Any, _many: bool, _context: dict[str, Any]) -> list[tuple[Any, ...]]:
         with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
             cursor.execute(sql, params, binary=binary)
             return [tuple(row) for row in cursor.fetchall()]
+
+    # The connection's execute wrappers (tracing, statement counters) see it as Django's cursor
+    # would show it to them; without any (production) nothing is built.
+    for wrapper in reversed(db.execute_wrappers):
+        execute = partial(wrapper, execute)
+    try:
+        return execute(sql, params, False, {"connection": db, "cursor": None})
     finally:
         if logged:
             db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
