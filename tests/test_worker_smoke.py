@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery.result import allow_join_result
 from django.db import connection
 
 from bankcore import events
@@ -63,7 +64,11 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
 def not_eager() -> Iterator[None]:
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    yield
+    # Eager tasks run in threads by earlier tests (three settlement cycles at once) can leave
+    # Celery's process-wide "inside a task" flag set: its save-and-restore around each eager
+    # run is not thread-safe. This test process waits on the real worker's results.
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = eager
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from celery.result import allow_join_result
 from django.db import connection
 
 from apps.payments import clearing_tasks
@@ -43,7 +44,11 @@ def database_url_of_test_db() -> str:
 def not_eager() -> Iterator[None]:
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    yield
+    # Eager tasks run in threads by earlier tests (three settlement cycles at once) can leave
+    # Celery's process-wide "inside a task" flag set: its save-and-restore around each eager
+    # run is not thread-safe. This test process waits on the real worker's results.
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = eager
 
 
