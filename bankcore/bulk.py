@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import enum
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
 from psycopg.types.json import Jsonb
+
+from bankcore.sql import query_logged
 
 _HISTORY_OWN = ("history_id", "history_date", "history_change_reason", "history_type", "history_user_id")
 
@@ -45,18 +46,12 @@ def _value(field: models.Field[Any, Any], value: Any) -> Any:
 def _run(sql: str, work: Callable[[Any], Any]) -> Any:
     """Run ``work`` on the raw psycopg cursor as the statement ``sql``, through the execute wrappers
     and into the query log when it is on (as Django's debug cursor logs a statement)."""
-    logged = connection.queries_logged
-    started = time.monotonic() if logged else 0.0
-    with connection.cursor() as cursor:
-        try:
-            # Django's CursorWrapper applies the wrappers in ``_execute_with_wrappers``; COPY has no
-            # public way in, and skipping them would hide these statements from every counter.
-            return cursor._execute_with_wrappers(
-                sql, None, False, lambda _sql, _params, _many, _context: work(cursor.cursor)
-            )
-        finally:
-            if logged:
-                connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    with connection.cursor() as cursor, query_logged(connection, sql):
+        # Django's CursorWrapper applies the wrappers in ``_execute_with_wrappers``; COPY has no
+        # public way in, and skipping them would hide these statements from every counter.
+        return cursor._execute_with_wrappers(
+            sql, None, False, lambda _sql, _params, _many, _context: work(cursor.cursor)
+        )
 
 
 def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

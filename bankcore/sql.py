@@ -14,12 +14,14 @@ tracing and statement counts see it). On SQLite (the embedded default) it is Dja
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def rows(sql: str, params: Sequence[Any], *, binary: bool = False) -> list[tuple[Any, ...]]:
@@ -34,8 +36,6 @@ def rows(sql: str, params: Sequence[Any], *, binary: bool = False) -> list[tuple
             return [tuple(row) for row in django_cursor.fetchall()]
     db.ensure_connection()
     db.validate_no_broken_transaction()
-    logged = db.queries_logged
-    started = time.monotonic() if logged else 0.0
 
     def execute(sql: str, params: Any, _many: bool, _context: dict[str, Any]) -> list[tuple[Any, ...]]:
         with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
@@ -46,8 +46,19 @@ def rows(sql: str, params: Sequence[Any], *, binary: bool = False) -> list[tuple
     # would show it to them; without any (production) nothing is built.
     for wrapper in reversed(db.execute_wrappers):
         execute = partial(wrapper, execute)
-    try:
+    with query_logged(db, sql):
         return execute(sql, params, False, {"connection": db, "cursor": None})
+
+
+@contextmanager
+def query_logged(db: BaseDatabaseWrapper, sql: str) -> Iterator[None]:
+    """Put ``sql``, run inside the block, into ``db``'s query log when it is on, as Django's debug
+    cursor would: for statements run past that cursor (a raw psycopg cursor, a COPY)."""
+    if not db.queries_logged:
+        yield
+        return
+    started = time.monotonic()
+    try:
+        yield
     finally:
-        if logged:
-            db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})

@@ -163,7 +163,7 @@ class PaymentSteps:
         self._lines.append(line)
 
     def publish(self, name: str, payload: dict[str, Any]) -> None:
-        """An event of the payment, written with the steps (in order, with theirs, in one insert)."""
+        """An event of the payment, written with the steps at ``write`` (in step order, all in one statement)."""
         self._events.append((name, payload))
 
     def changed(self, *fields: str) -> None:
