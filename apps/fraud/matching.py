@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -125,13 +126,6 @@ def _syllable_key(token: str) -> str:
     return token
 
 
-@functools.lru_cache(maxsize=100_000)
-def _consonants(token: str) -> str:
-    # Doubled letters are one: Arabic script writes "Muhammad" with one m (the shadda is omitted).
-    out = [ch for ch in token if ch not in "aeiouyw"]
-    return "".join(ch for i, ch in enumerate(out) if i == 0 or out[i - 1] != ch)
-
-
 # Spellings of one sound in the Latin transliterations of Slavic, German, Polish and French
 # (Janukowytsch / Yanukovych, Wiktor / Viktor, Dmitrij / Dmitriy): longest first.
 _FOLDS = (
@@ -151,6 +145,63 @@ def fold(token: str) -> str:
 
 def _is_arabic(part: Part) -> bool:
     return bool(part.orig) and "\u0600" <= part.orig[0] <= "\u06ff"
+
+
+# How the Latin spellings of Arabic and Persian names write each letter. A consonant may have
+# several (ق is q in Qasim, k in Kassem, gh in Persian Naghdi; ض is d in Arabic Rida, z in Persian
+# Reza) and may be doubled (the shadda is not written); the long vowels and glides are written
+# with their vowels (سعيد is Said or Saeed, never Saud); alif, hamza and ayn are a vowel or
+# nothing; the short vowels, which Arabic script does not write, may stand between letters.
+_ARABIC_CONSONANTS = {
+    "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "th|s|t", "ج": "j|g|dj|dzh|zh", "چ": "ch|tch|c",
+    "ح": "h", "خ": "kh|h|x|ch|k", "د": "d", "ذ": "dh|z|d|th", "ر": "r", "ز": "z", "ژ": "zh|j|z",
+    "س": "s", "ص": "s", "ش": "sh|ch|sch|s", "ض": "d|dh|z", "ظ": "z|dh|th|d", "غ": "gh|g|rh",
+    "ف": "f|ph|v", "ق": "q|k|g|gh|c|ck", "ك": "k|c|ck|q", "ک": "k|c|ck|q", "گ": "g", "ل": "l",
+    "م": "m", "ن": "n", "\u0647": "h",  # heh
+}  # fmt: skip
+_ARABIC_VOWELS = {
+    **dict.fromkeys("اأإآٱ", "[aeiou]{1,2}"),  # a long vowel (only a seat at the start)
+    **dict.fromkeys("عءئؤ", "[aeiou]{0,2}"),
+    "و": "[aeiou]*(?:w|v|u|o)[ouw]*",
+    **dict.fromkeys("يی", "[aeiou]*(?:y|i|e)[iey]*"),
+    "ى": "[aeiouy]+",  # alif maqsura: Musa, Mustafa, Yahya
+    "ة": "(?:a|ah|at|e|eh|et)?",  # ta marbuta: Hamza, Fatimah, Jabhat before another word
+}
+_ARABIC_FINAL_HA = "(?:h|e|a|eh|ah)?"  # Persian Zadeh, Zade; Arabic Allah
+_SHORT_VOWEL = "[aeiou]?"
+
+
+@functools.lru_cache(maxsize=50_000)
+def _arabic_spellings(word: str) -> re.Pattern[str] | None:
+    """The Latin spellings of ``word`` (in Arabic script), or None when it has no consonant."""
+    pieces: list[str] = []
+    if word.startswith("ال") and len(word) > 3:
+        # The article may be written apart ("al-Assad" parsed as "al" and "assad") or joined.
+        pieces.append("(?:[ae]l)?")
+        word = word[2:]
+    consonants = 0
+    for i, ch in enumerate(word):
+        if ch == "\u0647" and i == len(word) - 1:
+            pieces.append(_ARABIC_FINAL_HA)
+        elif ch in _ARABIC_CONSONANTS:
+            pieces.append(f"(?:{_ARABIC_CONSONANTS[ch]})+")
+            consonants += 1
+        elif ch in _ARABIC_VOWELS:
+            pieces.append("[aeiou]{0,2}" if i == 0 and ch in "اأإآٱ" else _ARABIC_VOWELS[ch])
+    return re.compile(_SHORT_VOWEL.join(pieces)) if consonants else None
+
+
+def _arabic_spelling(arabic: Part, latin: Part) -> float:
+    """How surely ``latin`` spells the Arabic-script word of ``arabic`` (0 when it cannot)."""
+    pattern = _arabic_spellings(arabic.orig)
+    if pattern is None or not pattern.fullmatch(latin.text):
+        return 0.0
+    written = [ch for ch in latin.text if ch not in "aeiou"]
+    consonants = sum(1 for i, ch in enumerate(written) if i == 0 or written[i - 1] != ch)
+    # Three or more consonants in the same order are the word as Arabic script writes it.
+    if consonants >= 3:
+        return CONSONANTS_SIM
+    return STRONG if len(latin.text) > 2 and len(arabic.text) > 2 else 0.0
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -178,12 +229,11 @@ def part_similarity(p: Part, q: Part) -> float:
         # Across scripts a shared name symbol is the evidence; within Latin, rigour's symbols also
         # tie names of different languages (Vietnamese Dang, Chinese Teng) that are not spellings.
         s = max(s, SYMBOL_SIM)
-    if (_is_arabic(p) or _is_arabic(q)) and len(p.text) > 2 and len(q.text) > 2:
-        # Arabic script writes few vowels: compare what both spellings agree to write.
-        ca, cb = _consonants(p.text), _consonants(q.text)
-        if ca and ca == cb:
-            # Three or more consonants in the same order are the word as Arabic script writes it.
-            s = max(s, CONSONANTS_SIM if len(ca) >= 3 else STRONG)
+    if _is_arabic(p) or _is_arabic(q):
+        if _is_arabic(p) != _is_arabic(q) and not (p.orig and q.orig):
+            # Arabic script writes few vowels: is the Latin word one way of spelling its letters?
+            arabic, latin = (p, q) if _is_arabic(p) else (q, p)
+            s = max(s, _arabic_spelling(arabic, latin))
     elif s < FOLD_SIM and len(p.text) >= 4 and len(q.text) >= 4 and fold(p.text) == fold(q.text):
         s = FOLD_SIM
     return s if s >= TOKEN_FLOOR else 0.0
@@ -342,6 +392,9 @@ def _joined_similarity(joined: Part, single: Part) -> float:
         if joined.orig and single.orig:
             return 1.0 if joined.orig == single.orig else 0.0
         return 1.0 if _syllable_key(joined.text) == _syllable_key(single.text) else 0.0
+    if _is_arabic(single) and not joined.orig:
+        # Persian writes some given names as one word (محمدرضا, Mohammad Reza).
+        return _arabic_spelling(single, joined)
     s = _word_similarity(joined.text, single.text)
     return s if s >= STRONG else 0.0
 

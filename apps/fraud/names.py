@@ -477,6 +477,14 @@ def _latin(text: str) -> list[tuple[str, str]]:
             continue
         ascii_word = ascii_text(word).casefold()
         foreign = word if not word.isascii() and any(_script(ch) not in ("Latin", "Common", "") for ch in word) else ""
+        if foreign and _script(word[0]) == "Arabic":
+            # Ayn and hamza come out as "?", which would split the word (إسماعيل is Ismail, not
+            # "asma yl"). Latin spellings write them as a vowel (Ali, Umar, Izzat) or an apostrophe.
+            ascii_word = ascii_word.replace("?", "a")
+            if word.endswith("ة") and ascii_word.endswith("t"):
+                # Ta marbuta ends a name as -a or -ah (Hamza, Usama, Fatimah), -at only before
+                # another word (Jabhat al-Nusra), which the comparison allows for.
+                ascii_word = ascii_word[:-1] + "a"
         pieces = _tokens(ascii_word)
         if foreign and _script(word[0]) == "Arabic" and len(pieces) == 1 and _ARABIC_ARTICLE.match(pieces[0]):
             # The article is written joined in Arabic script ("الأسد"), apart in Latin ("al-Assad").

@@ -100,3 +100,31 @@ def test_a_hangul_final_consonant_is_spelt_as_it_sounds() -> None:
 
 def test_arabic_script_omits_the_doubled_consonant() -> None:
     assert name_similarity("حماد", "HAMMAD") >= THRESHOLD
+
+
+def test_ayn_and_hamza_are_letters_of_the_word_not_breaks() -> None:
+    # ع inside a word used to split it ("asma yl"), losing every name written with it.
+    assert name_similarity("إسماعيل هنية", "HANIYEH, Ismail") >= THRESHOLD
+    assert name_similarity("محمد علي جعفري", "JAFARI, Mohammad Ali") >= THRESHOLD
+    assert name_similarity("نعيم قاسم", "QASSEM, Naim") >= THRESHOLD
+    assert name_similarity("رمضان عبد الله شلح", "SHALLAH, Ramadan Abdullah") >= THRESHOLD
+
+
+def test_ta_marbuta_is_written_a_ah_or_at() -> None:
+    assert name_similarity("لشكر طيبة", "LASHKAR E-TAYYIBA") >= THRESHOLD
+    assert name_similarity("جبهة النصرة", "JABHAT AL-NUSRAH") >= THRESHOLD
+    assert name_similarity("خليل جراية", "JARRAYA, Khalil") >= THRESHOLD
+
+
+def test_persian_letters_have_their_persian_spellings() -> None:
+    # ق is gh and ض is z in Persian; محمدرضا is one written word for two Latin ones.
+    assert name_similarity("محمدرضا نقدی", "NAQDI, Mohammad Reza") >= THRESHOLD
+    assert name_similarity("محمد رضا نقدی", "NAGHDI, Mohammad Reza") >= THRESHOLD
+
+
+def test_a_long_vowel_written_in_arabic_script_must_be_in_the_latin_spelling() -> None:
+    # Said (سعيد) is not Saud, Hasan (حسن) not Hossein (حسین), Vahid (وحید) not Vahidi.
+    assert name_similarity("سعيد القحطاني", "AL-QAHTANI, Saud") < THRESHOLD
+    assert name_similarity("حسن سلامي", "SALAMI, Hossein") < THRESHOLD
+    assert name_similarity("أحمد وحید", "VAHIDI, Ahmad") < THRESHOLD
+    assert name_similarity("سعيد القحطاني", "AL-QAHTANI, Saeed") >= THRESHOLD
