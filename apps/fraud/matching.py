@@ -85,6 +85,7 @@ UNPAIRED_PENALTY = {
 NUMBER_CLASH = 0.5
 ORDER_CLASH = 0.75
 SECOND_FAMILY_NAME = 0.15
+FIRST_FAMILY_NAME = 0.6
 SINGLE_WORD_FUZZY = 0.9
 SINGLE_WORD_LITERAL = 0.90
 GENERIC_WORD = 0.35
@@ -370,6 +371,7 @@ def _rest_penalty(parts: Sequence[Part], used: set[int]) -> float:
     Spanish and Portuguese names drop the mother's family name all the time; a second middle
     name costs a quarter of the first."""
     family_paired = any(parts[i].role == "family" for i in used)
+    first_family = next((i for i, p in enumerate(parts) if p.role == "family"), -1)
     total = 0.0
     middles = 0
     for i, part in enumerate(parts):
@@ -377,7 +379,9 @@ def _rest_penalty(parts: Sequence[Part], used: set[int]) -> float:
             continue
         cost = _unpaired(part)
         if part.role == "family" and family_paired:
-            cost *= SECOND_FAMILY_NAME
+            # The name dropped is the mother's, written second in Spanish: "Rafael Caro" is
+            # Rafael Caro Quintero far more often than "Rafael Quintero" is.
+            cost *= FIRST_FAMILY_NAME if i == first_family else SECOND_FAMILY_NAME
         if part.role == "middle":
             # Dropping middle names is one habit however many there are (a long Arabic nasab is
             # shortened to given and family name as a whole).

@@ -191,6 +191,23 @@ _TITLES = frozenset(
         "excellency",
         "his",
         "her",
+        # Ranks and offices as abbreviated before a name ("Gen. Vladimir Padrino Lopez").
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "cdr",
+        "cmdr",
+        "adm",
+        "brig",
+        "sgt",
+        "pres",
+        "senator",
+        "governor",
+        "ambassador",
+        "rev",
+        "reverend",
         # Vietnamese forms of address; Anh, Chi, Em and Co are given names as often, so they stay.
         "quy",
         "ong",
@@ -274,6 +291,9 @@ _SUFFIXES = frozenset(
 _APOSTROPHES = re.compile(r"['`\u2019\u02bc\u02bb]")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovic|evic|ich|ichna|oglu|ogly|kyzy|qizi)$")
+_QUOTES = '"\u201c\u201d\u201e\u00ab\u00bb'  # straight, curly and angle double quotes
+_NICKNAME = re.compile(rf"\s*[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]\s*")
+_INITIAL = re.compile(r"(?<![^\W\d_])([^\W\d_])\.")
 _ARABIC_ARTICLE = re.compile(r"^(al|el)(?=[a-z]{3})")
 # One romanised Chinese or Korean syllable: Yong, Chol, Kwang, Hyok, Xiao; not Hafiz or Abdur.
 _SYLLABLE = re.compile(r"^[bcdfghjklmnpqrstwxyz]{0,3}[aeiouy]{1,3}(ng|n|l|k|p|t|m|r)?$")
@@ -535,6 +555,10 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     """Take ``name`` apart (see the module docstring). ``kind`` is one of the party kinds."""
     # Apostrophes join ("Sa'ad" is one word, not the legal form "SA" and a word "ad").
     text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", name)).strip()
+    # A nickname in quotes (Ismael "El Mayo" Zambada) is not part of the name.
+    text = _NICKNAME.sub(" ", text).strip() or text
+    # A letter with a full stop is an initial, even one that is also a conjunction (E. Mnangagwa).
+    initials = {m.group(1).casefold() for m in _INITIAL.finditer(text)}
     legal: list[str] = []
     if kind in (ORGANISATION, UNKNOWN):
         text, legal = _legal_forms(text)
@@ -583,7 +607,7 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
             role = "number"
         elif orig and _script(orig[0]) in _CJK_SCRIPTS:
             role = "syllable"
-        elif token in PARTICLES and i < n - 1:
+        elif token in PARTICLES and i < n - 1 and not (len(token) == 1 and (i == 0 or token in initials)):
             role = "particle"
         elif len(token) == 1 and n > 1:
             role = "initial"

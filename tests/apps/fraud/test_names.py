@@ -128,3 +128,20 @@ def test_a_long_vowel_written_in_arabic_script_must_be_in_the_latin_spelling() -
     assert name_similarity("حسن سلامي", "SALAMI, Hossein") < THRESHOLD
     assert name_similarity("أحمد وحید", "VAHIDI, Ahmad") < THRESHOLD
     assert name_similarity("سعيد القحطاني", "AL-QAHTANI, Saeed") >= THRESHOLD
+
+
+def test_a_letter_with_a_full_stop_is_an_initial_not_a_conjunction() -> None:
+    # "e" and "y" join Spanish and Portuguese family names; "E." is Emmerson.
+    assert name_similarity("E. D. Mnangagwa", "MNANGAGWA, Emmerson Dambudzo") >= THRESHOLD
+    assert [p.role for p in parse("Juan E. Perez").parts] == ["given", "initial", "family"]
+    assert [p.role for p in parse("ORTEGA Y GASSET, Jose").parts] == ["given", "family", "particle", "family"]
+
+
+def test_abbreviated_ranks_and_quoted_nicknames_are_not_the_name() -> None:
+    assert name_similarity("Gen. Vladimir Padrino Lopez", "PADRINO LOPEZ, Vladimir") >= THRESHOLD
+    assert name_similarity('Ismael "El Mayo" Zambada', "ZAMBADA GARCIA, Ismael") >= THRESHOLD
+
+
+def test_the_first_of_two_spanish_family_names_is_the_one_kept() -> None:
+    assert name_similarity("Rafael Caro", "CARO QUINTERO, Rafael") >= THRESHOLD
+    assert name_similarity("Rafael Quintero", "CARO QUINTERO, Rafael") < THRESHOLD
