@@ -25,17 +25,25 @@ DEFAULT_RULES: list[tuple[str, str, int, str]] = [
         30,
         "Large payment to a beneficiary added today",
     ),
+    # A business pays suppliers and payroll in runs: bursts and volumes that are a consumer's
+    # red flags are its ordinary day, so it has its own, higher, volume rule.
     (
         "burst-1h",
-        "customer_count_1h >= 5",
+        "customer_count_1h >= 5 and customer_kind != 'business'",
         30,
         "Five or more payments within an hour",
     ),
     (
         "daily-volume",
-        "customer_sum_24h_minor >= 2000000",
+        "customer_sum_24h_minor >= 2000000 and customer_kind != 'business'",
         25,
         "More than 20,000 paid out in 24 hours",
+    ),
+    (
+        "business-daily-volume",
+        "customer_sum_24h_minor >= 100000000 and customer_kind == 'business'",
+        25,
+        "A business paid out more than 1,000,000 in 24 hours",
     ),
     (
         "monthly-volume-high-risk-customer",

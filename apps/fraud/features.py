@@ -32,6 +32,7 @@ CATALOGUE: dict[str, str] = {
     "is_night": "Transaction at night (FRAUD_NIGHT_HOURS)",
     "kyc_tier": "The customer's KYC tier",
     "risk_rating": "The customer's risk rating: low / medium / high",
+    "customer_kind": "The payer's kind: person / business (null when unknown)",
 }
 for _scope, _who in (("customer", "this customer"), ("counterparty", "this counterparty")):
     for _window in ("1h", "24h", "30d"):
@@ -97,6 +98,7 @@ def build(
         "is_night": night_start <= local.hour < night_end,
         "kyc_tier": txn.kyc_tier or None,
         "risk_rating": txn.risk_rating or None,
+        "customer_kind": txn.customer_kind or None,
     }
     for scope, windows in (("customer", customer), ("counterparty", counterparty)):
         known = scope == "customer" or bool(txn.counterparty_key)

@@ -50,6 +50,7 @@ class ProposedTransaction:
     beneficiary_created_at: datetime | None = None
     kyc_tier: str = ""
     risk_rating: str = ""  # low / medium / high
+    customer_kind: str = ""  # person / business, as KYC knows the payer
     # True when the money has moved already (post-event monitoring of a posted ledger entry): a
     # finding opens an alert for the analysts but holds nothing, and the transaction counts in
     # the velocity aggregates whatever the outcome.

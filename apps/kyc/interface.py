@@ -47,6 +47,7 @@ class KycStatus:
     risk_rating: str | None  # "low" | "medium" | "high"; None until rated
     approved_at: datetime | None
     next_review_date: date | None
+    party_kind: str | None = None  # "person" | "business"; None until KYC knows the party
 
 
 def customer_status(*, customer_id: int) -> KycStatus:
@@ -61,6 +62,7 @@ def customer_status(*, customer_id: int) -> KycStatus:
         risk_rating=row.risk_rating or None,
         approved_at=row.approved_at,
         next_review_date=row.next_review_date,
+        party_kind=getattr(row, "party_kind", None),  # annotated by status_get
     )
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from apps.kyc.models import CaseState, CaseTransition, CustomerKyc, KycCase, Limit, Party, PartyKind, Tier, UsageBucket
 from apps.kyc.models.cases import CLOSED_STATES
@@ -55,7 +55,14 @@ def bank_day(*, now: datetime) -> date:
 
 
 def status_get(*, customer_id: int) -> CustomerKyc | None:
-    return CustomerKyc.objects.select_related("tier").filter(customer_id=customer_id).first()
+    """The standing with its tier and, as ``party_kind``, the party's kind (in the same statement)."""
+    kind = Party.objects.filter(customer_id=OuterRef("customer_id")).values("kind")[:1]
+    return (
+        CustomerKyc.objects.select_related("tier")
+        .annotate(party_kind=Subquery(kind))
+        .filter(customer_id=customer_id)
+        .first()
+    )
 
 
 def tier_get(*, level: int) -> Tier:

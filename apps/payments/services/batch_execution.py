@@ -242,7 +242,7 @@ def _decide(orders: list[Order], *, status: kyc.KycStatus, now: datetime) -> Non
             counterparty_key=order.draft.payee.iban, counterparty_name=order.draft.payee.name,
             counterparty_country=order.draft.payee.country, channel="payment",
             beneficiary_created_at=order.draft.beneficiary_created_at, kyc_tier=str(status.tier),
-            risk_rating=status.risk_rating or "",
+            risk_rating=status.risk_rating or "", customer_kind=status.party_kind or "",
         )
         for order in orders
     ]  # fmt: skip

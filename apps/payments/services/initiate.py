@@ -616,6 +616,7 @@ def _fraud_check_once(payment: Payment, *, draft: PaymentDraft, now: datetime) -
             beneficiary_created_at=draft.beneficiary_created_at,
             kyc_tier=str(status.tier),
             risk_rating=status.risk_rating or "",
+            customer_kind=status.party_kind or "",
         ),
         now=now,
     )

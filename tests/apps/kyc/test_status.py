@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from apps.kyc.models import CustomerKyc
 from bankcore.events.models import OutboxEvent
 from bankcore.notifications.models import Notification
 from bankcore.users.models import User
-from tests.apps.kyc.factories import CustomerFactory
+from tests.apps.kyc.factories import CustomerFactory, business_data, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,14 @@ def test_demo_customers_are_verified(customer: User) -> None:
     assert [e.payload["to_tier"] for e in changes.order_by("pk")] == [1, 2]  # basic profile, then the approval
     call_command("seed_demo")
     assert changes.count() == 2  # a second run changes nothing
+
+
+@pytest.mark.parametrize(("data", "kind"), [(None, None), (person_data(), "person"), (business_data(), "business")])
+def test_the_standing_says_whether_the_customer_is_a_person_or_a_business(
+    customer: User, data: dict[str, Any] | None, kind: str | None
+) -> None:
+    # The fraud rules read it with the standing: a business's payment runs are not a consumer's burst.
+    if data is not None:
+        services.party_save(customer_id=customer.pk, data=data, now=NOW)
+    services.customer_tier_set(customer_id=customer.pk, tier=2, risk_rating="low", now=NOW, reason="case 8")
+    assert kyc.customer_status(customer_id=customer.pk).party_kind == kind

@@ -26,6 +26,18 @@ class TestVelocity:
         assert VelocityBucket.objects.count() == 6
         assert VelocityBucket.objects.get(scope="c", grain="d").count == 5
 
+    @pytest.mark.parametrize(("kind", "fired"), [("business", set()), ("person", {"burst-1h", "daily-volume"})])
+    def test_a_business_paying_in_runs_is_not_a_burst(self, starter_rules, now, kind, fired) -> None:
+        # Ten payments of 3,000 in ten minutes: a consumer's red flag, a business's payroll.
+        decisions = [
+            interface.transaction_decide(
+                txn=txn(f"{kind}{i}", "3000.00", counterparty_key=f"p{i}", customer_kind=kind),
+                now=now + timedelta(minutes=i),
+            )
+            for i in range(10)
+        ]
+        assert {r.code for r in decisions[-1].fired} - {"night-large"} == fired
+
     def test_windows_slide(self, starter_rules, now) -> None:
         interface.transaction_decide(txn=txn("w1", "10.00"), now=now)
         later = interface.transaction_decide(txn=txn("w2", "10.00"), now=now + timedelta(hours=2))
