@@ -7,11 +7,12 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.fraud import interface as fraud
-        from apps.payments import clearing_tasks, demo, views, webhook_events  # noqa: F401  (clearing_tasks: see below)
+        from apps.payments import clearing_tasks, demo, metrics, views, webhook_events  # noqa: F401  (clearing_tasks: see below)
         from apps.payments.services import reviews, transitions
         from bankcore import demo as demo_registry
         from bankcore import notifications
         from bankcore.events import subscribe
+        from bankcore.observability import metrics as observability
         from bankcore.portal import panels
 
         # clearing_tasks is imported above so its tasks are registered in every process, not only the
@@ -26,3 +27,4 @@ class PaymentsConfig(AppConfig):
         )
         demo_registry.register("payments", demo.seed, order=50)
         webhook_events.register()
+        observability.add_source(metrics.gauges)

@@ -9,12 +9,13 @@ class WalletsConfig(AppConfig):
     def ready(self) -> None:
         from apps.fraud import interface as fraud
         from apps.payments import interface as payments
-        from apps.wallets import demo, handlers, panels, webhook_events
+        from apps.wallets import demo, handlers, metrics, panels, webhook_events
         from apps.wallets.services import recovery, topups
         from bankcore import demo as demo_registry
         from bankcore import events
         from bankcore.approvals import registry as approvals
         from bankcore.notifications import register_kind
+        from bankcore.observability import metrics as observability
 
         register_kind("wallets.activity", label="Wallet activity")
         # Text messages: simulated, so they land in the inbox; never e-mailed (a code belongs to the phone).
@@ -27,4 +28,5 @@ class WalletsConfig(AppConfig):
         approvals.register_action(recovery.WRITE_OFF_ACTION, recovery.write_off_handler)
         panels.register()
         webhook_events.register()
+        observability.add_source(metrics.gauges)
         demo_registry.register("wallets", demo.seed, order=60)
