@@ -237,7 +237,15 @@ def part_similarity(p: Part, q: Part) -> float:
             s = max(s, _arabic_spelling(arabic, latin))
     elif s < FOLD_SIM and len(p.text) >= 4 and len(q.text) >= 4 and fold(p.text) == fold(q.text):
         s = FOLD_SIM
+    elif s < STRONG and p.role == q.role == "name" and _abbreviates(p.text, q.text):
+        s = STRONG
     return s if s >= TOKEN_FLOOR else 0.0
+
+
+def _abbreviates(a: str, b: str) -> bool:
+    """A company's word cut short (Tech / Technology, Petro / Petroleum), four letters at least."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and len(long) >= len(short) + 3 and long.startswith(short)
 
 
 def _weight(part: Part) -> float:
@@ -421,6 +429,14 @@ def _as_thing(parsed: ParsedName) -> ParsedName:
     return ParsedName(parsed.raw, parsed.kind, parts, parsed.legal)
 
 
+_CRAFT = frozenset({names.VESSEL, names.AIRCRAFT})
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_craft(raw: str, kind: str) -> ParsedName:
+    return parse(raw, kind)
+
+
 def parsed_pairing(a: ParsedName, b: ParsedName) -> Pairing:
     """Score two parsed names (see the module docstring); symmetric in a and b."""
     if not a.parts or not b.parts:
@@ -431,6 +447,12 @@ def parsed_pairing(a: ParsedName, b: ParsedName) -> Pairing:
         a = _as_thing(a)
     elif b.kind == names.UNKNOWN and a.kind in _NOT_PEOPLE:
         b = _as_thing(b)
+    # A vessel or aircraft has no legal form: a word taken for one (Yu of "Yu Song 12", a form in
+    # rigour's tables) is part of its name.
+    if a.legal and b.kind in _CRAFT:
+        a = _as_craft(a.raw, b.kind)
+    elif b.legal and a.kind in _CRAFT:
+        b = _as_craft(b.raw, a.kind)
     if _canonical(a, b):
         return _score(b.parts, a.parts).swapped()
     return _score(a.parts, b.parts)

@@ -291,6 +291,7 @@ _SUFFIXES = frozenset(
 _APOSTROPHES = re.compile(r"['`\u2019\u02bc\u02bb]")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovic|evic|ich|ichna|oglu|ogly|kyzy|qizi)$")
+_NUMBER_WORDS = frozenset({"no", "nr", "num", "number"})
 _QUOTES = '"\u201c\u201d\u201e\u00ab\u00bb'  # straight, curly and angle double quotes
 _NICKNAME = re.compile(rf"\s*[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]\s*")
 _INITIAL = re.compile(r"(?<![^\W\d_])([^\W\d_])\.")
@@ -382,7 +383,8 @@ def _numbers(tokens: list[str], person: bool) -> list[tuple[str, bool]]:
             else:
                 out.append((token, False))
             i += 1
-    return out
+    # "No. 2", "Nr 2": the number is the name's, the word before it is not ("Rak Won No. 2").
+    return [t for k, t in enumerate(out) if not (t[0] in _NUMBER_WORDS and k + 1 < len(out) and out[k + 1][1])]
 
 
 # --- symbols and informativeness -------------------------------------------------------------
@@ -531,10 +533,26 @@ def _legal_forms(text: str) -> tuple[str, list[str]]:
     spaced = re.sub(r"\s*,\s*", " ", text)
     readings = [(text, extract_org_types(text)), (spaced, extract_org_types(spaced))]
     text, matches = max(readings, key=lambda r: sum(len(found) for found, _ in r[1]))
+    if not matches and not text.isascii():
+        return _legal_forms_transliterated(text)
     found = [compare for _, compare in matches]
     if not found:
         return text, []
     return replace_org_types_compare(text), found
+
+
+def _legal_forms_transliterated(text: str) -> tuple[str, list[str]]:
+    """Forms written in another script (OOO, PAO, TOV in Cyrillic), which rigour's tables hold in Latin."""
+    kept: list[str] = []
+    found: list[str] = []
+    for word in text.split():
+        latin = ascii_text(word).strip(".,") if _script(word[0]) not in _CJK_SCRIPTS else ""
+        forms = extract_org_types(latin) if latin else []
+        if forms and len(forms) == 1 and len(forms[0][0]) == len(latin):
+            found.append(forms[0][1])
+        else:
+            kept.append(word)
+    return (" ".join(kept), found) if found and kept else (text, [])
 
 
 def _split_comma(text: str) -> tuple[str, str] | None:

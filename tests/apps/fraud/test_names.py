@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.fraud.matching import ListedEntry, name_similarity, secondary_evidence
+from apps.fraud.matching import ListedEntry, name_similarity, parsed_pairing, secondary_evidence
 from apps.fraud.names import parse
 
 THRESHOLD = 0.84
@@ -145,3 +145,23 @@ def test_abbreviated_ranks_and_quoted_nicknames_are_not_the_name() -> None:
 def test_the_first_of_two_spanish_family_names_is_the_one_kept() -> None:
     assert name_similarity("Rafael Caro", "CARO QUINTERO, Rafael") >= THRESHOLD
     assert name_similarity("Rafael Quintero", "CARO QUINTERO, Rafael") < THRESHOLD
+
+
+def test_legal_forms_written_in_cyrillic_are_legal_forms() -> None:
+    assert parse("ООО Карст").legal == ("ooo",)  # noqa: RUF001  (Cyrillic on purpose)
+    assert name_similarity("ПАО Мостотрест", "PJSC MOSTOTREST") >= THRESHOLD
+    assert name_similarity("ОАО Волгограднефтемаш", "OAO VOLGOGRADNEFTEMASH") >= THRESHOLD  # noqa: RUF001
+
+
+def test_a_vessels_name_keeps_every_word_and_its_number() -> None:
+    # "Yu" is a legal form in rigour's tables, and "II" ends a person's name as a suffix; a vessel
+    # has neither. "No." before the number is not part of the name.
+    assert parsed_pairing(parse("Yu Song 12"), parse("YU SONG 12", "vessel")).score >= THRESHOLD
+    assert parsed_pairing(parse("Rak Won II"), parse("RAK WON 2", "vessel")).score >= THRESHOLD
+    assert parsed_pairing(parse("Rak Won 3"), parse("RAK WON 2", "vessel")).score < THRESHOLD
+    assert parse("Rak Won No. 2").tokens == ("rak", "won", "2")
+
+
+def test_a_company_word_cut_short_is_that_word() -> None:
+    assert name_similarity("Sunway Technology Co Ltd", "SUNWAY TECH CO., LTD") >= THRESHOLD
+    assert name_similarity("Sunway Tea Co Ltd", "SUNWAY TECH CO., LTD") < THRESHOLD
