@@ -191,5 +191,5 @@ def run(part: str = "report") -> None:
         for locale, values in best_ordinary.items():
             for name, s in zip(names[locale], values, strict=True):
                 if s >= threshold:
-                    hits = index.search(name_tokens(name), cutoff=threshold)
+                    hits = index.search(name_tokens(name), cutoff=low)
                     sys.stderr.write(f"  ALERT {locale} {s:.3f} {name!r} ~ {index.names[hits[0].name_index].name!r}\n")
