@@ -11,7 +11,10 @@ Chinese/Japanese/Korean character only its own romanisation (or itself, when bot
 script); an initial any word it starts; other words score the mean of Jaro-Winkler and the Indel
 ratio (rapidfuzz), raised to 0.95 when rigour ties them to one name ("Usama"/"أسامة",
 "Bill"/"William"), to ``FOLD_SIM`` when they are one spelling once the transliteration habits of
-several languages are folded ("Janukowytsch"/"Yanukovych"), and count as nothing under
+several languages are folded ("Janukowytsch"/"Yanukovych"), to ``CONSONANTS_SIM`` when the Latin
+word is a spelling the letters of an Arabic-script word allow ("Jafari"/"جعفری", see
+``_arabic_spellings``), to ``STRONG`` when a company's word is cut short ("Tech"/"Technology"),
+and count as nothing under
 ``TOKEN_FLOOR``. A company's generic words (rigour's organisation classes: "Company", "Trading")
 cost a third when left unpaired. Two adjacent parts may also pair
 with one ("Abu Bakr"/"Abubakr", "Jin Ping"/"Jinping"). Pairs are taken greedily, best first, each

@@ -23,8 +23,9 @@ family name remembered). Each part has:
 
 Honorifics and titles (rigour's person prefixes, plus the common ones of the languages customers
 write in) and legal forms (rigour's org types, in every language it knows, "Aktiengesellschaft"
-and "AG" alike) say nothing about who a party is: they are removed, and the legal forms kept aside
-(``ParsedName.legal``) for the explanation.
+and "AG" alike, also when written in Cyrillic letters) say nothing about who a party is: they are
+removed, and the legal forms kept aside (``ParsedName.legal``) for the explanation. So is a
+nickname in double quotes.
 
 How much a part says
 --------------------
