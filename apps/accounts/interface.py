@@ -15,7 +15,7 @@ from apps.accounts.errors import AccountNotFound, AccountRefused, StatusChangeRe
 from apps.accounts.events import *  # noqa: F403
 from apps.accounts.events import ACCOUNT_OPENED, ACCOUNT_STATEMENT_READY, ACCOUNT_STATUS_CHANGED
 from apps.accounts.models import Account, AccountStatus
-from apps.accounts.services import movements, opening
+from apps.accounts.services import movements, numbers, opening
 from apps.accounts.wire import account_id_from_wire, account_wire_id
 from apps.kyc import interface as kyc
 from bankcore.money import Money
@@ -40,6 +40,7 @@ __all__ = [
     "entries_notify",
     "entry_notify",
     "holder_name",
+    "iban_is_ours",
     "payout_notify",
 ]
 
@@ -110,6 +111,15 @@ def account_for_iban(*, iban: str) -> AccountRef | None:
     """The account of this bank with that IBAN (spaces and case ignored), or None."""
     account = selectors.account_by_iban(iban=iban)
     return None if account is None else _ref(account)
+
+
+def iban_is_ours(*, iban: str) -> bool:
+    """Whether ``iban`` is of this bank (its country and bank code), whether or not an account has it.
+
+    A payment to such an IBAN is internal: when ``account_for_iban`` finds no account, there is none
+    anywhere, and sending it to the clearing house would address it back to this bank.
+    """
+    return numbers.iban_is_ours(iban=iban)
 
 
 def accounts_by_ibans(*, ibans: list[str]) -> dict[str, AccountRef]:

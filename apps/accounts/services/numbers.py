@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from apps.accounts.models import AccountNumberCounter
 
@@ -39,6 +40,17 @@ def account_number_next() -> int:
 def bank_identity() -> tuple[str, str, str]:
     """(country, bank code, BIC) from the settings."""
     return settings.BANK_COUNTRY, settings.BANK_CODE, settings.BANK_BIC
+
+
+def iban_is_ours(*, iban: str) -> bool:
+    """Whether ``iban`` (compact, checked) carries this bank's country and bank code, account or not."""
+    country, bank_code, _ = bank_identity()
+    try:
+        parsed = IBAN(iban)
+    except SchwiftyException:
+        return False
+    # A country whose BBAN has a branch code keeps it in BANK_CODE's place (see iban_for_number).
+    return parsed.country_code == country and bank_code in (parsed.bank_code, parsed.bank_code + parsed.branch_code)
 
 
 def iban_for_number(*, number: int) -> str:

@@ -182,6 +182,13 @@ def payee_of(
             own.customer_id,
             parsed.country,
         )
+    if accounts.iban_is_ours(iban=parsed.iban):
+        # DESIGN.md §5: a payment to an IBAN of this bank is internal, so there is no other bank to send it to.
+        raise PaymentInvalid(
+            "No account of this bank has this IBAN: check it for a typo.",
+            code="payee_account_unknown",
+            field="creditor_iban",
+        )
     if amount.currency != "EUR":
         raise PaymentInvalid(
             "Payments to other banks are in euro (SEPA) only.", code="external_not_eur", field="currency"

@@ -27,6 +27,8 @@ OPENED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 EXTERNAL_IBAN = "DE89370400440532013000"
 EXTERNAL_NAME = "Max Mustermann"
 OTHER_EXTERNAL_IBAN = "NL91ABNA0417164300"
+# This bank's country and bank code with a number below the first one it issues: no account has it.
+UNKNOWN_OWN_IBAN = "DE85100200300000999999"
 
 
 class CustomerFactory(DjangoModelFactory[User]):

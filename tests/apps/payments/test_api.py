@@ -12,7 +12,7 @@ from oauth2_provider.models import AccessToken
 from apps.payments.models import Payment
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, payer
+from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, payer
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
 
 URL = "/api/v1/payments/"
@@ -92,6 +92,12 @@ def test_the_same_key_replays_and_pays_once(client: Client, acme: Payer) -> None
         ({"amount": "12.505"}, "amount", "too_many_decimals"),
         ({"amount": "0"}, "amount", "amount_not_positive"),
         ({"creditor": {"name": "X", "iban": "DE89370400440532013001"}}, "creditor.iban", "iban_checksum"),
+        ({"creditor": {"name": "X", "iban": UNKNOWN_OWN_IBAN}}, "creditor.iban", "payee_account_unknown"),
+        (
+            {"creditor": {"name": "X", "iban": UNKNOWN_OWN_IBAN}, "instant": True},
+            "creditor.iban",
+            "payee_account_unknown",
+        ),
         ({"reference": "Grüße"}, "reference", "reference_charset"),
         ({"reference": "x" * 141}, "reference", "reference_too_long"),
         ({"end_to_end_id": "x" * 36}, "end_to_end_id", "end_to_end_id_too_long"),

@@ -18,7 +18,14 @@ from bankcore.notifications.models import Notification
 from bankcore.sca import selectors as sca_read
 from bankcore.sca import services as sca
 from tests.apps.payments.batch_factories import Row, business, upload
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, OTHER_EXTERNAL_IBAN, Payer, payer
+from tests.apps.payments.factories import (
+    EXTERNAL_IBAN,
+    EXTERNAL_NAME,
+    OTHER_EXTERNAL_IBAN,
+    UNKNOWN_OWN_IBAN,
+    Payer,
+    payer,
+)
 
 
 @pytest.fixture
@@ -79,6 +86,7 @@ class TestUpload:
             Row(EXTERNAL_NAME, EXTERNAL_IBAN, "3.00", execution_date=str(today + timedelta(days=400))),
             Row(EXTERNAL_NAME, EXTERNAL_IBAN, "3.00", execution_date="soon"),
             Row(EXTERNAL_NAME, EXTERNAL_IBAN, "7.25"),
+            Row("Nobody Here", UNKNOWN_OWN_IBAN, "2.00"),
         ]
         batch = run(upload, owner=acme, rows=rows, now=now)
         batch.refresh_from_db()
@@ -97,8 +105,9 @@ class TestUpload:
             10: (LineStatus.INVALID, "date_too_far"),
             11: (LineStatus.INVALID, "invalid_date"),
             12: (LineStatus.PENDING, ""),
+            13: (LineStatus.INVALID, "payee_account_unknown"),  # this bank's code, no account: not for SEPA
         }
-        assert (batch.line_count, batch.valid_count, batch.failed_count) == (12, 2, 10)
+        assert (batch.line_count, batch.valid_count, batch.failed_count) == (13, 2, 11)
         assert batch.valid_total_minor == 1975
         assert Payment.objects.count() == 0  # nothing paid before the approval
 

@@ -15,7 +15,7 @@ from bankcore.ledger.models import Hold, Posting
 from bankcore.money import Money
 from bankcore.sca import services as sca
 from bankcore.sca.models import Challenge
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, beneficiary, payer
+from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, beneficiary, payer
 
 
 def pay(p: Payer, *, to: str, name: str, amount: str = "45.00", key: str = "k1", now: datetime, **kw: object):
@@ -233,6 +233,8 @@ class TestRefusals:
         ("change", "code"),
         [
             ({"to": "DE89370400440532013001"}, "iban_checksum"),
+            ({"to": UNKNOWN_OWN_IBAN}, "payee_account_unknown"),
+            ({"to": UNKNOWN_OWN_IBAN, "instant": True}, "payee_account_unknown"),
             ({"amount": "0"}, "amount_not_positive"),
             ({"reference": "Grüße"}, "reference_charset"),
             ({"reference": "x" * 141}, "reference_too_long"),
@@ -248,6 +250,16 @@ class TestRefusals:
         assert refused.value.code == code
         assert not Payment.objects.exists()
         assert not OutboxEvent.objects.filter(name__startswith="payment.").exists()
+
+    def test_an_iban_of_this_bank_that_no_account_has_is_refused_on_its_field(
+        self, alice: Payer, now: datetime
+    ) -> None:
+        # DESIGN.md §5: a payment to an IBAN of this bank is internal; it must never go to the clearing house.
+        with pytest.raises(PaymentInvalid) as refused:
+            pay(alice, to="DE85 1002 0030 0000 9999 99", name="Nobody Here", now=now, sca_exemption="test")
+        assert (refused.value.code, refused.value.field) == ("payee_account_unknown", "creditor_iban")
+        assert not Payment.objects.exists()
+        assert not Hold.objects.exists()
 
     def test_paying_the_same_account_is_refused(self, alice: Payer, now: datetime) -> None:
         with pytest.raises(PaymentInvalid) as refused:

@@ -13,7 +13,7 @@ from apps.payments.services import initiate
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 from bankcore.testing.access import assert_access, login_verified
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, beneficiary, payer
+from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, beneficiary, payer
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def test_a_replayed_confirm_pays_once(client: Client, alice: Payer) -> None:
     ("fields", "message"),
     [
         ({"creditor_iban": "DE89370400440532013001"}, "check digits are wrong"),
+        ({"creditor_iban": UNKNOWN_OWN_IBAN}, "No account of this bank has this IBAN"),
         ({"amount": "10.001"}, "at most 2 decimals"),
         ({"amount": "-5"}, "greater than zero"),
         ({"reference": "Grüße"}, "may use only letters"),
