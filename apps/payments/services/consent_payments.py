@@ -103,4 +103,5 @@ def consent_payment_initiate(
         if spent.sca_challenge_id is not None and payment.sca_challenge_id is None:
             payment.sca_challenge_id = spent.sca_challenge_id
             payment.save(update_fields=["sca_challenge_id"])
-        return payment_view(payment)
+        view = payment_view(payment)
+    return initiate.payment_as_it_stands(view)

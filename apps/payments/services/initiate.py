@@ -411,13 +411,27 @@ def payment_initiate(
             steps.changed("sca_challenge_id", "sca_exemption")
             steps.step(to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(payment), now=now, notify=False)
             _checks_run(steps, draft=draft, actor=who, now=now)
-            return payment_view(payment)
+            view = payment_view(payment)
     except IntegrityError:
         # A second submit with the same key raced this one to the unique key: answer with the first.
         replayed = _replay(customer_id=customer_id, idempotency_key=key, fingerprint=fingerprint)
         if replayed is None:
             raise
         return replayed
+    return payment_as_it_stands(view)
+
+
+def payment_as_it_stands(view: PaymentView) -> PaymentView:
+    """The payment as it is now rather than as its transaction left it.
+
+    An accepted instant payment is sent when that transaction commits, and on the embedded default
+    (tasks eager, no worker) the clearing house's answer is ingested inline right then, so by the time
+    the caller answers it may be settled or rejected (AB05, AC04 …). With a worker, or inside a caller's
+    own transaction, it is still accepted or submitted, which the read shows just as well.
+    """
+    if view.instant and view.status == PaymentStatus.ACCEPTED:
+        return selectors.payment_get(payment_id=view.id) or view
+    return view
 
 
 def _sca_reason(payment: Payment) -> str:
@@ -523,7 +537,8 @@ def payment_authorise(*, customer_id: int, payment_id: int, otp_token: str, now:
         steps = PaymentSteps(locked)
         steps.step(to=PaymentStatus.CHECKING, actor=who, reason=_sca_reason(locked), now=now, notify=False)
         _checks_run(steps, draft=draft, actor=who, now=now)
-        return payment_view(locked)
+        view = payment_view(locked)
+    return payment_as_it_stands(view)
 
 
 def _challenge_renew(*, payment_id: int, details: dict[str, object], now: datetime) -> None:

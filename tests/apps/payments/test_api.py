@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,10 @@ from apps.payments.models import Payment
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, payer
+from tests.apps.payments.settlement_factories import clearing_env
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
+
+__all__ = ["clearing_env"]
 
 URL = "/api/v1/payments/"
 
@@ -154,3 +158,27 @@ def test_scopes(client: Client, acme: Payer) -> None:
     assert api(client, read_only, "post", URL, body(acme)).status_code == 403
     assert api(client, read_only, "get", URL).status_code == 200
     assert client.get(URL).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)  # the inline answer runs when the payment's transaction really commits
+@pytest.mark.parametrize(
+    ("name", "status", "reason_code"),
+    [
+        (EXTERNAL_NAME, "settled", None),
+        ("SIM REJECT AC04", "rejected", "AC04"),
+        ("SIM NOANSWER", "rejected", "AB05"),
+    ],
+)
+def test_an_instant_payment_answered_inline_is_created_as_it_stands(
+    client: Client, clearing_env: Path, name: str, status: str, reason_code: str | None
+) -> None:
+    acme = payer(balance="5000.00", full_name="Acme Trading")
+    token = token_for(acme)
+    created = api(client, token, "post", URL, body(acme, instant=True, creditor={"name": name, "iban": EXTERNAL_IBAN}))
+    assert created.status_code == 201, created.content
+    # The embedded default answers an instant payment inside the request: the 201 says what a GET says.
+    assert (created.json()["status"], created.json()["reason_code"]) == (status, reason_code)
+    fetched = api(client, token, "get", f"{URL}{created.json()['id']}/").json()
+    assert (fetched["status"], fetched["reason_code"]) == (status, reason_code)
+    replayed = api(client, token, "post", URL, body(acme, instant=True, creditor={"name": name, "iban": EXTERNAL_IBAN}))
+    assert replayed.json()["status"] == status

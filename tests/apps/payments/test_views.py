@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -14,6 +15,9 @@ from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 from bankcore.testing.access import assert_access, login_verified
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, beneficiary, payer
+from tests.apps.payments.settlement_factories import clearing_env
+
+__all__ = ["clearing_env"]
 
 
 @pytest.fixture
@@ -140,3 +144,16 @@ def test_pages_render(client: Client, alice: Payer, now: datetime) -> None:
     for url in ["/app/payments/", "/app/payments/new/", "/app/payments/beneficiaries/", "/app/payments/scheduled/",
                 "/app/payments/standing-orders/new/", "/app/payments/beneficiaries/new/", "/app/"]:  # fmt: skip
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db(transaction=True)  # the inline answer runs when the payment's transaction really commits
+def test_an_instant_payment_answered_inline_is_confirmed_as_it_stands(client: Client, clearing_env: Path) -> None:
+    alice = payer(balance="1000.00", full_name="Alice Portal")
+    login_verified(client, alice.user)
+    page = review(client, alice, creditor_name="SIM REJECT AC04", creditor_iban=EXTERNAL_IBAN, instant="on")
+    location = confirm(client, page)
+    done = client.post(location, {"otp_token": alice.code()}, follow=True).content.decode()
+    assert Payment.objects.get().status == "rejected"
+    # Not "accepted: it leaves with the next settlement": the clearing house has answered already.
+    assert "The payment was rejected." in done
+    assert "leaves with the next settlement" not in done
