@@ -25,9 +25,10 @@ from apps.payments import selectors
 from apps.payments.batch_parsing import BatchFile, BatchFileRefused, parse_json, parse_pain001
 from apps.payments.models import BatchFormat, PaymentBatch, PaymentBatchLine
 from apps.payments.services import batches
+from bankcore.api import cursors
 from bankcore.api.errors import problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
-from bankcore.api.pagination import page_of
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 from bankcore.money import Money
 
@@ -196,11 +197,23 @@ class PaymentBatchListCreateApi(_BatchesApi):
     def required_scopes(self) -> list[str]:  # type: ignore[override]
         return ["payments:write"] if self.request.method == "POST" else ["payments:read"]
 
-    @extend_schema(operation_id="v1_payment_batches_list", responses={200: page_of(BatchOutput)})
+    @extend_schema(
+        operation_id="v1_payment_batches_list",
+        parameters=[CURSOR_PARAMETER],
+        responses={200: page_of(BatchOutput)},
+        summary="Payment batches, newest first, in cursor pages",
+    )
     def get(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
-        rows = batches.batches_of_customer(customer_id=customer_id, partner_id=self.partner.application_id, limit=100)
-        return Response({"results": BatchOutput(rows, many=True).data, "next": None})  # type: ignore[arg-type]
+        page = selectors.batch_page_of_customer(
+            customer_id=customer_id, partner_id=self.partner.application_id, before=cursors.page_before(request)
+        )
+        return Response(
+            {
+                "results": BatchOutput(page.items, many=True).data,  # type: ignore[arg-type]
+                "next": cursors.next_link(request, before=page.next_before),
+            }
+        )
 
     @extend_schema(
         operation_id="v1_payment_batches_create",

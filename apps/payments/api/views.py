@@ -23,10 +23,10 @@ from apps.payments.api.serializers import PaymentOrder, PaymentOrderInput
 from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
 from apps.payments.models import Payment, PaymentChannel
 from apps.payments.services import cancel, consent_payments, initiate, validation
-from bankcore.api import consents, visibility
+from bankcore.api import consents, cursors, visibility
 from bankcore.api.errors import problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
-from bankcore.api.pagination import page_of
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 
 # Body fields as the service names them (for the problem's ``errors``).
@@ -73,9 +73,11 @@ class PaymentListCreateApi(_PaymentsApi):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=selectors.STATUSES, description="Only payments in this status")
+            OpenApiParameter("status", str, enum=selectors.STATUSES, description="Only payments in this status"),
+            CURSOR_PARAMETER,
         ],
         responses={200: page_of(PaymentOrder)},
+        summary="Payments, newest first, in cursor pages",
     )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status")  # present but empty is as unknown as a misspelt one
@@ -84,14 +86,19 @@ class PaymentListCreateApi(_PaymentsApi):
                 status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",
                 errors={"status": [f"One of {', '.join(selectors.STATUSES)}."]},
             )  # fmt: skip
-        rows = selectors.payment_list_of_partner(
+        page = selectors.payment_page_of_partner(
             application_id=self.partner.application_id,
             acting_for_id=self.partner.acting_for_id,
             status=status,
-            limit=100,
+            before=cursors.page_before(request),
         )
-        views = [selectors.payment_view(p) for p in rows]
-        return Response({"results": PaymentOrder(views, many=True).data, "next": None})  # type: ignore[arg-type]
+        views = [selectors.payment_view(p) for p in page.items]
+        return Response(
+            {
+                "results": PaymentOrder(views, many=True).data,  # type: ignore[arg-type]
+                "next": cursors.next_link(request, before=page.next_before),
+            }
+        )
 
     @extend_schema(request=PaymentOrderInput, responses={201: PaymentOrder}, parameters=[IDEMPOTENCY_HEADER_PARAMETER])
     @idempotent

@@ -14,7 +14,16 @@ from factory.django import DjangoModelFactory
 from apps.accounts.models import Account
 from apps.accounts.services import opening
 from apps.kyc.models import CustomerKyc
-from apps.payments.models import Beneficiary
+from apps.payments.models import (
+    BatchFormat,
+    BatchStatus,
+    Beneficiary,
+    Payment,
+    PaymentBatch,
+    PaymentChannel,
+    PaymentKind,
+    PaymentStatus,
+)
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import LedgerAccount
@@ -99,3 +108,53 @@ def beneficiary(
         created_at=OPENED_AT,
         updated_at=OPENED_AT,
     )
+
+
+class PaymentRowFactory(DjangoModelFactory[Payment]):
+    """A stored accepted payment of ``owner``'s account, as a list shows it (no ledger hold: nothing moves)."""
+
+    class Meta:
+        model = Payment
+
+    class Params:
+        owner: Payer | None = None
+
+    customer = factory.LazyAttribute(lambda o: o.owner.user)
+    source_account_id = factory.LazyAttribute(lambda o: o.owner.account.pk)
+    source_ledger_account_id = factory.LazyAttribute(lambda o: o.owner.account.ledger_account_id)
+    debtor_name = factory.LazyAttribute(lambda o: o.owner.user.full_name)
+    debtor_iban = factory.LazyAttribute(lambda o: o.owner.account.iban)
+    amount_minor = 1000
+    currency = "EUR"
+    creditor_name = EXTERNAL_NAME
+    creditor_iban = EXTERNAL_IBAN
+    end_to_end_id = factory.Sequence(lambda n: f"E2E-{n}")
+    tx_id = factory.Sequence(lambda n: f"BCROW{n:029d}")
+    kind = PaymentKind.SEPA
+    channel = PaymentChannel.API
+    execution_date = OPENED_AT.date()
+    status = PaymentStatus.ACCEPTED
+    idempotency_key = factory.Sequence(lambda n: f"row-{n}")
+    request_fingerprint = "row"
+    created_at = OPENED_AT
+    updated_at = OPENED_AT
+
+
+class PaymentBatchRowFactory(DjangoModelFactory[PaymentBatch]):
+    """A stored batch of ``owner``'s account with no lines, as a list shows it."""
+
+    class Meta:
+        model = PaymentBatch
+
+    class Params:
+        owner: Payer | None = None
+
+    customer = factory.LazyAttribute(lambda o: o.owner.user)
+    source_account_id = factory.LazyAttribute(lambda o: o.owner.account.pk)
+    uploaded_by = factory.LazyAttribute(lambda o: f"partner:{o.partner_id}")
+    source_format = BatchFormat.JSON
+    status = BatchStatus.COMPLETED
+    idempotency_key = factory.Sequence(lambda n: f"batch-row-{n}")
+    request_fingerprint = "row"
+    created_at = OPENED_AT
+    updated_at = OPENED_AT

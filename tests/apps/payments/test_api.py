@@ -13,7 +13,14 @@ from oauth2_provider.models import AccessToken
 from apps.payments.models import Payment
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, UNKNOWN_OWN_IBAN, Payer, payer
+from tests.apps.payments.factories import (
+    EXTERNAL_IBAN,
+    EXTERNAL_NAME,
+    UNKNOWN_OWN_IBAN,
+    Payer,
+    PaymentRowFactory,
+    payer,
+)
 from tests.apps.payments.settlement_factories import clearing_env
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
 
@@ -182,3 +189,34 @@ def test_an_instant_payment_answered_inline_is_created_as_it_stands(
     assert (fetched["status"], fetched["reason_code"]) == (status, reason_code)
     replayed = api(client, token, "post", URL, body(acme, instant=True, creditor={"name": name, "iban": EXTERNAL_IBAN}))
     assert replayed.json()["status"] == status
+
+
+def test_the_list_is_paged_by_cursor_newest_first_keeping_the_filter(client: Client, acme: Payer) -> None:
+    token = token_for(acme)
+    accepted = [PaymentRowFactory(owner=acme).tx_id for _ in range(52)]
+    PaymentRowFactory.create_batch(3, owner=acme, status="settled")
+    first = api(client, token, "get", f"{URL}?status=accepted").json()
+    assert [p["id"] for p in first["results"]] == accepted[::-1][:50]
+    assert first["next"].startswith("http://testserver/api/v1/payments/?")
+    assert "status=accepted" in first["next"]
+    second = api(client, token, "get", first["next"]).json()
+    assert [p["id"] for p in second["results"]] == accepted[::-1][50:]
+    assert second["next"] is None
+    everything = api(client, token, "get", URL).json()
+    assert len(everything["results"]) == 50
+    assert len(api(client, token, "get", everything["next"]).json()["results"]) == 5
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "YjA", "Yi0x"])
+def test_a_cursor_it_never_gave_out_is_a_400_naming_it(client: Client, acme: Payer, cursor: str) -> None:
+    response = api(client, token_for(acme), "get", f"{URL}?cursor={cursor}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "cursor" in response.json()["errors"]
+
+
+def test_the_schema_documents_the_cursor_of_both_lists(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path in ("/api/v1/payments/", "/api/v1/payment-batches/"):
+        names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert "cursor" in names, path

@@ -13,7 +13,7 @@ from oauth2_provider.models import AccessToken
 from apps.payments.models import BatchStatus, Payment, PaymentBatch
 from apps.payments.services import validation
 from tests.apps.payments.batch_factories import Row, business, pain001_bytes
-from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, payer
+from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, PaymentBatchRowFactory, payer
 from tests.apps.payments.test_api import token_for
 
 URL = "/api/v1/payment-batches/"
@@ -126,3 +126,16 @@ def test_another_customers_batch_is_404(client: Client, acme: Payer, bob: Payer)
         assert get(client, token, f"{URL}{batch_id}/").status_code == 404
     assert get(client, token_for(rival), URL).json()["results"] == []
     assert get(client, token_for(acme), f"{URL}nonsense/").status_code == 404
+
+
+def test_the_list_is_paged_by_cursor_newest_first(client: Client, acme: Payer) -> None:
+    token = token_for(acme)
+    partner_id = token.application_id
+    made = [str(PaymentBatchRowFactory(owner=acme, partner_id=partner_id).pk) for _ in range(51)]
+    PaymentBatchRowFactory(owner=acme, partner_id=None)  # the customer's own upload: not this partner's
+    first = get(client, token, URL).json()
+    assert [b["id"] for b in first["results"]] == made[::-1][:50]
+    second = get(client, token, first["next"]).json()
+    assert ([b["id"] for b in second["results"]], second["next"]) == (made[:1], None)
+    bad = get(client, token, f"{URL}?cursor=nonsense")
+    assert (bad.status_code, list(bad.json()["errors"])) == (400, ["cursor"])

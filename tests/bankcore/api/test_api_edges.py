@@ -179,7 +179,7 @@ class TestOtherAnswers:
         def boom(**_: Any) -> Any:
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(selectors, "payment_list_of_partner", boom)
+        monkeypatch.setattr(selectors, "payment_page_of_partner", boom)
         response = client.get(PAYMENTS, HTTP_AUTHORIZATION=f"Bearer {token.token}")
         body = _problem(response, 500)
         assert "secret internals" not in response.content.decode()
