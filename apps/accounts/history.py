@@ -159,7 +159,8 @@ def _transactions(account: Account, rows: list[tuple[Any, ...]]) -> list[Transac
                 amount=Money(-int(amount_minor), account.currency),
                 balance_after=Money(int(after_minor), account.currency),
                 description=str(description),
-                reference=str(meta.get("reference") or description),
+                # A reference the metadata names, even an empty one, is the payer's: the description is ours.
+                reference=str(meta.get("reference", description)),
                 counterparty_name=str(meta.get("counterparty_name") or name),
                 counterparty_iban=str(meta.get("counterparty_iban") or iban),
                 kind=str(kind),

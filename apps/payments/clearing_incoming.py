@@ -20,6 +20,7 @@ from apps.payments import events
 from apps.payments import iso20022 as iso
 from apps.payments.clearing_accounts import settlement_ledger_id, suspense_ledger_id
 from apps.payments.models.settlement import ClearingFile, Direction, FileStatus, IncomingCredit, IncomingStatus
+from apps.payments.services.entry_metadata import entry_metadata
 from apps.payments.services.transitions import NOTIFY_KIND
 from apps.payments.settlement import file_write
 from apps.payments.settlement_calendar import add_business_days, local_date
@@ -48,6 +49,16 @@ class IncomingRefused(DomainError):
     code = "incoming_refused"
 
 
+def _incoming_metadata(credit: IncomingCredit) -> dict[str, object]:
+    """The payee's history shows the paying customer of another bank and their remittance information."""
+    return entry_metadata(
+        reference=credit.reference,
+        end_to_end_id=credit.end_to_end_id,
+        name=credit.debtor_name,
+        iban=credit.debtor_iban,
+    )
+
+
 def _book(
     credit: IncomingCredit, *, account: accounts.AccountRef, from_ledger_id: int, now: datetime, key: str
 ) -> None:
@@ -57,6 +68,7 @@ def _book(
         amount=Money(credit.amount_minor, credit.currency),
         idempotency_key=key,
         description=f"From {credit.debtor_name}: {credit.reference}"[:200],
+        metadata=_incoming_metadata(credit),
     )
     credit.account_id = account.id
     credit.customer_id = account.customer_id
@@ -224,6 +236,7 @@ def incoming_return(*, incoming_id: int, reason_code: str, actor: str, now: date
                 amount=amount,
                 idempotency_key=f"incoming:{credit.pk}:return",
                 description=f"Return {code} to {credit.debtor_name}"[:200],
+                metadata=_incoming_metadata(credit),
             )
         except DomainError as error:
             raise IncomingRefused(f"the money cannot be taken back: {error}", code="cannot_take_back") from None

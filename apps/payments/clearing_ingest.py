@@ -32,6 +32,7 @@ from apps.payments.clearing_files import inbox_files, move_aside, sha256
 from apps.payments.clearing_incoming import credits_apply
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.models.settlement import ClearingException, ClearingFile, Direction, FileStatus
+from apps.payments.services.entry_metadata import entry_metadata
 from apps.payments.services.transitions import apply_transition
 from apps.payments.settlement import ACTOR, outbox_flush
 from apps.payments.settlement_transitions import transition_many
@@ -257,6 +258,16 @@ def _apply_status_report(
     )
 
 
+def _outgoing_metadata(payment: Payment) -> dict[str, object]:
+    """The payer's history shows the payee of another bank and the payer's own reference, not settlement's."""
+    return entry_metadata(
+        reference=payment.reference,
+        end_to_end_id=payment.end_to_end_id,
+        name=payment.creditor_name,
+        iban=payment.creditor_iban,
+    )
+
+
 def _settle_many(payments: list[Payment], *, clearing_file: ClearingFile, now: datetime, counts: IngestResult) -> None:
     """ACSC for many payments: their holds captured in one batch, their steps taken in bulk."""
     if not payments:
@@ -279,6 +290,7 @@ def _settle_many(payments: list[Payment], *, clearing_file: ClearingFile, now: d
                 for p in chunk
             ],
             now=now,
+            metadata={f"{p.ref}:settle": _outgoing_metadata(p) for p in chunk},
         )
         for payment, result in zip(chunk, results, strict=True):
             if result.posted:
@@ -337,6 +349,7 @@ def _settle(payment: Payment, *, clearing_file: ClearingFile, now: datetime) -> 
             idempotency_key=f"{payment.ref}:settle",
             now=now,
             description=f"SEPA {payment.tx_id} to {payment.creditor_name}"[:200],
+            metadata=_outgoing_metadata(payment),
         )
     except LedgerError as error:
         # The clearing has paid; the bank's side needs a person (an expired hold, a frozen account).
@@ -466,6 +479,7 @@ def _apply_returns(
                 amount=amount,
                 idempotency_key=f"{payment.ref}:return",
                 description=description,
+                metadata=_outgoing_metadata(payment),
             )
         except LedgerError as error:
             # The payer's account cannot take it (frozen, closed): suspense keeps it for staff.

@@ -94,6 +94,7 @@ def _posting_page(account_id: int, ordered: QuerySet[Posting], *, limit: int) ->
             "entry__kind",
             "entry__description",
             "entry__idempotency_key",
+            "entry__metadata",
         )[: limit + 1]
     )
     items = [
@@ -106,6 +107,7 @@ def _posting_page(account_id: int, ordered: QuerySet[Posting], *, limit: int) ->
             kind=row[5],
             description=row[6],
             idempotency_key=row[7],
+            metadata=row[8] if isinstance(row[8], dict) else {},
         )
         for row in page[:limit]
     ]

@@ -19,7 +19,7 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import partial
@@ -216,15 +216,22 @@ def account_overdraft_set(*, account_id: int, overdraft_limit_minor: int) -> Non
 
 
 def transfer(
-    *, from_account_id: int, to_account_id: int, amount: Money, idempotency_key: str, description: str = ""
+    *,
+    from_account_id: int,
+    to_account_id: int,
+    amount: Money,
+    idempotency_key: str,
+    description: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> int:
     """Move ``amount`` from one account to another; returns the entry id.
 
-    Posting again with the same key returns the first entry and changes nothing; the same key
-    with a different request raises IdempotencyConflict.
+    ``metadata`` is kept on the entry (``post_entry``'s, e.g. the counterparty and reference a
+    statement shows). Posting again with the same key returns the first entry and changes
+    nothing; the same key with a different request raises IdempotencyConflict.
     """
     legs = _transfer_legs(from_account_id=from_account_id, to_account_id=to_account_id, amount=amount)
-    return _post(legs=legs, key=idempotency_key, kind=Kind.TRANSFER, description=description)
+    return _post(legs=legs, key=idempotency_key, kind=Kind.TRANSFER, description=description, metadata=metadata)
 
 
 def post_entry(
@@ -1011,14 +1018,16 @@ def hold_capture(
     now: datetime,
     amount: Money | None = None,
     description: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> int:
     """Post the held money (all of it, or ``amount`` of it) to ``to_account_id``; returns the entry id.
 
     A partial capture releases the rest of the hold. Capturing again with the same key returns
-    the first entry.
+    the first entry. ``metadata`` is kept on the entry beside the ``hold_id`` the capture records.
     """
     _check_key(idempotency_key)
     _check_description(description)
+    _check_metadata(metadata)
     source_id, held_minor, currency = _hold_account(hold_id)
     capture = Money(held_minor, currency) if amount is None else _check_positive(amount)
     if capture.currency != currency:
@@ -1043,7 +1052,7 @@ def hold_capture(
                 idempotency_key=idempotency_key,
                 kind=Kind.HOLD_CAPTURE,
                 description=description,
-                metadata={"hold_id": hold_id},
+                metadata=_capture_metadata(hold_id, metadata),
                 fingerprint=fingerprint,
                 created_at=postings[0].created_at,
             )
@@ -1062,6 +1071,11 @@ def hold_capture(
         if replayed is None:
             raise
         return replayed
+
+
+def _capture_metadata(hold_id: int, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    # The hold's id always wins: a replayed capture is recognised by it.
+    return {**(metadata or {}), "hold_id": hold_id}
 
 
 def _capture_replay(key: str, fingerprint: str, hold_id: int) -> int | None:
@@ -1160,9 +1174,15 @@ def holds_expire(*, now: datetime, limit: int = 1000) -> int:
 # --- batch capture (settlement) -----------------------------------------------------------------
 
 
-def hold_capture_batch(*, captures: Sequence[tuple[int, int, str, str]], now: datetime) -> list[BatchResult]:
+def hold_capture_batch(
+    *,
+    captures: Sequence[tuple[int, int, str, str]],
+    now: datetime,
+    metadata: Mapping[str, dict[str, Any]] | None = None,
+) -> list[BatchResult]:
     """Capture many holds in full in one database transaction; one result per capture.
 
+    ``metadata`` (by idempotency key) is kept on each capture's entry, as ``hold_capture``'s.
     Each capture is ``(hold_id, to_account_id, idempotency_key, description)`` and follows the
     rules of ``hold_capture`` (the held money counts as released for the funds check; the hold
     ends ``captured``; the same key again returns the first entry), in the given order. A
@@ -1170,13 +1190,17 @@ def hold_capture_batch(*, captures: Sequence[tuple[int, int, str, str]], now: da
     trace and does not stop the others. Settlement uses it for a status report's thousands of
     ACSC at once: a handful of statements instead of ten per capture.
     """
+    extra = metadata or {}
     for capture in captures:
         _check_key(capture[2])
         _check_description(capture[3])
-    return _retrying(lambda: _hold_capture_batch_once(captures, now))
+        _check_metadata(extra.get(capture[2]))
+    return _retrying(lambda: _hold_capture_batch_once(captures, now, extra))
 
 
-def _hold_capture_batch_once(captures: Sequence[tuple[int, int, str, str]], now: datetime) -> list[BatchResult]:
+def _hold_capture_batch_once(
+    captures: Sequence[tuple[int, int, str, str]], now: datetime, extra: Mapping[str, dict[str, Any]]
+) -> list[BatchResult]:
     results: list[BatchResult | None] = [None] * len(captures)
     with transaction.atomic():
         hold_ids = [hold_id for hold_id, _, _, _ in captures]
@@ -1226,7 +1250,7 @@ def _hold_capture_batch_once(captures: Sequence[tuple[int, int, str, str]], now:
                 idempotency_key=key,
                 kind=Kind.HOLD_CAPTURE,
                 description=description,
-                metadata={"hold_id": hold_id},
+                metadata=_capture_metadata(hold_id, extra.get(key)),
                 fingerprint=fingerprint,
                 created_at=postings[0].created_at,
             )

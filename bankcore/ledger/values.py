@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bankcore.money import Money
 
@@ -100,6 +102,8 @@ class PostingLine:
     kind: str
     description: str
     idempotency_key: str
+    # What the posting context kept on the entry (counterparty, reference, end-to-end id …).
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bankcore.ledger.values import PostingLine
 
 MAX_YEARS = 10
 PAGE = 2000
+NOT_PROVIDED = "NOTPROVIDED"  # ISO 20022's end-to-end id when the payer gave none
 
 
 class StatementRefused(DomainError):
@@ -97,7 +98,9 @@ def _lines(
                 amount=item.amount,
                 balance_after=item.balance_after,
                 description=item.description,
-                reference=item.idempotency_key,
+                # The payer's end-to-end id where the posting context kept one, never a ledger key.
+                reference=str(item.metadata.get("end_to_end_id") or NOT_PROVIDED),
+                remittance=str(item.metadata.get("reference") or ""),
                 kind=_kind(item),
             )
         done += len(page.items)

@@ -116,8 +116,9 @@ def _entry(stmt: etree._Element, line: StatementLine, zone: ZoneInfo) -> None:
         _el(refs, "EndToEndId", _max(line.reference, 35))
     _amount(tx, "Amt", line.amount)
     _el(tx, "CdtDbtInd", _indicator(line.amount))
-    if line.description.strip():
-        _el(_el(tx, "RmtInf"), "Ustrd", _max(line.description, 140))
+    remittance = line.remittance.strip() or line.description.strip()
+    if remittance:
+        _el(_el(tx, "RmtInf"), "Ustrd", _max(remittance, 140))
 
 
 def camt053_build(*, statement: Statement) -> etree._Element:

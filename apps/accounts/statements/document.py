@@ -30,8 +30,9 @@ class StatementLine:
     amount: Money
     balance_after: Money
     description: str
-    reference: str  # the entry's reference (its idempotency key), at most 35 characters in camt.053
+    reference: str  # the end-to-end id (NOTPROVIDED when none), at most 35 characters in camt.053
     kind: str = ""  # the ledger entry's kind, or "interest" / "fee" for the bank's own postings
+    remittance: str = ""  # the customer's remittance information, when the entry kept it
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentEv
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import sca as payment_sca
 from apps.payments.services import validation, vop
+from apps.payments.services.entry_metadata import entry_metadata
 from apps.payments.services.transitions import PaymentSteps, event_payload, payment_lock
 from bankcore.canonical import sha256_of
 from bankcore.ledger import errors as ledger_errors
@@ -677,6 +678,7 @@ def _book(payment: Payment, *, now: datetime) -> None:
     """Move an internal payment's money: capture its hold, or post it at once when none."""
     assert payment.creditor_ledger_account_id is not None
     description = f"Payment {payment.tx_id} to {payment.creditor_name}"[:200]
+    metadata = entry_metadata(reference=payment.reference, end_to_end_id=payment.end_to_end_id)
     if payment.hold_id is not None:
         payment.entry_id = ledger.hold_capture(
             hold_id=payment.hold_id,
@@ -684,6 +686,7 @@ def _book(payment: Payment, *, now: datetime) -> None:
             idempotency_key=f"{payment.ref}:book",
             now=now,
             description=description,
+            metadata=metadata,
         )
     else:
         payment.entry_id = ledger.transfer(
@@ -692,6 +695,7 @@ def _book(payment: Payment, *, now: datetime) -> None:
             amount=Money(payment.amount_minor, payment.currency),
             idempotency_key=f"{payment.ref}:book",
             description=description,
+            metadata=metadata,
         )
     # Payer and payee are told of the money out and in by their accounts, once per posting: after
     # commit, so the accounts the posting locked are not held while the inbox rows are written.
