@@ -28,14 +28,14 @@ from django.db import IntegrityError, transaction
 from apps.accounts import interface as accounts
 from apps.fraud import interface as fraud
 from apps.kyc import interface as kyc
-from apps.payments import events, selectors
+from apps.payments import selectors
 from apps.payments.errors import PaymentInvalid, PaymentNotFound, PaymentRefused
 from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentEvent, PaymentKind, PaymentStatus
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import sca as payment_sca
 from apps.payments.services import validation, vop
 from apps.payments.services.entry_metadata import entry_metadata
-from apps.payments.services.transitions import PaymentSteps, event_payload, payment_lock
+from apps.payments.services.transitions import PaymentSteps, payment_lock
 from bankcore.canonical import sha256_of
 from bankcore.ledger import errors as ledger_errors
 from bankcore.ledger import services as ledger
@@ -381,7 +381,7 @@ def payment_initiate(
             steps = PaymentSteps(payment)
             steps.line(PaymentEvent(payment_id=payment.pk, from_status="", to_status=payment.status, actor=who[:64],
                                     reason="payment ordered", at=now))  # fmt: skip
-            steps.publish(events.PAYMENT_CREATED, event_payload(payment))
+            steps.publish_created()
             exemption = sca_exemption or payment_sca.exemption_evaluate(
                 customer_id=customer_id,
                 amount=amount,

@@ -157,6 +157,17 @@ class PaymentSteps:
         self._lines: list[PaymentEvent] = []
         self._events: list[tuple[str, dict[str, Any]]] = []
         self._fields: set[str] = set()
+        self._created: dict[str, Any] | None = None
+
+    def publish_created(self) -> None:
+        """``payment.created``, saying the status the payment has once these steps are written.
+
+        The order is made in ``awaiting_sca`` and usually moves on in the same transaction (an
+        exemption, a partner's secure corporate process): the event must not name a status the
+        API never showed for it.
+        """
+        self._created = event_payload(self.payment)
+        self._events.append((events.PAYMENT_CREATED, self._created))
 
     def line(self, line: PaymentEvent) -> None:
         """A timeline line that is no step of the table (the order itself), written with the steps."""
@@ -184,6 +195,9 @@ class PaymentSteps:
         return True
 
     def write(self) -> None:
+        if self._created is not None:
+            self._created.update(status=self.payment.status, reason_code=self.payment.reason_code)
+            self._created = None
         if self._fields:
             self.payment.save(update_fields=sorted(self._fields))
             self._fields.clear()

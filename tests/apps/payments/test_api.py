@@ -11,6 +11,7 @@ from django.test import Client
 from oauth2_provider.models import AccessToken
 
 from apps.payments.models import Payment
+from bankcore.events.models import OutboxEvent
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 from tests.apps.payments.factories import (
@@ -220,3 +221,11 @@ def test_the_schema_documents_the_cursor_of_both_lists(client: Client) -> None:
     for path in ("/api/v1/payments/", "/api/v1/payment-batches/"):
         names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         assert "cursor" in names, path
+
+
+def test_the_created_event_says_the_status_the_api_shows(client: Client, acme: Payer) -> None:
+    created = api(client, token_for(acme), "post", URL, body(acme))
+    assert created.json()["status"] == "accepted"
+    event = OutboxEvent.objects.get(name="payment.created")
+    # A partner's payment is never awaiting_sca (secure corporate process): neither is its event.
+    assert (event.payload["status"], event.payload["reason_code"]) == ("accepted", "")

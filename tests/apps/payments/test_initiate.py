@@ -294,3 +294,16 @@ class TestIdempotency:
         a = pay(alice, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="t")
         b = pay(other, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="t")
         assert a.id != b.id
+
+
+def test_the_created_event_of_a_payment_waiting_for_its_code_says_awaiting_sca(
+    alice: Payer, bob: Payer, now: datetime
+) -> None:
+    pay(alice, to=bob.account.iban, name="Bob Builder", now=now)
+    assert OutboxEvent.objects.get(name="payment.created").payload["status"] == "awaiting_sca"
+
+
+def test_the_created_event_of_a_rejected_payment_says_rejected_with_its_code(bob: Payer, now: datetime) -> None:
+    pay(bob, to=EXTERNAL_IBAN, name=EXTERNAL_NAME, now=now, sca_exemption="test")  # bob has no money
+    payload = OutboxEvent.objects.get(name="payment.created").payload
+    assert (payload["status"], payload["reason_code"]) == ("rejected", "AM04")
