@@ -84,7 +84,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     assert isinstance(exc, exceptions.APIException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     title = str(exc.default_detail)
-    if isinstance(exc, exceptions.MethodNotAllowed):
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        title = "Unsupported media type"  # the default is a template; the detail names the type sent
+    elif isinstance(exc, exceptions.MethodNotAllowed):
         # The default title is a template ('Method "{method}" not allowed.'), never filled in.
         request = context.get("request")
         title = f"Method {getattr(request, 'method', '')} not allowed"

@@ -199,3 +199,15 @@ def test_redis_down_is_503_problem_with_retry_after() -> None:
     assert body["code"] == "temporarily_unavailable"
     assert int(response["Retry-After"]) > 0
     assert "6379" not in body["detail"]
+
+
+def test_a_415_has_a_stable_title_and_names_the_type_in_its_detail() -> None:
+    request = APIRequestFactory().post("/probe", "amount=1", content_type="text/plain")
+    response = Probe.as_view()(request)
+    response.render()
+    body = json.loads(response.content)
+    assert response.status_code == 415
+    assert body["title"] == "Unsupported media type"
+    assert "{" not in body["title"]
+    assert body["detail"] == 'Unsupported media type "text/plain" in request.'
+    assert body["code"] == "unsupported_media_type"
