@@ -286,6 +286,8 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: any other body is a 415, any other Accept a 406 (no browsable pages).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Accept: application/problem+json is served JSON too (errors are problem+json, the rest JSON).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bankcore.api.negotiation.ProblemAwareNegotiation",
     # Counted per real client address (bankcore.http.client_ip), never per forged header.
     "DEFAULT_THROTTLE_CLASSES": [
         "bankcore.api.throttling.AnonRateThrottle",

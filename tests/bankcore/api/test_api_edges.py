@@ -171,6 +171,19 @@ class TestOtherAnswers:
         response = client.get(PAYMENTS, HTTP_ACCEPT="text/html", HTTP_AUTHORIZATION=f"Bearer {token.token}")
         _problem(response, 406)
 
+    @pytest.mark.parametrize("accept", ["application/problem+json", "application/problem+json; q=0.9"])
+    def test_accepting_only_problem_json_is_served(self, client: Client, token: AccessToken, accept: str) -> None:
+        # Errors are problem+json and the rest JSON: a client that names the problem type reads both.
+        auth = f"Bearer {token.token}"
+        found = client.get(PAYMENTS, HTTP_ACCEPT=accept, HTTP_AUTHORIZATION=auth)
+        assert (found.status_code, found["Content-Type"]) == (200, "application/json")
+        assert found.json()["results"] == []
+        _problem(client.get(f"{PAYMENTS}no-such-payment/", HTTP_ACCEPT=accept, HTTP_AUTHORIZATION=auth), 404)
+
+    @pytest.mark.parametrize("accept", ["application/xml", "text/plain", "application/problem+xml"])
+    def test_other_types_are_still_406(self, client: Client, token: AccessToken, accept: str) -> None:
+        _problem(client.get(PAYMENTS, HTTP_ACCEPT=accept, HTTP_AUTHORIZATION=f"Bearer {token.token}"), 406)
+
     def test_a_crash_is_a_500_problem_without_a_traceback(
         self, client: Client, token: AccessToken, monkeypatch: pytest.MonkeyPatch
     ) -> None:
