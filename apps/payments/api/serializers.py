@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts import interface as accounts
@@ -41,6 +42,13 @@ class PaymentOrderInput(serializers.Serializer[Any]):
         return super().to_internal_value(data)
 
 
+class VerificationOfPayee(serializers.Serializer[Any]):
+    # Declared, not inferred from the getter's hint: the schema generator writes a ``str | None``
+    # dict value as OpenAPI 3.0's ``nullable``, which 3.1 does not have.
+    result = serializers.CharField(allow_null=True, help_text="The payee check's ISO code (MTCH, CMTC, NMTC, NOAP).")
+    matched_name = serializers.CharField(allow_null=True, help_text="The account holder's name on a close match.")
+
+
 class PaymentOrder(serializers.Serializer[PaymentView]):
     id = serializers.CharField(source="tx_id")
     source_account = serializers.SerializerMethodField()
@@ -70,5 +78,6 @@ class PaymentOrder(serializers.Serializer[PaymentView]):
     def get_reason_code(self, view: PaymentView) -> str | None:
         return view.reason_code or None
 
+    @extend_schema_field(VerificationOfPayee)
     def get_verification_of_payee(self, view: PaymentView) -> dict[str, str | None]:
         return {"result": view.vop_result or None, "matched_name": view.vop_name or None}

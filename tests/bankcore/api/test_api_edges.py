@@ -272,3 +272,22 @@ class TestSchemaContract:
             )
             assert response.status_code == 200, response.content
         assert IdempotencyRecord.objects.count() == 0
+
+    def test_the_served_schema_uses_no_openapi_3_0_keyword(self, client: Client) -> None:
+        # OpenAPI 3.1 says "may be null" as a type list; a 3.0 ``nullable`` is no keyword there.
+        response = client.get("/api/schema/?format=json")
+        assert response.status_code == 200
+        schema = json.loads(response.content)
+        assert schema["openapi"].startswith("3.1")
+
+        def nullable_at(node: Any, path: str) -> list[str]:
+            if isinstance(node, dict):
+                here = [path] if "nullable" in node else []
+                return here + [found for key, value in node.items() for found in nullable_at(value, f"{path}/{key}")]
+            if isinstance(node, list):
+                return [found for n, value in enumerate(node) for found in nullable_at(value, f"{path}/{n}")]
+            return []
+
+        assert nullable_at(schema, "#") == []
+        vop = schema["components"]["schemas"]["VerificationOfPayee"]["properties"]
+        assert vop["result"]["type"] == vop["matched_name"]["type"] == ["string", "null"]
