@@ -27,6 +27,7 @@ from apps.payments.models import BatchFormat, PaymentBatch, PaymentBatchLine
 from apps.payments.services import batches
 from bankcore.api import cursors
 from bankcore.api.errors import problem
+from bankcore.api.fields import StrictSerializer
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
@@ -42,7 +43,7 @@ class Pain001Parser(BaseParser):
         return bytes(stream.read()) if stream is not None else b""
 
 
-class BatchInput(serializers.Serializer[Any]):
+class BatchInput(StrictSerializer):  # an unknown top-level field is refused, as everywhere in the API
     source_account = serializers.CharField(max_length=64, required=False, default="")
     verify_payee = serializers.BooleanField(required=False, default=True)
     payments = serializers.ListField(child=serializers.DictField(), allow_empty=True)

@@ -139,3 +139,13 @@ def test_the_list_is_paged_by_cursor_newest_first(client: Client, acme: Payer) -
     assert ([b["id"] for b in second["results"]], second["next"]) == (made[:1], None)
     bad = get(client, token, f"{URL}?cursor=nonsense")
     assert (bad.status_code, list(bad.json()["errors"])) == (400, ["cursor"])
+
+
+def test_an_unknown_top_level_field_is_refused_and_writes_nothing(client: Client, acme: Payer, bob: Payer) -> None:
+    body = {"source_account": str(acme.account.pk), "payments": [item("Bob Builder", bob.account.iban)], "foo": 1}
+    refused = send(client, token_for(acme), body)
+    assert refused.status_code == 400, refused.content
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["errors"] == {"foo": ["Unknown field."]}
+    assert PaymentBatch.objects.count() == 0
+    assert not Payment.objects.exists()
