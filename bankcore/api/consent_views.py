@@ -126,15 +126,17 @@ class ConsentOutput(serializers.Serializer[Any]):
         }
 
 
-def _resolve(refs: list[str], *, field: str) -> list[directory.DirectoryAccount]:
+def _resolve(refs: list[str], *, at: tuple[str, str]) -> list[directory.DirectoryAccount]:
+    """The accounts named; a refusal names the field where they were sent (``at``, nested as DRF nests)."""
+    outer, inner = at
     found = []
     for ref in refs:
         account = directory.account_resolve(ref)
         if account is None:
-            raise serializers.ValidationError({field: [f"Unknown account {ref!r}."]})
+            raise serializers.ValidationError({outer: {inner: [f"Unknown account {ref!r}."]}})
         found.append(account)
     if len({a.customer_id for a in found}) > 1:
-        raise serializers.ValidationError({field: ["A consent names the accounts of one customer."]})
+        raise serializers.ValidationError({outer: {inner: ["A consent names the accounts of one customer."]}})
     return found
 
 
@@ -156,7 +158,7 @@ class ConsentListCreateApi(PartnerApiView):
         now = timezone.now()
         if "access" in values:
             self._need("accounts:read")
-            found = _resolve(values["access"]["accounts"], field="access")
+            found = _resolve(values["access"]["accounts"], at=("access", "accounts"))
             consent = consents.consent_account_access_create(
                 application_id=self.partner.application_id,
                 customer_id=found[0].customer_id,
@@ -171,7 +173,7 @@ class ConsentListCreateApi(PartnerApiView):
         else:
             self._need("payments:write")
             payment = values["payment"]
-            (source,) = _resolve([payment["source_account"]], field="payment")
+            (source,) = _resolve([payment["source_account"]], at=("payment", "source_account"))
             consent = consents.consent_payment_create(
                 application_id=self.partner.application_id,
                 customer_id=source.customer_id,

@@ -280,17 +280,22 @@ def consent_account_access_create(
     """
     ids = sorted({int(a) for a in account_ids})
     if not ids or any(a <= 0 for a in ids):
-        raise ConsentRefused("Name at least one account.", code="consent_accounts_required")
+        raise ConsentRefused("Name at least one account.", code="consent_accounts_required", field="access.accounts")
     today = bank_day(now)
     if not today <= valid_until <= today + MAX_VALIDITY:
         raise ConsentRefused(
             f"valid_until must be between {today.isoformat()} and {(today + MAX_VALIDITY).isoformat()}.",
             code="consent_valid_until_invalid",
+            field="valid_until",
         )
     if not FREQUENCY_MIN <= frequency_per_day <= FREQUENCY_MAX:
-        raise ConsentRefused("frequency_per_day is 1 to 4.", code="consent_frequency_invalid")
+        raise ConsentRefused(
+            "frequency_per_day is 1 to 4.", code="consent_frequency_invalid", field="frequency_per_day"
+        )
     if not recurring and frequency_per_day != 1:
-        raise ConsentRefused("A one-off consent has frequency_per_day 1.", code="consent_frequency_invalid")
+        raise ConsentRefused(
+            "A one-off consent has frequency_per_day 1.", code="consent_frequency_invalid", field="frequency_per_day"
+        )
     consent = Consent.objects.create(
         application_id=application_id,
         customer_id=customer_id,
@@ -330,11 +335,15 @@ def consent_payment_create(
     Refused: ``consent_amount_invalid``, ``consent_creditor_required``.
     """
     if amount.minor <= 0:
-        raise ConsentRefused("The amount must be greater than zero.", code="consent_amount_invalid")
+        raise ConsentRefused(
+            "The amount must be greater than zero.", code="consent_amount_invalid", field="payment.amount"
+        )
     iban = _iban(creditor_iban)
     name = " ".join(creditor_name.split())
     if not iban or not name or len(iban) > 34 or len(name) > 140:
-        raise ConsentRefused("Name the creditor and its IBAN.", code="consent_creditor_required")
+        raise ConsentRefused(
+            "Name the creditor and its IBAN.", code="consent_creditor_required", field="payment.creditor"
+        )
     consent = Consent.objects.create(
         application_id=application_id,
         customer_id=customer_id,

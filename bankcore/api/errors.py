@@ -28,7 +28,7 @@ from bankcore.money import MoneyError
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("django.security")
 
-__all__ = ["PROBLEM_CONTENT_TYPE", "TYPE_BASE", "problem", "problem_exception_handler"]
+__all__ = ["PROBLEM_CONTENT_TYPE", "TYPE_BASE", "domain_problem", "problem", "problem_exception_handler"]
 
 
 class ProblemResponse(Response):
@@ -47,9 +47,22 @@ def problem(*, status_code: int, title: str, detail: str, code: str, errors: dic
     return ProblemResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def domain_problem(refused: DomainError) -> Response:
+    """A service's refusal; one about a single input names it under ``errors``, nested as a serializer's."""
+    errors: dict[str, Any] | None = None
+    if refused.field:
+        *outer, inner = refused.field.split(".")
+        errors = {inner: [str(refused)]}
+        for name in reversed(outer):
+            errors = {name: errors}
+    return problem(
+        status_code=refused.status_code, title="Request refused", detail=str(refused), code=refused.code, errors=errors
+    )
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return problem(status_code=exc.status_code, title="Request refused", detail=str(exc), code=exc.code)
+        return domain_problem(exc)
     if isinstance(exc, MoneyError):
         return problem(status_code=422, title="Invalid amount", detail=str(exc), code=exc.code)
     if is_outage(exc):

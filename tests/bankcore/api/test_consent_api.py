@@ -132,6 +132,32 @@ class TestConsentApi:
         late = (timezone.now() + timedelta(days=200)).date().isoformat()
         status, problem = api(client, PartnerGrantFactory(), "post", "consents/", access_body(valid_until=late))
         assert (status, problem["code"]) == (422, "consent_valid_until_invalid")
+        assert problem["errors"] == {"valid_until": [problem["detail"]]}
+
+    @pytest.mark.parametrize(
+        ("accounts_sent", "message"),
+        [
+            (["acc_1", "nope"], "Unknown account 'nope'."),
+            (["acc_1", "acc_3"], "A consent names the accounts of one customer."),
+        ],
+    )
+    def test_an_account_it_cannot_name_is_refused_under_access_accounts(
+        self, client: Client, accounts: dict, accounts_sent: list[str], message: str
+    ) -> None:
+        body = access_body(access={"accounts": accounts_sent, "balances": True})
+        status, problem = api(client, PartnerGrantFactory(), "post", "consents/", body)
+        assert status == 400
+        assert problem["errors"] == {"access": {"accounts": [message]}}  # nested, as the serializer's own errors
+        assert not Consent.objects.exists()
+
+    def test_an_unknown_source_account_of_a_payment_consent_is_refused_under_its_field(
+        self, client: Client, accounts: dict
+    ) -> None:
+        payment = {"source_account": "nope", "amount": "1.00", "currency": "EUR",
+                   "creditor": {"name": "Muster GmbH", "iban": ALICE_IBAN}}  # fmt: skip
+        status, problem = api(client, PartnerGrantFactory(), "post", "consents/", {"payment": payment})
+        assert status == 400
+        assert problem["errors"] == {"payment": {"source_account": ["Unknown account 'nope'."]}}
 
     def test_payment_consent_and_its_amount_rules(self, client: Client, accounts: dict) -> None:
         grant = PartnerGrantFactory()
@@ -232,3 +258,18 @@ class TestWebhookEndpointApi:
             {"url": "https://127.0.0.1/h", "event_types": ["consent.approved"]},
         )
         assert (status, problem["code"]) == (422, "webhook_url_private")
+        assert problem["errors"] == {"url": [problem["detail"]]}
+
+    @pytest.mark.parametrize("event_types", [["no.such.event"], ["consent.approved", "no.such.event"]])
+    def test_an_unknown_event_type_is_refused_under_event_types(self, client: Client, event_types: list[str]) -> None:
+        grant = PartnerGrantFactory()
+        body = {"url": "https://partner.example/h", "event_types": event_types}
+        status, problem = api(client, grant, "post", "webhook-endpoints/", body)
+        assert (status, problem["code"]) == (422, "webhook_event_type_unknown")
+        assert problem["errors"] == {"event_types": ["Unknown event type(s): no.such.event."]}
+        assert not WebhookEndpoint.objects.exists()
+        _, created = api(
+            client, grant, "post", "webhook-endpoints/", body | {"event_types": ["consent.approved"]}, key="k2"
+        )
+        status, problem = api(client, grant, "patch", f"webhook-endpoints/{created['id']}/", body, key=None)
+        assert (status, problem["code"], set(problem["errors"])) == (422, "webhook_event_type_unknown", {"event_types"})

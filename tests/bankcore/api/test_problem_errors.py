@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from bankcore.api.errors import problem_exception_handler
 from bankcore.errors import DomainError
 from bankcore.money import Money
 
@@ -211,3 +212,24 @@ def test_a_415_has_a_stable_title_and_names_the_type_in_its_detail() -> None:
     assert "{" not in body["title"]
     assert body["detail"] == 'Unsupported media type "text/plain" in request.'
     assert body["code"] == "unsupported_media_type"
+
+
+class ConsentTooLong(DomainError):
+    """A refusal about one input."""
+
+    code = "too_long"
+
+
+@pytest.mark.parametrize(
+    ("field", "errors"),
+    [
+        ("valid_until", {"valid_until": ["No."]}),
+        ("access.accounts", {"access": {"accounts": ["No."]}}),  # nested, as a nested serializer's errors
+        ("", None),
+    ],
+)
+def test_a_refusal_about_one_input_names_it_under_errors(field: str, errors: dict[str, Any] | None) -> None:
+    response = problem_exception_handler(ConsentTooLong("No.", field=field), {})
+    assert response is not None
+    assert (response.status_code, response.data["code"]) == (422, "too_long")
+    assert response.data.get("errors") == errors
