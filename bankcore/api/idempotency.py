@@ -23,10 +23,15 @@ Any context's creating POST uses it the same way (put ``@idempotent`` closest to
 Answers: a missing or malformed key 400 ``idempotency_key_missing``; the same key with another body
 422 ``idempotency_key_reused``; while the first is running 409 ``idempotency_request_in_progress``;
 a completed one is replayed with its status and body and ``Idempotent-Replayed: true``. Keys are
-scoped per client (``request_owner``: a partner application, else a user). An answer the view
-returns is stored and replayed, 4xx included; a 5xx, or any exception the view raises (a
-serializer's ``ValidationError``, a service's ``DomainError``: DRF turns them into problem+json
-afterwards), frees the key, so the corrected or retried request runs.
+scoped per client (``request_owner``: a partner application, else a user).
+
+As Stripe's keys: an answer is stored only once the endpoint started executing. A request that
+failed validation (a serializer's ``ValidationError``, or any 4xx problem naming fields under
+``errors``: nothing was written) stores nothing, so the corrected body may be sent with the same
+key; nor does one refused as in flight. A business refusal is the key's answer and is replayed:
+a 4xx the view returns without ``errors``, or a service's ``DomainError`` without a ``field``
+(stored as the problem DRF then renders, and raised on). A 5xx or any other exception frees the
+key, so the retried request runs.
 Pass the key (prefixed by the owner if the service's keys are global) to the service so a
 takeover of an abandoned claim cannot move money twice.
 """
@@ -48,8 +53,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bankcore.api.errors import problem
+from bankcore.api.errors import domain_problem, problem
 from bankcore.api.models import IdempotencyRecord
+from bankcore.errors import DomainError
 
 HEADER = "Idempotency-Key"
 STALE_AFTER = timedelta(minutes=2)
@@ -145,20 +151,34 @@ def idempotent(view: View) -> View:
         request.idempotency_key = key  # type: ignore[attr-defined]
         try:
             response = view(self, request, *args, **kwargs)
+        except DomainError as refused:
+            _complete(claimed, domain_problem(refused))  # DRF's handler renders the same problem
+            raise
         except Exception:
             claimed.delete()  # nothing was stored for this key; let the client retry it
             raise
-        if response.status_code >= 500:
-            claimed.delete()
-            return response
-        claimed.state = IdempotencyRecord.State.DONE
-        claimed.status_code = response.status_code
-        claimed.body = response.data
-        claimed.completed_at = timezone.now()
-        claimed.save(update_fields=["state", "status_code", "body", "completed_at"])
+        _complete(claimed, response)
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def _is_validation_failure(response: Response) -> bool:
+    """A problem naming the fields at fault: the request was refused before anything ran."""
+    data = response.data
+    return 400 <= response.status_code < 500 and isinstance(data, dict) and bool(data.get("errors"))
+
+
+def _complete(claimed: IdempotencyRecord, response: Response) -> None:
+    """Store the answer for replay, or free the key when the request never ran or crashed."""
+    if response.status_code >= 500 or _is_validation_failure(response):
+        claimed.delete()
+        return
+    claimed.state = IdempotencyRecord.State.DONE
+    claimed.status_code = response.status_code
+    claimed.body = response.data
+    claimed.completed_at = timezone.now()
+    claimed.save(update_fields=["state", "status_code", "body", "completed_at"])
 
 
 def idempotency_records_purge(*, now: datetime) -> int:

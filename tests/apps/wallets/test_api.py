@@ -108,6 +108,21 @@ def test_refusals_are_422_problems_with_a_code(acme: Any, change: dict[str, Any]
     assert not WalletTransfer.objects.exists()
 
 
+def test_a_refusal_for_funds_is_the_keys_answer_and_is_replayed(acme: Any) -> None:
+    business, token = acme
+    source = funded_wallet(business, "100.00", now=timezone.now())
+    bob = customer()
+    wallet_open(customer_id=bob.pk, currency="EUR", now=timezone.now())
+    body = {"source_wallet": str(source.pk), "recipient": {"email": bob.email}, "amount": "500.00", "currency": "EUR"}
+    first = api(token, "post", "/api/v1/wallet-transfers/", body, key="funds")
+    assert (first.status_code, first.json()["code"]) == (422, "insufficient_funds")
+    funded_wallet(business, "500.00", now=timezone.now())  # the money arrives; the key's answer stays
+    again = api(token, "post", "/api/v1/wallet-transfers/", body, key="funds")
+    assert (again.status_code, again["Idempotent-Replayed"]) == (422, "true")
+    assert again.json() == first.json()
+    assert not WalletTransfer.objects.exists()
+
+
 def test_bad_input_is_a_validation_problem(acme: Any) -> None:
     business, token = acme
     source = funded_wallet(business, "100.00", now=timezone.now())

@@ -101,8 +101,11 @@ class TestBadBodies:
     def test_too_many_decimals_are_refused(self, client: Client, token: AccessToken, partner: SandboxLike) -> None:
         response = _post(client, token, _payment(partner, amount="12.505"))
         assert _problem(response, 422)["code"] == "too_many_decimals"
-        # The refusal is the key's answer (replayed to a retry), but no payment exists.
-        assert Payment.objects.count() == 0
+        _nothing_written()
+        # A refusal by field stores no answer: the corrected body is paid under the same key.
+        corrected = _post(client, token, _payment(partner, amount="12.50"))
+        assert corrected.status_code == 201, corrected.content
+        assert Payment.objects.count() == 1
 
     def test_a_body_that_is_not_json_is_415(self, client: Client, token: AccessToken, partner: SandboxLike) -> None:
         _problem(_post(client, token, "amount=12.50", content_type="text/plain"), 415)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,10 +19,18 @@ from rest_framework.views import APIView
 
 from bankcore import events
 from bankcore.api import idempotency, tasks
+from bankcore.api.errors import problem
 from bankcore.api.idempotency import idempotency_records_purge, idempotent
 from bankcore.api.models import IdempotencyRecord
+from bankcore.errors import DomainError
 from bankcore.events.models import OutboxEvent
 from bankcore.users.models import User
+
+
+class NotEnoughMoney(DomainError):
+    """The account does not hold enough money."""
+
+    code = "insufficient_funds"
 
 
 class CreateThing(APIView):
@@ -28,10 +38,27 @@ class CreateThing(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    class Input(serializers.Serializer[Any]):
+        amount = serializers.CharField(required=False)
+        explode = serializers.BooleanField(required=False)
+        refuse = serializers.ChoiceField(["funds", "funds_returned", "field", "returned_field"], required=False)
+
     @idempotent
     def post(self, request: Request) -> Response:
+        self.Input(data=request.data).is_valid(raise_exception=True)
         if request.data.get("explode"):
             raise RuntimeError("crash before anything was stored")
+        refuse = request.data.get("refuse")
+        if refuse == "funds":  # a service's business refusal, raised
+            raise NotEnoughMoney()
+        if refuse == "funds_returned":  # the same, answered by the view itself
+            return problem(status_code=422, title="Refused", detail="No money.", code="insufficient_funds")
+        if refuse == "field":  # a service's refusal of one input, raised
+            raise NotEnoughMoney("Too many decimals.", code="too_many_decimals", field="amount")
+        if refuse == "returned_field":  # the same, answered by the view with the field named
+            return problem(
+                status_code=422, title="Invalid", detail="Bad IBAN.", code="iban_checksum", errors={"iban": ["Bad."]}
+            )
         event_id = events.publish("thing.created", {"amount": request.data.get("amount")})
         return Response({"id": event_id, "amount": request.data.get("amount")}, status=201)
 
@@ -92,6 +119,50 @@ def test_a_crashed_request_frees_its_key(alice: User) -> None:
     assert post(alice, {"explode": True}, "k-crash").status_code == 500
     assert not IdempotencyRecord.objects.filter(key="k-crash").exists()
     assert post(alice, {"amount": "1.00"}, "k-crash").status_code == 201
+
+
+class TestWhatIsStored:
+    """As Stripe's keys: an answer is stored once the endpoint ran, never for a request it refused unread."""
+
+    def test_a_body_that_fails_validation_stores_nothing_and_the_corrected_one_runs(self, alice: User) -> None:
+        refused = post(alice, {"amount": ["not", "a", "string"]}, "k-fix")
+        assert (refused.status_code, set(refused.data["errors"])) == (400, {"amount"})
+        assert not IdempotencyRecord.objects.filter(key="k-fix").exists()
+        assert post(alice, {"amount": "1.00"}, "k-fix").status_code == 201
+
+    @pytest.mark.parametrize("refuse", ["field", "returned_field"])
+    def test_a_problem_naming_a_field_stores_nothing_and_the_corrected_body_runs(
+        self, alice: User, refuse: str
+    ) -> None:
+        refused = post(alice, {"amount": "1.005", "refuse": refuse}, "k-field")
+        assert refused.status_code == 422
+        assert refused.data["errors"]
+        assert not IdempotencyRecord.objects.filter(key="k-field").exists()
+        corrected = post(alice, {"amount": "1.00"}, "k-field")
+        assert corrected.status_code == 201, corrected.data
+        assert "Idempotent-Replayed" not in corrected
+
+    @pytest.mark.parametrize("refuse", ["funds", "funds_returned"])
+    def test_a_business_refusal_is_the_keys_answer_and_is_replayed(self, alice: User, refuse: str) -> None:
+        first = post(alice, {"amount": "1.00", "refuse": refuse}, "k-funds")
+        assert (first.status_code, first.data["code"]) == (422, "insufficient_funds")
+        assert first["Content-Type"] == "application/problem+json"
+        again = post(alice, {"amount": "1.00", "refuse": refuse}, "k-funds")
+        assert (again.status_code, again["Idempotent-Replayed"]) == (422, "true")
+        assert again["Content-Type"] == "application/problem+json"
+        assert json.loads(again.content) == json.loads(first.content)
+        other = post(alice, {"amount": "2.00"}, "k-funds")
+        assert (other.status_code, other.data["code"]) == (422, "idempotency_key_reused")
+        assert OutboxEvent.objects.filter(name="thing.created").count() == 0
+
+    def test_a_request_refused_as_in_flight_stores_nothing(self, alice: User) -> None:
+        request = APIRequestFactory().post("/things", {"amount": "1.00"}, format="json")
+        force_authenticate(request, user=alice)
+        fingerprint = idempotency.request_fingerprint(Request(request, parsers=CreateThing().get_parsers()))
+        IdempotencyRecord.objects.create(owner=f"user:{alice.pk}", key="k-busy", fingerprint=fingerprint)
+        assert post(alice, {"amount": "1.00"}, "k-busy").data["code"] == "idempotency_request_in_progress"
+        record = IdempotencyRecord.objects.get(key="k-busy")
+        assert (record.state, record.status_code, record.body) == (IdempotencyRecord.State.IN_PROGRESS, None, None)
 
 
 def test_in_progress_claim_answers_409_then_is_taken_over_when_stale(alice: User) -> None:
