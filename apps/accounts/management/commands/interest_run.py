@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from apps.accounts import interest
+from bankcore.commands import BankCommand
 from bankcore.dates import iso_date
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Accrue interest for a bank day (catching up missed days) and post interest and fees due on it."
 
     def add_arguments(self, parser: CommandParser) -> None:

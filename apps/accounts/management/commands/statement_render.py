@@ -8,12 +8,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from apps.accounts import selectors
 from apps.accounts.errors import AccountNotFound
 from apps.accounts.statements import builder, jobs
+from bankcore.commands import BankCommand
 from bankcore.dates import iso_date
 
 
@@ -26,7 +27,7 @@ def _date(value: str | None, option: str) -> date:
         raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Write an account's statement for a range of bank days as PDF or camt.053.001.08 XML."
 
     def add_arguments(self, parser: CommandParser) -> None:

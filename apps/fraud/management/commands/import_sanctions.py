@@ -4,16 +4,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
 from apps.fraud.models import SanctionsSource
 from apps.fraud.ofac import SanctionsFileInvalid
 from apps.fraud.services import sanctions
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Import a sanctions list (OFAC legacy CSV: sdn.csv, alt.csv, add.csv [, sdn_comments.csv]); all or nothing."
 
     def add_arguments(self, parser: CommandParser) -> None:

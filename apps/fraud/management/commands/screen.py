@@ -4,12 +4,13 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from apps.fraud import interface
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Screen a name against the sanctions list and print the matches, best first."
 
     def add_arguments(self, parser: CommandParser) -> None:

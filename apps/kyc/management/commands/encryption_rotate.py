@@ -1,13 +1,14 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from apps.kyc import services
 from bankcore.api import webhooks
+from bankcore.commands import BankCommand
 from bankcore.crypto import DecryptionFailed
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = (
         "Re-encrypt every encrypted field (KYC identifiers and documents, webhook secrets) "
         "with the newest key of FIELD_ENCRYPTION_KEYS (idempotent). "

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from apps.payments.clearing_commands import add_at, moment, refusing
 from apps.payments.clearing_tick import clearing_tick_run
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "A whole clearing round for demos: settlement_cycle, clearing_simulate and clearing_ingest in a row."
 
     def add_arguments(self, parser: CommandParser) -> None:

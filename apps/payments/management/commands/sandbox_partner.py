@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from apps.payments.services import sandbox
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Make the sandbox partner (acting for acme@bankcore.localhost) ready; prints a fresh client secret."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from bankcore.api import services
+from bankcore.commands import BankCommand
 from bankcore.users import services as users
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Register a partner (OAuth2 client credentials) with the given scopes; prints the secret once."
 
     def add_arguments(self, parser: CommandParser) -> None:

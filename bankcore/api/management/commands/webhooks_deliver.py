@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from bankcore.api import webhooks
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Send the webhook deliveries that are due (until none is left, or one batch with --once)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
+from bankcore.commands import BankCommand
 from bankcore.events import registry, services
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = (
         "Dispatch pending outbox events to their handlers (until none is left, or once with --once), "
         "then what follows them (due webhook deliveries)."

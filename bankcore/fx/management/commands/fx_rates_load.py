@@ -1,14 +1,15 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from bankcore.commands import BankCommand
 from bankcore.fx import services
 from bankcore.fx.errors import RateFileInvalid
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Load reference rates from a CSV file (base,quote,mid,as_of); idempotent, all or nothing."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
+from bankcore.commands import BankCommand
 from bankcore.ledger.app_role import AppRoleRefused, app_role_grant
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = (
         "Grant an existing, non-superuser role what the running bank needs (tables, sequences, the posting"
         " functions) without the rights to alter the books. Run after every migrate, as the tables' owner."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bankcore.commands import BankCommand
 from bankcore.ledger import selectors as ledger_read
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Check every account's stored balance against its postings and every entry's balance."
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,14 +1,15 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bankcore import demo
+from bankcore.commands import BankCommand
 from bankcore.users.demo import DEMO_DOMAIN
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Print the current two-factor code of a demo user (demo addresses only)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from bankcore import demo
+from bankcore.commands import BankCommand
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Create the demo data (idempotent: running it again changes nothing) and print the logins."
 
     def handle(self, *args: Any, **options: Any) -> None:

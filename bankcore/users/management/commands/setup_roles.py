@@ -1,11 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from bankcore.commands import BankCommand
 from bankcore.users import roles
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = "Create or update the staff role groups with exactly their permissions (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from bankcore.commands import BankCommand
 from bankcore.users import services
 
 
-class Command(BaseCommand):
+class Command(BankCommand):
     help = (
         "Print a single-use token for a staff member to enrol their authenticator app (shown once). "
         "For the first administrator; afterwards administrators issue tokens in the back office."
