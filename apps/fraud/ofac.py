@@ -1,4 +1,8 @@
-"""Reader for OFAC's legacy CSV files (sdn.csv, alt.csv, add.csv and the optional sdn_comments.csv).
+"""Reader for OFAC's legacy CSV files: sdn.csv, and the optional alt.csv, add.csv and sdn_comments.csv.
+
+OFAC publishes the aliases (alt.csv) and addresses (add.csv) as files of their own, which a
+list may come without: its entries then have none. One that is there but empty is refused as
+a truncated download (OFAC's are never empty).
 
 Everything is read and checked before anything is written, so a bad file is refused whole, with
 the file name and line number of the first problem.
@@ -22,7 +26,8 @@ from bankcore.errors import DomainError
 
 EMPTY = "-0-"
 _COLUMNS = {"sdn.csv": 12, "alt.csv": 5, "add.csv": 6, "sdn_comments.csv": 2}
-_REQUIRED = ("sdn.csv", "alt.csv", "add.csv")
+_REQUIRED = ("sdn.csv",)
+_NEVER_EMPTY = ("sdn.csv", "alt.csv", "add.csv")
 _DOS_EOF = "\x1a"
 # Entry numbers are stored in a 32-bit integer column; OFAC's are positive and far below it.
 _MAX_ENTRY_NUMBER = 2**31 - 1
@@ -138,7 +143,7 @@ def _rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
             rows.append((reader.line_num, row))
     except csv.Error as exc:
         raise SanctionsFileInvalid(f"{path.name}: line {reader.line_num}: broken quoting ({exc})") from None
-    if not rows and path.name in _REQUIRED:
+    if not rows and path.name in _NEVER_EMPTY:
         raise SanctionsFileInvalid(f"{path.name}: line 1: the file is empty")
     return rows
 
@@ -170,7 +175,7 @@ def files_version(directory: Path) -> str:
 
 
 def read_ofac(directory: Path) -> OfacList:
-    """Read and check the four files in ``directory``; raises SanctionsFileInvalid."""
+    """Read and check the files in ``directory`` (sdn.csv at least); raises SanctionsFileInvalid."""
     texts: dict[str, str] = {}
     digest = hashlib.sha256()
     newest = 0.0
@@ -206,6 +211,8 @@ def read_ofac(directory: Path) -> OfacList:
             remarks=_value(row[11]),
         )
     for file_name, attach in (("alt.csv", _attach_alias), ("add.csv", _attach_address)):
+        if file_name not in texts:
+            continue
         path = directory / file_name
         for line, row in _rows(path, texts[file_name]):
             source_id = _int(path, line, row[0])

@@ -106,3 +106,4 @@ class ImportReport:
     changed: int
     removed: int
     already_current: bool
+    reinstated: bool = False  # files in force before another list, put back in force

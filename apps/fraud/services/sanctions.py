@@ -32,6 +32,8 @@ def sanctions_import(*, source: str, directory: Path, now: datetime, progress: P
     again changes nothing and reports ``already_current``. A changed list gets a new version row
     with the added / changed / removed counts and publishes ``fraud.sanctions.list_updated``, whose
     handler starts the re-screen of every party kept screened once the import has committed.
+    Files imported before and since replaced by another list are put back in force the same way
+    (``reinstated``): their version row becomes the latest again.
     """
     if source not in SanctionsSource.values:
         known = ", ".join(SanctionsSource.values)
@@ -50,16 +52,25 @@ def sanctions_import(*, source: str, directory: Path, now: datetime, progress: P
         removed = [sid for sid in existing if sid not in records]
         if current == parsed.version or (not (added or changed or removed) and current):
             return ImportReport(source, current, str(parsed.list_date), len(records), 0, 0, 0, already_current=True)
-        version = SanctionsListVersion.objects.create(
-            source=source,
-            version=parsed.version,
-            list_date=parsed.list_date,
-            imported_at=now,
-            entry_count=len(records),
-            added=len(added),
-            changed=len(changed),
-            removed=len(removed),
+        figures = {
+            "list_date": parsed.list_date,
+            "imported_at": now,
+            "entry_count": len(records),
+            "added": len(added),
+            "changed": len(changed),
+            "removed": len(removed),
+        }
+        version, created = SanctionsListVersion.objects.get_or_create(
+            source=source, version=parsed.version, defaults=figures
         )
+        if not created:
+            # Files in force before another list replaced them (an operator going back): they are
+            # the list in force again from now. One row per version stays the rule, so the row
+            # moves to now and carries the counts of this change; the event below still starts
+            # the re-screen, since what is listed changed.
+            for name, value in figures.items():
+                setattr(version, name, value)
+            version.save(update_fields=list(figures))
         SanctionsEntry.objects.filter(source=source, source_id__in=removed).delete()
         new_rows = [
             SanctionsEntry(
@@ -81,15 +92,32 @@ def sanctions_import(*, source: str, directory: Path, now: datetime, progress: P
         publish(fraud_events.SANCTIONS_LIST_UPDATED, {"source": source, "version": parsed.version})
         transaction.on_commit(sanctions_index_forget)
     return ImportReport(
-        source, parsed.version, str(parsed.list_date), len(records), len(added), len(changed), len(removed), False
+        source,
+        parsed.version,
+        str(parsed.list_date),
+        len(records),
+        len(added),
+        len(changed),
+        len(removed),
+        already_current=False,
+        reinstated=not created,
     )
 
 
 def sanctions_demo_ensure(*, directory: Path, now: datetime) -> ImportReport:
-    """Import ``directory`` unless its files are the version in force already (cheap re-run)."""
+    """Import ``directory`` (the shipped snapshot) unless a list it should not replace is in force.
+
+    Nothing is imported when its files are the version in force already (a cheap re-run), nor
+    when they were imported once and another list has been imported since: an operator chose that
+    list, and seeding demo data again must not undo the choice. The report then names the list
+    in force. A snapshot never seen (the first run, or one a release changed) is imported.
+    """
     version = files_version(directory)
     source = SanctionsSource.OFAC
     current = SanctionsListVersion.objects.filter(source=source).order_by("-imported_at", "-id").first()
-    if current is not None and current.version == version:
-        return ImportReport(source, version, str(current.list_date), current.entry_count, 0, 0, 0, already_current=True)
+    superseded = SanctionsListVersion.objects.filter(source=source, version=version).exists()
+    if current is not None and (current.version == version or superseded):
+        return ImportReport(
+            source, current.version, str(current.list_date), current.entry_count, 0, 0, 0, already_current=True
+        )
     return sanctions_import(source=source, directory=directory, now=now)

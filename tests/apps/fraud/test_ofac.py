@@ -64,7 +64,23 @@ class TestReadOfac:
         assert message in str(refused.value)
         assert refused.value.code == "sanctions_file_invalid"
 
-    def test_a_missing_file_is_refused(self, tmp_path: Path) -> None:
+    def test_aliases_and_addresses_are_optional_files(self, tmp_path: Path) -> None:
+        # OFAC publishes alt.csv and add.csv apart from sdn.csv; a list may come without them.
         (tmp_path / "sdn.csv").write_text(SDN)
-        with pytest.raises(SanctionsFileInvalid, match=r"alt\.csv"):
+        entry = read_ofac(tmp_path).entries[10]
+        assert (entry.name, entry.aliases, entry.addresses) == ("DOE, John", [], [])
+
+    def test_only_the_addresses_may_be_there(self, tmp_path: Path) -> None:
+        (tmp_path / "sdn.csv").write_text(SDN)
+        (tmp_path / "add.csv").write_text(ADD)
+        assert read_ofac(tmp_path).entries[10].countries() == ["EG"]
+
+    def test_without_sdn_csv_it_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "alt.csv").write_text(ALT)
+        with pytest.raises(SanctionsFileInvalid, match=r"^sdn\.csv: line 0: file not found in "):
             read_ofac(tmp_path)
+
+    @pytest.mark.parametrize("name", ["alt", "add"])
+    def test_an_optional_file_that_is_there_but_empty_is_refused_as_truncated(self, tmp_path: Path, name: str) -> None:
+        with pytest.raises(SanctionsFileInvalid, match=rf"{name}\.csv: line 1: the file is empty"):
+            read_ofac(write_list(tmp_path, sdn=SDN, **{"alt": ALT, "add": ADD, name: ""}))

@@ -15,7 +15,10 @@ from bankcore.commands import BankCommand
 
 
 class Command(BankCommand):
-    help = "Import a sanctions list (OFAC legacy CSV: sdn.csv, alt.csv, add.csv [, sdn_comments.csv]); all or nothing."
+    help = (
+        "Import a sanctions list (OFAC legacy CSV: sdn.csv [, alt.csv, add.csv, sdn_comments.csv]); all or nothing; "
+        "files imported before are put back in force."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", choices=SanctionsSource.values, help="which list the files are")
@@ -41,7 +44,8 @@ class Command(BankCommand):
                 f"{report.entries} entries; added 0, changed 0, removed 0"
             )
         else:
+            again = "back in force, " if report.reinstated else ""
             self.stdout.write(
-                f"{report.source} {report.version} ({report.list_date}): {report.entries} entries; "
+                f"{report.source} {report.version} ({report.list_date}): {again}{report.entries} entries; "
                 f"added {report.added}, changed {report.changed}, removed {report.removed}"
             )

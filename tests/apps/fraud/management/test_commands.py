@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.fraud import demo
 from apps.fraud.models import SanctionsEntry
-from tests.apps.fraud.conftest import write_list
+from tests.apps.fraud.conftest import OFAC_DIR, write_list
 
 SDN = '1,"DOE, John",individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'
 
@@ -53,6 +54,31 @@ class TestImportSanctions:
         assert "sdn.csv: line 2: " in str(failed.value)
         assert message in str(failed.value)
         assert not SanctionsEntry.objects.exists()
+
+
+@pytest.mark.django_db
+class TestImportSanctionsAgain:
+    def test_the_shipped_list_is_put_back_after_another(self, ofac: None, tmp_path: Path) -> None:
+        shipped = str(OFAC_DIR)
+        run("import_sanctions", "ofac", "--dir", shipped, "--no-progress")
+        run("import_sanctions", "ofac", "--dir", str(write_list(tmp_path, sdn=SDN)), "--no-progress")
+        assert run("screen", "Usama bin Ladin").strip() == "no match"
+        out = run("import_sanctions", "ofac", "--dir", shipped, "--no-progress")
+        assert "back in force, 7379 entries; added 7379, changed 0, removed 1" in out
+        assert "ofac:6365" in run("screen", "Usama bin Ladin")
+        assert "already current" in run("import_sanctions", "ofac", "--dir", shipped, "--no-progress")
+        # Demo seeding runs the same import: it finds the shipped list in force and changes nothing.
+        assert "7379 entries" in demo.seed()[0]
+
+    def test_a_list_of_sdn_csv_alone_is_loaded(self, no_list: None, tmp_path: Path) -> None:
+        (tmp_path / "sdn.csv").write_text(SDN)
+        assert "1 entries; added 1" in run("import_sanctions", "ofac", "--dir", str(tmp_path))
+        assert SanctionsEntry.objects.get().aliases == []
+
+    def test_a_folder_without_sdn_csv_is_refused_in_one_line(self, no_list: None, tmp_path: Path) -> None:
+        with pytest.raises(CommandError) as failed:
+            run("import_sanctions", "ofac", "--dir", str(tmp_path))
+        assert str(failed.value) == f"refused, nothing loaded: sdn.csv: line 0: file not found in {tmp_path}"
 
 
 @pytest.mark.django_db

@@ -57,6 +57,45 @@ class TestSanctionsImport:
         assert list(SanctionsEntry.objects.values_list("name", flat=True)) == ["DOE, John"]
         assert SanctionsListVersion.objects.count() == 1
 
+    def test_a_list_loaded_before_is_put_back_in_force(self, tmp_path: Path, now) -> None:
+        from datetime import timedelta
+
+        from bankcore.events.models import OutboxEvent
+
+        first = write_list(tmp_path / "a", sdn=sdn(e1="DOE, John", e2="ROE, Richard"))
+        loaded = sanctions.sanctions_import(source="ofac", directory=first, now=now)
+        sanctions.sanctions_import(
+            source="ofac",
+            directory=write_list(tmp_path / "b", sdn=sdn(e1="DOE, Jonathan", e3="POE, Edgar")),
+            now=now + timedelta(hours=1),
+        )
+        OutboxEvent.objects.all().delete()
+        again = sanctions.sanctions_import(source="ofac", directory=first, now=now + timedelta(hours=2))
+        assert (again.version, again.reinstated, again.already_current) == (loaded.version, True, False)
+        assert (again.added, again.changed, again.removed) == (1, 1, 1)
+        assert interface.sanctions_list_version() == loaded.version
+        assert sorted(SanctionsEntry.objects.values_list("source_id", flat=True)) == [1, 2]
+        assert [m.source_id for m in interface.screen_name("Richard Roe")] == [2]
+        assert SanctionsListVersion.objects.count() == 2
+        row = SanctionsListVersion.objects.get(version=loaded.version)
+        assert (row.imported_at, row.added, row.changed, row.removed) == (now + timedelta(hours=2), 1, 1, 1)
+        payloads = OutboxEvent.objects.filter(name="fraud.sanctions.list_updated").values_list("payload", flat=True)
+        assert list(payloads) == [{"source": "ofac", "version": loaded.version}]
+
+    def test_demo_seeding_keeps_a_list_loaded_after_the_shipped_one(self, tmp_path: Path, now) -> None:
+        from datetime import timedelta
+
+        shipped = write_list(tmp_path / "shipped", sdn=sdn(e1="DOE, John"))
+        sanctions.sanctions_demo_ensure(directory=shipped, now=now)
+        own = sanctions.sanctions_import(
+            source="ofac",
+            directory=write_list(tmp_path / "own", sdn=sdn(e1="DOE, Jonathan")),
+            now=now + timedelta(hours=1),
+        )
+        report = sanctions.sanctions_demo_ensure(directory=shipped, now=now + timedelta(hours=2))
+        assert (report.version, report.already_current) == (own.version, True)
+        assert interface.sanctions_list_version() == own.version
+
     def test_an_update_publishes_the_event_that_starts_a_rescreen(self, tmp_path: Path, now) -> None:
         from bankcore.events.models import OutboxEvent
 
