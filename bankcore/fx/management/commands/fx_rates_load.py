@@ -10,7 +10,10 @@ from bankcore.fx.errors import RateFileInvalid
 
 
 class Command(BankCommand):
-    help = "Load reference rates from a CSV file (base,quote,mid,as_of); idempotent, all or nothing."
+    help = (
+        "Load reference rates from a CSV file (base,quote,mid,as_of: a moment with its offset, or a date "
+        "for the start of that bank day); idempotent, all or nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -23,8 +26,9 @@ class Command(BankCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path}: cannot read: {exc}") from None
         try:
-            rows = services.rates_parse(text=text)
-            report = services.rates_load(rows=rows, source=options["source"] or path.name, now=timezone.now())
+            now = timezone.now()
+            rows = services.rates_parse(text=text, now=now)
+            report = services.rates_load(rows=rows, source=options["source"] or path.name, now=now)
         except RateFileInvalid as exc:
             raise CommandError(f"{path}: {exc}") from None
         self.stdout.write(f"{report.added} rates added, {report.known} already known")
