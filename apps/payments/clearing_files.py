@@ -16,11 +16,38 @@ from pathlib import Path
 
 from django.conf import settings
 
+from bankcore.errors import DomainError
+
 FOLDERS = ("outbox", "inbox", "processed", "rejected")
+
+
+class ClearingDirUnusable(DomainError):
+    """``CLEARING_DIR`` is not a folder the bank can write its files in (or its folders cannot be made)."""
+
+    code = "clearing_dir_unusable"
 
 
 def clearing_dir() -> Path:
     return Path(settings.CLEARING_DIR)
+
+
+def clearing_dir_check() -> Path:
+    """``CLEARING_DIR`` with its folders, made where missing; ``ClearingDirUnusable`` otherwise.
+
+    Every command over the clearing files calls it first, whatever there is to do: a cycle with
+    nothing due must not pass for a working one while its files could never be written.
+    """
+    root = clearing_dir()
+    if root.exists() and not root.is_dir():
+        raise ClearingDirUnusable(f"CLEARING_DIR {root} is not a directory")
+    try:
+        folders = [folder(name) for name in FOLDERS]
+    except OSError as error:
+        raise ClearingDirUnusable(f"CLEARING_DIR {root} cannot be used: {error.strerror or error}") from None
+    for path in folders:
+        if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+            raise ClearingDirUnusable(f"CLEARING_DIR {root}: {path.name}/ is not a directory the bank can write in")
+    return root
 
 
 def folder(name: str) -> Path:

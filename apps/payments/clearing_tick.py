@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from apps.payments.clearing_files import clearing_dir
+from apps.payments.clearing_files import clearing_dir, clearing_dir_check
 from apps.payments.clearing_incoming import suspense_expire
 from apps.payments.clearing_ingest import IngestResult, clearing_ingest_run
 from apps.payments.settlement import CycleResult, instant_submit, settlement_cycle_run
@@ -46,17 +46,20 @@ def clearing_simulate_run(*, now: datetime) -> Summary:
     """One run of the clearing house over ``CLEARING_DIR`` at ``now``; refused where simulators are off."""
     if not getattr(settings, "SIMULATORS_MOUNTED", False):
         raise SimulatorOff("the clearing house simulator is off here (SIMULATORS_MOUNTED=false)")
+    clearing_dir_check()
     return ClearingHouse(clearing_dir()).run(now=now)
 
 
 def clearing_ingest_all(*, now: datetime) -> tuple[IngestResult, int]:
     """Ingest the inbox, then return what has waited in suspense too long."""
+    clearing_dir_check()
     result = clearing_ingest_run(now=now)
     return result, suspense_expire(now=now)
 
 
 def clearing_tick_run(*, now: datetime) -> TickResult:
     """Cycle, clearing house, ingest: a whole round."""
+    clearing_dir_check()
     cycle = settlement_cycle_run(now=now)
     simulated = clearing_simulate_run(now=now)
     ingested, expired = clearing_ingest_all(now=now)

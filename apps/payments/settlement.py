@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from apps.payments import iso20022 as iso
-from apps.payments.clearing_files import atomic_write, folder, sha256
+from apps.payments.clearing_files import atomic_write, clearing_dir_check, folder, sha256
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.models.settlement import (
     ClearingFile,
@@ -130,6 +130,7 @@ def settlement_cycle_run(*, now: datetime) -> CycleResult:
     cut-offs give for ``now``; accepted instant payments not yet sent (their own submission
     failed) go one to a file. Safe to run twice and after a crash (see the module's note).
     """
+    clearing_dir_check()
     written = list(outbox_flush(now=now))
     day = settlement_date_for(now)
     with transaction.atomic():

@@ -66,6 +66,29 @@ def test_an_unusable_clearing_dir_is_one_line(settings: object, tmp_path: Path) 
         run("clearing_ingest")
 
 
+@pytest.mark.parametrize("command", ["settlement_cycle", "clearing_simulate", "clearing_ingest", "clearing_tick"])
+def test_a_clearing_dir_that_is_a_file_is_refused_with_nothing_due(
+    settings: object, tmp_path: Path, command: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.CLEARING_DIR = blocker  # type: ignore[attr-defined]
+    with pytest.raises(CommandError) as refused:
+        run(command, "--at", AT)
+    assert str(refused.value) == f"CLEARING_DIR {blocker} is not a directory"
+
+
+@pytest.mark.parametrize("command", ["settlement_cycle", "clearing_simulate", "clearing_ingest", "clearing_tick"])
+def test_a_clearing_dir_inside_a_file_is_refused_with_nothing_due(
+    settings: object, tmp_path: Path, command: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.CLEARING_DIR = blocker / "clearing"  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match=r"^CLEARING_DIR .* cannot be used: Not a directory$"):
+        run(command, "--at", AT)
+
+
 @pytest.mark.parametrize("command", ["clearing_simulate", "clearing_tick"])
 def test_the_simulator_is_refused_where_simulators_are_off(settings: object, command: str) -> None:
     settings.SIMULATORS_MOUNTED = False  # type: ignore[attr-defined]
