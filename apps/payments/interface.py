@@ -13,7 +13,8 @@ from apps.payments.errors import PaymentInvalid, PaymentNotFound, PaymentRefused
 from apps.payments.events import *  # noqa: F403
 from apps.payments.events import ALL as EVENTS
 from apps.payments.selectors import PaymentView
-from apps.payments.services import initiate
+from apps.payments.services import initiate, sandbox
+from apps.payments.services.sandbox import WalletsEnsure
 from bankcore.money import Money
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "PaymentRefused",
     "PaymentView",
     "TransitionRefused",
+    "WalletsEnsure",
     "payment_get",
     "payment_initiate",
+    "sandbox_wallets_register",
 ]
 
 
@@ -85,3 +88,8 @@ def payment_get(*, payment_id: int) -> PaymentView:
     if view is None:
         raise PaymentNotFound(f"no payment {payment_id}")
     return view
+
+
+def sandbox_wallets_register(ensure: WalletsEnsure) -> None:
+    """Let the wallets app fund and list the sandbox partner's wallets in ``sandbox_partner``."""
+    sandbox.sandbox_wallets_register(ensure)

@@ -9,7 +9,7 @@ class WalletsConfig(AppConfig):
     def ready(self) -> None:
         from apps.fraud import interface as fraud
         from apps.payments import interface as payments
-        from apps.wallets import demo, handlers, metrics, panels, webhook_events
+        from apps.wallets import demo, handlers, interface, metrics, panels, webhook_events
         from apps.wallets.services import recovery, topups
         from bankcore import demo as demo_registry
         from bankcore import events
@@ -30,3 +30,4 @@ class WalletsConfig(AppConfig):
         webhook_events.register()
         observability.add_source(metrics.gauges)
         demo_registry.register("wallets", demo.seed, order=60)
+        payments.sandbox_wallets_register(interface.sandbox_wallets_ensure)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from apps.wallets import selectors
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.events import ALL, TOPPED_UP, TRANSFER_RECEIVED, TRANSFER_SENT
-from apps.wallets.services import transfers, wallets
+from apps.wallets.services import sandbox, transfers, wallets
 from apps.wallets.services.transfers import TransferResult
 from bankcore.money import Money
 
@@ -25,6 +26,7 @@ __all__ = [
     "WalletRef",
     "WalletRefused",
     "p2p_send",
+    "sandbox_wallets_ensure",
     "wallet_for_customer",
 ]
 
@@ -67,3 +69,14 @@ def p2p_send(
         customer_id=customer_id, source_wallet_id=source_wallet_id, address=address, amount=amount, note=note,
         idempotency_key=idempotency_key, now=now, challenge_id=challenge_id, recipient_wallet_id=recipient_wallet_id,
     )  # fmt: skip
+
+
+def sandbox_wallets_ensure(*, customer_id: int, now: datetime) -> list[dict[str, str]]:
+    """The sandbox partner's wallets as the API names them (``{"id", "currency"}``), EUR funded.
+
+    For ``sandbox_partner`` (registered with the payments app, which cannot import this one):
+    the customer's EUR wallet is opened if missing and topped up to a sandbox balance (see
+    ``services.sandbox``). Raises ``WalletRefused`` outside the sandbox.
+    """
+    sandbox.wallet_sandbox_fund(customer_id=customer_id, now=now)
+    return [{"id": str(w.id), "currency": w.currency} for w in selectors.wallets_of_customer(customer_id=customer_id)]

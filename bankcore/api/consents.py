@@ -372,16 +372,25 @@ def consent_sandbox_grant(
 
     Stands for a demo customer having approved it with SCA, so ``sandbox_partner`` can hand out a
     usable consent. Refused under prod settings (``DEMO_DATA_ALLOWED`` false): ``sandbox_only``.
-    Idempotent: an existing usable consent of the partner for exactly these accounts is returned.
+    Each call grants a fresh one, with the whole day's reads, and the partner terminates the ones
+    earlier calls granted (``consent.terminated``): handing back the earlier one would hand back
+    its used-up reads. Consents the customer approved herself are left alone; the consent rules
+    are those of any consent.
     """
     if not getattr(settings, "DEMO_DATA_ALLOWED", False):
         raise ConsentRefused("Sandbox consents exist only outside production.", code="sandbox_only")
     ids = sorted(set(account_ids))
-    for existing in Consent.objects.select_for_update().filter(
-        application_id=application_id, customer_id=customer_id, kind=Consent.Kind.ACCOUNT_ACCESS
-    ):
-        if sorted(existing.account_ids) == ids and consent_is_usable(existing, now=now):
-            return consent_view(existing)
+    earlier = Consent.objects.select_for_update().filter(
+        application_id=application_id,
+        customer_id=customer_id,
+        kind=Consent.Kind.ACCOUNT_ACCESS,
+        status__in=OPEN_STATUSES,
+        # Only this grant approves a consent the moment it is asked for; a customer's approval
+        # (with SCA) comes in a later request.
+        approved_at=F("created_at"),
+    )
+    for consent in earlier.order_by("pk"):
+        _move(consent, status=Consent.Status.TERMINATED_BY_TPP, now=now, event="consent.terminated")
     created = consent_account_access_create(
         application_id=application_id,
         customer_id=customer_id,

@@ -2,16 +2,18 @@
 
 Outside production only. Makes sure the demo data exists (every app's seeder, idempotent), that
 acme's EUR account holds at least 1,000,000.00 EUR (topped up from the bank's sandbox funding
-account, a real ledger entry), and that the partner exists with every scope; then issues a
-fresh client secret (the old one and its tokens stop working), and that demo customer alice has
-granted it a valid account-access consent.
+account, a real ledger entry), that acme has a funded EUR wallet (the wallets app, registered
+with ``sandbox_wallets_register``: it sits above this app and this app cannot import it), and
+that the partner exists with every scope; then issues a fresh client secret (the old one and its
+tokens stop working), and a fresh valid account-access consent of demo customer alice, ending
+the one an earlier run handed out (whose reads of the day may be used up).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from oauth2_provider.models import Application
@@ -41,6 +43,29 @@ class SandboxRefused(DomainError):
     code = "sandbox_refused"
 
 
+class WalletsEnsure(Protocol):
+    """Make sure the customer has a funded sandbox wallet; its wallets as ``{"id", "currency"}``."""
+
+    def __call__(self, *, customer_id: int, now: datetime) -> list[dict[str, str]]: ...
+
+
+_wallets_ensure: list[WalletsEnsure] = []
+
+
+def sandbox_wallets_register(ensure: WalletsEnsure) -> None:
+    """The wallets app's part of the sandbox (called from its ``AppConfig.ready``); the last one stands."""
+    _wallets_ensure[:] = [ensure]
+
+
+def _wallets(customer_id: int, now: datetime) -> list[dict[str, str]]:
+    for ensure in _wallets_ensure:
+        try:
+            return ensure(customer_id=customer_id, now=now)
+        except DomainError as refused:
+            raise SandboxRefused(f"{ACME}'s sandbox wallet: {refused}", code=refused.code) from None
+    return []
+
+
 @dataclass(frozen=True)
 class SandboxPartner:
     client_id: str
@@ -48,6 +73,7 @@ class SandboxPartner:
     scopes: list[str]
     accounts: list[dict[str, str]]
     consent_id: str | None
+    wallets: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +82,7 @@ class SandboxPartner:
             "scopes": self.scopes,
             "accounts": self.accounts,
             "consent_id": self.consent_id,
+            "wallets": self.wallets,
         }
 
 
@@ -82,7 +109,7 @@ def _top_up(account: accounts.AccountRef) -> None:
 
 
 def _alice_consent(application_id: int, now: datetime) -> str | None:
-    """The valid account-access consent demo customer alice has granted the partner (made if missing)."""
+    """A fresh valid account-access consent of demo customer alice to the partner (the earlier one ended)."""
     alice = User.objects.filter(email=ALICE).first()
     if alice is None:
         return None
@@ -111,6 +138,7 @@ def sandbox_partner_ensure(*, now: datetime) -> SandboxPartner:
     scopes = sorted(oauth2_settings.SCOPES)
     with transaction.atomic():
         _top_up(eur[0])
+        wallets = _wallets(acme.pk, now)
         application = Application.objects.filter(name=PARTNER_NAME).first()
         if application is None:
             created = partners.partner_create(name=PARTNER_NAME, scopes=scopes, acting_for_id=acme.pk)
@@ -137,4 +165,5 @@ def sandbox_partner_ensure(*, now: datetime) -> SandboxPartner:
         scopes=scopes,
         accounts=[{"id": accounts.account_wire_id(a.id), "iban": a.iban, "currency": a.currency} for a in own],
         consent_id=consent_id,
+        wallets=wallets,
     )

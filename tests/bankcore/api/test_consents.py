@@ -280,15 +280,37 @@ class TestAccessFrequency:
 
 
 class TestSandboxGrant:
-    def test_a_valid_consent_once_for_the_same_accounts(self, app_id: int, customer: User, now: datetime) -> None:
+    def test_a_valid_consent_with_every_read(self, app_id: int, customer: User, now: datetime) -> None:
         first = consents.consent_sandbox_grant(
             application_id=app_id, customer_id=customer.pk, account_ids=[3, 2], now=now
         )
-        again = consents.consent_sandbox_grant(
-            application_id=app_id, customer_id=customer.pk, account_ids=[2, 3], now=now
-        )
-        assert first.id == again.id
         assert (first.status, first.balances, first.transactions, first.frequency_per_day) == ("valid", True, True, 4)
+        assert tuple(first.account_ids) == (2, 3)
+
+    def test_each_grant_is_fresh_and_ends_the_used_up_one(self, app_id: int, customer: User, now: datetime) -> None:
+        first = consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[2], now=now)
+        for _ in range(first.frequency_per_day):
+            consents.consent_access_record(consent_id=first.id, account_id=2, access="balances", now=now)
+        with pytest.raises(consents.AccessFrequencyExceeded):
+            consents.consent_access_record(consent_id=first.id, account_id=2, access="balances", now=now)
+        later = now + timedelta(minutes=1)
+        again = consents.consent_sandbox_grant(
+            application_id=app_id, customer_id=customer.pk, account_ids=[2], now=later
+        )
+        assert again.id != first.id
+        consents.consent_access_record(consent_id=again.id, account_id=2, access="balances", now=later)
+        ended = Consent.objects.get(pk=first.id)
+        assert ended.status == Consent.Status.TERMINATED_BY_TPP
+        assert OutboxEvent.objects.filter(name="consent.terminated", payload__consent_id=ended.pk).exists()
+
+    def test_a_consent_the_customer_approved_is_left_alone(self, app_id: int, customer: User, now: datetime) -> None:
+        # Asked for, then approved with SCA a moment later (as the portal does).
+        own = AccountConsentFactory(
+            application_id=app_id, customer=customer, account_ids=[2], approved_at=now + timedelta(minutes=2)
+        )
+        consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[2], now=now)
+        own.refresh_from_db()
+        assert own.status == Consent.Status.VALID
 
     def test_refused_in_production(self, app_id: int, customer: User, now: datetime, settings: Any) -> None:
         settings.DEMO_DATA_ALLOWED = False

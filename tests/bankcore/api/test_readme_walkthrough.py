@@ -59,6 +59,7 @@ def test_the_readme_names_every_step() -> None:
         "sandbox_partner --json",
         "/o/token/",
         "/api/v1/accounts/",
+        "/api/v1/wallets/",
         "Idempotency-Key",
         "clearing_tick",
         "/api/v1/webhook-endpoints/",
@@ -89,6 +90,12 @@ def test_the_walkthrough(settings: Any, tmp_path: Path) -> None:
     assert status == 200
     listed = {a["id"] for a in accounts["results"]}
     assert sandbox["accounts"][0]["id"] in listed
+
+    status, wallets = api.get("wallets/")
+    assert status == 200
+    assert [(w["id"], w["currency"], w["balance"]["amount"]) for w in wallets["results"]] == [
+        (sandbox["wallets"][0]["id"], "EUR", "1000.00")
+    ]
 
     with webhook_receiver() as receiver:
         status, endpoint = api.post(

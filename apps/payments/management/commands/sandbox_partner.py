@@ -32,3 +32,5 @@ class Command(BankCommand):
         for account in partner.accounts:
             self.stdout.write(f"account:       {account['id']} {account['iban']} {account['currency']}")
         self.stdout.write(f"consent_id:    {partner.consent_id or '(none: alice has no account)'}")
+        for wallet in partner.wallets:
+            self.stdout.write(f"wallet:        {wallet['id']} {wallet['currency']}")
