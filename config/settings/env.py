@@ -17,10 +17,28 @@ def fail(variable: str, problem: str) -> NoReturn:
     raise SystemExit(2)
 
 
+# The embedded default serves requests on several threads (runserver): without these, two writers
+# at once get "database is locked". IMMEDIATE takes the write lock when a transaction begins, so
+# a writer waits (up to the busy timeout) instead of failing when it upgrades a read lock; WAL
+# lets readers go on beside the one writer; synchronous=NORMAL is WAL's durable-enough setting.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+def _sqlite(config: dict[str, Any]) -> dict[str, Any]:
+    options = config.setdefault("OPTIONS", {})
+    for name, value in SQLITE_OPTIONS.items():
+        options.setdefault(name, value)
+    return config
+
+
 def database(default_sqlite_path: str) -> dict[str, Any]:
     url = env.str("DATABASE_URL", default="")
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path}
+        return _sqlite({"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path})
     try:
         config = environ.Env.db_url_config(url)
     except Exception as exc:  # environ raises several types for a malformed URL
@@ -40,6 +58,8 @@ def database(default_sqlite_path: str) -> dict[str, Any]:
         # max_prepared_statements).
         prepared = boolean("DATABASE_PREPARED_STATEMENTS", default=True)
         options["prepare_threshold"] = 5 if prepared else None
+    else:
+        _sqlite(config)
     return dict(config)
 
 

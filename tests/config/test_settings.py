@@ -186,4 +186,4 @@ def test_sqlite_has_no_prepared_statement_option(monkeypatch: pytest.MonkeyPatch
     from config.settings.env import database
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert "OPTIONS" not in database("unused.sqlite3")
+    assert "prepare_threshold" not in database("unused.sqlite3")["OPTIONS"]
