@@ -45,7 +45,8 @@ class TransferInput(serializers.Serializer[dict[str, Any]]):
         return int(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        currency = attrs["currency"]
+        # "eur" is EUR, as on payments/.
+        currency = attrs["currency"] = attrs["currency"].upper()
         if not is_currency(currency):
             raise serializers.ValidationError({"currency": [f"{currency!r} is not an ISO 4217 currency code."]})
         try:
@@ -70,13 +71,20 @@ def wallet_output(wallet: WalletView) -> dict[str, Any]:
     }
 
 
+def _recipient_output(transfer: WalletTransfer) -> dict[str, str]:
+    """The recipient as the sender named it: by e-mail, phone or wallet, the shape of the request."""
+    if transfer.address.startswith("wallet:") or not transfer.address:
+        return {"wallet": str(transfer.target_wallet_id)}
+    return {"email" if "@" in transfer.address else "phone": transfer.address}
+
+
 def transfer_output(transfer: WalletTransfer) -> dict[str, Any]:
     money = Money(transfer.amount_minor, transfer.currency)
     return {
         "id": str(transfer.pk),
         "status": transfer.status,
         "source_wallet": str(transfer.source_wallet_id),
-        "recipient": {"address": transfer.address},
+        "recipient": _recipient_output(transfer),
         "amount": money.to_decimal_string(),
         "currency": money.currency,
         "note": transfer.note,

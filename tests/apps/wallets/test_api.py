@@ -159,3 +159,18 @@ def test_sending_needs_the_write_scope(acme: Any) -> None:
     }
     assert api(reader, "post", "/api/v1/wallet-transfers/", body, key="s").status_code == 403
     assert api(reader, "get", "/api/v1/wallet-transfers/").status_code == 200
+
+
+@pytest.mark.parametrize("by", ["email", "wallet"])
+def test_the_recipient_comes_back_as_it_was_named_and_the_currency_in_any_case(acme: Any, by: str) -> None:
+    business, token = acme
+    source = funded_wallet(business, "100.00", now=timezone.now())
+    bob = customer()
+    target = wallet_open(customer_id=bob.pk, currency="EUR", now=timezone.now())
+    recipient = {"email": bob.email} if by == "email" else {"wallet": str(target.pk)}
+    body = {"source_wallet": str(source.pk), "recipient": recipient, "amount": "5.00", "currency": "eur"}
+    sent = api(token, "post", "/api/v1/wallet-transfers/", body, key=f"named-{by}")
+    assert sent.status_code == 201, sent.content
+    assert (sent.json()["recipient"], sent.json()["currency"]) == (recipient, "EUR")
+    read = api(token, "get", f"/api/v1/wallet-transfers/{sent.json()['id']}/")
+    assert read.json()["recipient"] == recipient
