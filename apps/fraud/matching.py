@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -156,6 +155,7 @@ def _is_arabic(part: Part) -> bool:
 # Reza) and may be doubled (the shadda is not written); the long vowels and glides are written
 # with their vowels (سعيد is Said or Saeed, never Saud); alif, hamza and ayn are a vowel or
 # nothing; the short vowels, which Arabic script does not write, may stand between letters.
+_VOWELS = ("a", "e", "i", "o", "u")
 _ARABIC_CONSONANTS = {
     "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "th|s|t", "ج": "j|g|dj|dzh|zh", "چ": "ch|tch|c",
     "ح": "h", "خ": "kh|h|x|ch|k", "د": "d", "ذ": "dh|z|d|th", "ر": "r", "ز": "z", "ژ": "zh|j|z",
@@ -163,42 +163,76 @@ _ARABIC_CONSONANTS = {
     "ف": "f|ph|v", "ق": "q|k|g|gh|c|ck", "ك": "k|c|ck|q", "ک": "k|c|ck|q", "گ": "g", "ل": "l",
     "م": "m", "ن": "n", "\u0647": "h",  # heh
 }  # fmt: skip
-_ARABIC_VOWELS = {
-    **dict.fromkeys("اأإآٱ", "[aeiou]{1,2}"),  # a long vowel (only a seat at the start)
-    **dict.fromkeys("عءئؤ", "[aeiou]{0,2}"),
-    "و": "[aeiou]*(?:w|v|u|o)[ouw]*",
-    **dict.fromkeys("يی", "[aeiou]*(?:y|i|e)[iey]*"),
-    "ى": "[aeiouy]+",  # alif maqsura: Musa, Mustafa, Yahya
-    "ة": "(?:a|ah|at|e|eh|et)?",  # ta marbuta: Hamza, Fatimah, Jabhat before another word
+
+# A piece of a spelling: one of ``spellings``, repeated ``least`` to ``most`` times (None: no end).
+Piece = tuple[tuple[str, ...], int, int | None]
+_SHORT_VOWEL: Piece = (_VOWELS, 0, 1)
+_ARABIC_VOWELS: dict[str, tuple[Piece, ...]] = {
+    **dict.fromkeys("اأإآٱ", ((_VOWELS, 1, 2),)),  # a long vowel (only a seat at the start)
+    **dict.fromkeys("عءئؤ", ((_VOWELS, 0, 2),)),
+    "و": ((_VOWELS, 0, None), (("w", "v", "u", "o"), 1, 1), (("o", "u", "w"), 0, None)),
+    **dict.fromkeys("يی", ((_VOWELS, 0, None), (("y", "i", "e"), 1, 1), (("i", "e", "y"), 0, None))),
+    "ى": (((*_VOWELS, "y"), 1, None),),  # alif maqsura: Musa, Mustafa, Yahya
+    "ة": ((("a", "ah", "at", "e", "eh", "et"), 0, 1),),  # ta marbuta: Hamza, Fatimah, Jabhat before a word
 }
-_ARABIC_FINAL_HA = "(?:h|e|a|eh|ah)?"  # Persian Zadeh, Zade; Arabic Allah
-_SHORT_VOWEL = "[aeiou]?"
+_ARABIC_FINAL_HA: Piece = (("h", "e", "a", "eh", "ah"), 0, 1)  # Persian Zadeh, Zade; Arabic Allah
 
 
 @functools.lru_cache(maxsize=50_000)
-def _arabic_spellings(word: str) -> re.Pattern[str] | None:
-    """The Latin spellings of ``word`` (in Arabic script), or None when it has no consonant."""
-    pieces: list[str] = []
+def _arabic_spellings(word: str) -> tuple[Piece, ...] | None:
+    """The Latin spellings of ``word`` (in Arabic script) as pieces, or None when it has no consonant."""
+    letters: list[tuple[Piece, ...]] = []
     if word.startswith("ال") and len(word) > 3:
         # The article may be written apart ("al-Assad" parsed as "al" and "assad") or joined.
-        pieces.append("(?:[ae]l)?")
+        letters.append(((("al", "el"), 0, 1),))
         word = word[2:]
     consonants = 0
     for i, ch in enumerate(word):
         if ch == "\u0647" and i == len(word) - 1:
-            pieces.append(_ARABIC_FINAL_HA)
+            letters.append((_ARABIC_FINAL_HA,))
         elif ch in _ARABIC_CONSONANTS:
-            pieces.append(f"(?:{_ARABIC_CONSONANTS[ch]})+")
+            letters.append(((tuple(_ARABIC_CONSONANTS[ch].split("|")), 1, None),))
             consonants += 1
         elif ch in _ARABIC_VOWELS:
-            pieces.append("[aeiou]{0,2}" if i == 0 and ch in "اأإآٱ" else _ARABIC_VOWELS[ch])
-    return re.compile(_SHORT_VOWEL.join(pieces)) if consonants else None
+            letters.append(((_VOWELS, 0, 2),) if i == 0 and ch in "اأإآٱ" else _ARABIC_VOWELS[ch])
+    if not consonants:
+        return None
+    pieces: list[Piece] = []
+    for k, letter in enumerate(letters):
+        if k:
+            pieces.append(_SHORT_VOWEL)  # the short vowels Arabic script does not write
+        pieces.extend(letter)
+    return tuple(pieces)
+
+
+def _spells(pieces: tuple[Piece, ...], text: str) -> bool:
+    """Whether ``text`` is exactly one of the spellings ``pieces`` allow.
+
+    Tracks the set of positions reachable after each piece, so a long or crafted name costs
+    pieces times length times spellings, never the exponential time a backtracking regex can take.
+    """
+    here = {0}
+    for spellings, least, most in pieces:
+        reached: set[int] = set(here) if least == 0 else set()
+        frontier, seen, count = here, set(here), 0
+        while frontier and (most is None or count < most):
+            count += 1
+            frontier = {p + len(s) for p in frontier for s in spellings if text.startswith(s, p)}
+            if count >= least:
+                reached |= frontier
+            if most is None:
+                frontier -= seen  # positions already expanded repeat nothing new
+                seen |= frontier
+        here = reached
+        if not here:
+            return False
+    return len(text) in here
 
 
 def _arabic_spelling(arabic: Part, latin: Part) -> float:
     """How surely ``latin`` spells the Arabic-script word of ``arabic`` (0 when it cannot)."""
-    pattern = _arabic_spellings(arabic.orig)
-    if pattern is None or not pattern.fullmatch(latin.text):
+    pieces = _arabic_spellings(arabic.orig)
+    if pieces is None or not _spells(pieces, latin.text):
         return 0.0
     written = [ch for ch in latin.text if ch not in "aeiou"]
     consonants = sum(1 for i, ch in enumerate(written) if i == 0 or written[i - 1] != ch)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from apps.fraud.matching import ListedEntry, name_similarity, parsed_pairing, secondary_evidence
+from apps.fraud.matching import (
+    ListedEntry,
+    _arabic_spellings,
+    _spells,
+    name_similarity,
+    parsed_pairing,
+    secondary_evidence,
+)
 from apps.fraud.names import parse
 
 THRESHOLD = 0.84
@@ -165,3 +172,12 @@ def test_a_vessels_name_keeps_every_word_and_its_number() -> None:
 def test_a_company_word_cut_short_is_that_word() -> None:
     assert name_similarity("Sunway Technology Co Ltd", "SUNWAY TECH CO., LTD") >= THRESHOLD
     assert name_similarity("Sunway Tea Co Ltd", "SUNWAY TECH CO., LTD") < THRESHOLD
+
+
+def test_a_crafted_arabic_script_name_costs_time_in_proportion_to_its_length() -> None:
+    # Forty letters with several Latin spellings each, against a word they almost spell: a
+    # backtracking pattern took seconds on eight; the set of positions reached does it at once.
+    pieces = _arabic_spellings("ك" * 40)
+    assert pieces is not None
+    assert not _spells(pieces, "kc" * 40 + "x")
+    assert _spells(pieces, "ck" * 20)
