@@ -294,7 +294,8 @@ _SEPARATORS = re.compile(r"[^0-9a-z]+")
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ovic|evic|ich|ichna|oglu|ogly|kyzy|qizi)$")
 _NUMBER_WORDS = frozenset({"no", "nr", "num", "number"})
 _QUOTES = '"\u201c\u201d\u201e\u00ab\u00bb'  # straight, curly and angle double quotes
-_NICKNAME = re.compile(rf"\s*[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]\s*")
+# Between two words only: a company's name in quotes ends its name (JSC "Concern Kalashnikov").
+_NICKNAME = re.compile(rf"(?<=\S)\s+[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]\s+(?=\S)")
 _INITIAL = re.compile(r"(?<![^\W\d_])([^\W\d_])\.")
 _ARABIC_ARTICLE = re.compile(r"^(al|el)(?=[a-z]{3})")
 # One romanised Chinese or Korean syllable: Yong, Chol, Kwang, Hyok, Xiao; not Hafiz or Abdur.
@@ -574,8 +575,8 @@ def parse(name: str, kind: str = UNKNOWN) -> ParsedName:
     """Take ``name`` apart (see the module docstring). ``kind`` is one of the party kinds."""
     # Apostrophes join ("Sa'ad" is one word, not the legal form "SA" and a word "ad").
     text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", name)).strip()
-    # A nickname in quotes (Ismael "El Mayo" Zambada) is not part of the name.
-    text = _NICKNAME.sub(" ", text).strip() or text
+    # A nickname in quotes between the names (Ismael "El Mayo" Zambada) is not part of the name.
+    text = _NICKNAME.sub(" ", text)
     # A letter with a full stop is an initial, even one that is also a conjunction (E. Mnangagwa).
     initials = {m.group(1).casefold() for m in _INITIAL.finditer(text)}
     legal: list[str] = []

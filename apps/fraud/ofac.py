@@ -1,8 +1,8 @@
-"""Reader for OFAC's legacy CSV files: sdn.csv, and the optional alt.csv, add.csv and sdn_comments.csv.
+"""Reader for OFAC's legacy CSV files (sdn.csv, alt.csv, add.csv and the optional sdn_comments.csv).
 
-OFAC publishes the aliases (alt.csv) and addresses (add.csv) as files of their own, which a
-list may come without: its entries then have none. One that is there but empty is refused as
-a truncated download (OFAC's are never empty).
+All three main files are required: OFAC always publishes them, and a folder without alt.csv
+would load every entry without its aliases, so a customer known to the list only by an alias
+would stop being found. An empty one is refused as a truncated download.
 
 Everything is read and checked before anything is written, so a bad file is refused whole, with
 the file name and line number of the first problem.
@@ -26,8 +26,8 @@ from bankcore.errors import DomainError
 
 EMPTY = "-0-"
 _COLUMNS = {"sdn.csv": 12, "alt.csv": 5, "add.csv": 6, "sdn_comments.csv": 2}
-_REQUIRED = ("sdn.csv",)
-_NEVER_EMPTY = ("sdn.csv", "alt.csv", "add.csv")
+_REQUIRED = ("sdn.csv", "alt.csv", "add.csv")
+_NEVER_EMPTY = _REQUIRED
 _DOS_EOF = "\x1a"
 # Entry numbers are stored in a 32-bit integer column; OFAC's are positive and far below it.
 _MAX_ENTRY_NUMBER = 2**31 - 1
@@ -175,7 +175,7 @@ def files_version(directory: Path) -> str:
 
 
 def read_ofac(directory: Path) -> OfacList:
-    """Read and check the files in ``directory`` (sdn.csv at least); raises SanctionsFileInvalid."""
+    """Read and check the files in ``directory``; raises SanctionsFileInvalid."""
     texts: dict[str, str] = {}
     digest = hashlib.sha256()
     newest = 0.0

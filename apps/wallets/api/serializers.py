@@ -73,7 +73,10 @@ def wallet_output(wallet: WalletView) -> dict[str, Any]:
 
 def _recipient_output(transfer: WalletTransfer) -> dict[str, str]:
     """The recipient as the sender named it: by e-mail, phone or wallet, the shape of the request."""
-    if transfer.address.startswith("wallet:") or not transfer.address:
+    if transfer.address.startswith("wallet:"):
+        # The wallet named, which may not be the one paid (the recipient's wallet in the currency sent).
+        return {"wallet": transfer.address.removeprefix("wallet:")}
+    if not transfer.address:
         return {"wallet": str(transfer.target_wallet_id)}
     return {"email" if "@" in transfer.address else "phone": transfer.address}
 

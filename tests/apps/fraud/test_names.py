@@ -181,3 +181,9 @@ def test_a_crafted_arabic_script_name_costs_time_in_proportion_to_its_length() -
     assert pieces is not None
     assert not _spells(pieces, "kc" * 40 + "x")
     assert _spells(pieces, "ck" * 20)
+
+
+def test_a_company_name_in_quotes_is_the_name() -> None:
+    # Companies of the former Soviet Union write their name in quotes after the legal form.
+    assert name_similarity('JOINT STOCK COMPANY "CONCERN KALASHNIKOV"', "CONCERN KALASHNIKOV") >= THRESHOLD
+    assert name_similarity("OOO «Gazprom Neft»", "GAZPROM NEFT") >= THRESHOLD

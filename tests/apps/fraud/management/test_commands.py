@@ -70,10 +70,13 @@ class TestImportSanctionsAgain:
         # Demo seeding runs the same import: it finds the shipped list in force and changes nothing.
         assert "7379 entries" in demo.seed()[0]
 
-    def test_a_list_of_sdn_csv_alone_is_loaded(self, no_list: None, tmp_path: Path) -> None:
+    def test_a_list_of_sdn_csv_alone_is_refused(self, no_list: None, tmp_path: Path) -> None:
+        # Without alt.csv every alias would be dropped: refused whole, nothing loaded.
         (tmp_path / "sdn.csv").write_text(SDN)
-        assert "1 entries; added 1" in run("import_sanctions", "ofac", "--dir", str(tmp_path))
-        assert SanctionsEntry.objects.get().aliases == []
+        with pytest.raises(CommandError) as failed:
+            run("import_sanctions", "ofac", "--dir", str(tmp_path))
+        assert str(failed.value) == f"refused, nothing loaded: alt.csv: line 0: file not found in {tmp_path}"
+        assert not SanctionsEntry.objects.exists()
 
     def test_a_folder_without_sdn_csv_is_refused_in_one_line(self, no_list: None, tmp_path: Path) -> None:
         with pytest.raises(CommandError) as failed:
