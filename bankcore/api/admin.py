@@ -239,8 +239,17 @@ class PartnerGrantAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # untyped li
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):  # type: ignore[misc]  # untyped library base
-    list_display = ("public_id", "application", "customer", "kind", "status", "valid_until", "created_at")
-    list_filter = ("kind", "status")
+    list_display = (
+        "public_id",
+        "application",
+        "customer",
+        "kind",
+        "status",
+        "approved_by",
+        "valid_until",
+        "created_at",
+    )
+    list_filter = ("kind", "status", "approved_by")
     search_fields = ("public_id", "customer__email", "application__name")
 
 

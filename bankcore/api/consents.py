@@ -385,9 +385,7 @@ def consent_sandbox_grant(
         customer_id=customer_id,
         kind=Consent.Kind.ACCOUNT_ACCESS,
         status__in=OPEN_STATUSES,
-        # Only this grant approves a consent the moment it is asked for; a customer's approval
-        # (with SCA) comes in a later request.
-        approved_at=F("created_at"),
+        approved_by=Consent.ApprovedBy.SANDBOX,
     )
     for consent in earlier.order_by("pk"):
         _move(consent, status=Consent.Status.TERMINATED_BY_TPP, now=now, event="consent.terminated")
@@ -403,8 +401,10 @@ def consent_sandbox_grant(
         now=now,
     )
     consent = Consent.objects.get(pk=created.id)
-    consent.approved_at = now
-    return _move(consent, status=Consent.Status.VALID, now=now, event="consent.approved", fields=("approved_at",))
+    consent.approved_at, consent.approved_by = now, Consent.ApprovedBy.SANDBOX
+    return _move(
+        consent, status=Consent.Status.VALID, now=now, event="consent.approved", fields=("approved_at", "approved_by")
+    )
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -447,8 +447,14 @@ def consent_approve(*, consent_id: int, customer_id: int, challenge_id: int, now
         payload_hash=sca_read.details_hash(action=action, details=_challenge_details(consent)),
         now=now,
     )
-    consent.approved_at = now
-    return _move(consent, status=Consent.Status.VALID, now=now, event="consent.approved", fields=("approved_at",))
+    consent.approved_at, consent.approved_by, consent.sca_challenge_id = now, Consent.ApprovedBy.SCA, challenge_id
+    return _move(
+        consent,
+        status=Consent.Status.VALID,
+        now=now,
+        event="consent.approved",
+        fields=("approved_at", "approved_by", "sca_challenge_id"),
+    )
 
 
 @transaction.atomic

@@ -135,6 +135,10 @@ class Consent(models.Model):
         EXPIRED = "expired", "Expired"
         TERMINATED_BY_TPP = "terminatedByTpp", "Terminated by the partner"
 
+    class ApprovedBy(models.TextChoices):
+        SCA = "sca", "The customer, with SCA"
+        SANDBOX = "sandbox", "A sandbox grant"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="The id on the wire.")
     application = models.ForeignKey("oauth2_provider.Application", on_delete=models.PROTECT, related_name="consents")
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_consents")
@@ -159,6 +163,10 @@ class Consent(models.Model):
     created_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
+    # How it was approved: the customer's SCA challenge (kept for the audit trail), or a sandbox
+    # grant that stands for one (``consent_sandbox_grant``, never in production).
+    approved_by = models.CharField(max_length=10, choices=ApprovedBy.choices, blank=True)
+    sca_challenge_id = models.BigIntegerField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -81,6 +81,7 @@ class AccountConsentFactory(DjangoModelFactory[Consent]):
     created_at = CREATED_AT
     status_changed_at = CREATED_AT
     approved_at = CREATED_AT
+    approved_by = Consent.ApprovedBy.SCA
 
 
 class PaymentConsentFactory(AccountConsentFactory):

@@ -57,7 +57,7 @@ def refused_code(call: object, **kwargs: object) -> str:
     return caught.value.code
 
 
-def approve(consent: consents.ConsentView, customer: User, now: datetime, *, details: dict | None = None) -> None:
+def approve(consent: consents.ConsentView, customer: User, now: datetime, *, details: dict | None = None) -> int:
     device = customer.totpdevice_set.get()
     action = consents.consent_challenge_action(kind=consent.kind)
     shown = details or consents.consent_challenge_details(consent_id=consent.id, customer_id=customer.pk)
@@ -65,6 +65,7 @@ def approve(consent: consents.ConsentView, customer: User, now: datetime, *, det
         user_id=customer.pk, action=action, details=shown, otp_token=totp_code(device), now=now
     )
     consents.consent_approve(consent_id=consent.id, customer_id=customer.pk, challenge_id=challenge_id, now=now)
+    return challenge_id
 
 
 class TestCreate:
@@ -108,9 +109,10 @@ class TestCreate:
 class TestApprove:
     def test_customer_approves_with_sca(self, app_id: int, customer: User, now: datetime) -> None:
         consent = access(app_id, customer, now)
-        approve(consent, customer, now)
+        challenge_id = approve(consent, customer, now)
         stored = Consent.objects.get(pk=consent.id)
         assert (stored.status, stored.approved_at) == ("valid", now)
+        assert (stored.approved_by, stored.sca_challenge_id) == (Consent.ApprovedBy.SCA, challenge_id)
         assert OutboxEvent.objects.filter(name="consent.approved").count() == 1
         assert stored.history.count() == 2  # created, approved
 
@@ -286,6 +288,8 @@ class TestSandboxGrant:
         )
         assert (first.status, first.balances, first.transactions, first.frequency_per_day) == ("valid", True, True, 4)
         assert tuple(first.account_ids) == (2, 3)
+        stored = Consent.objects.get(pk=first.id)
+        assert (stored.approved_by, stored.sca_challenge_id) == (Consent.ApprovedBy.SANDBOX, None)
 
     def test_each_grant_is_fresh_and_ends_the_used_up_one(self, app_id: int, customer: User, now: datetime) -> None:
         first = consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[2], now=now)
@@ -304,9 +308,9 @@ class TestSandboxGrant:
         assert OutboxEvent.objects.filter(name="consent.terminated", payload__consent_id=ended.pk).exists()
 
     def test_a_consent_the_customer_approved_is_left_alone(self, app_id: int, customer: User, now: datetime) -> None:
-        # Asked for, then approved with SCA a moment later (as the portal does).
+        # Approved with SCA in the very moment it was asked for: how it was approved tells them apart.
         own = AccountConsentFactory(
-            application_id=app_id, customer=customer, account_ids=[2], approved_at=now + timedelta(minutes=2)
+            application_id=app_id, customer=customer, account_ids=[2], created_at=now, approved_at=now
         )
         consents.consent_sandbox_grant(application_id=app_id, customer_id=customer.pk, account_ids=[2], now=now)
         own.refresh_from_db()
