@@ -84,8 +84,9 @@ def build_index(parsed: OfacList) -> NameIndex:
         out = []
         for e in sorted(parsed.entries.values(), key=lambda e: e.source_id):
             entry = ListedEntry(
-                e.source_id, e.name, e.sdn_type, e.program, tuple(e.birth_years()), frozenset(e.countries())
-            )
+                e.source_id, e.name, e.sdn_type, e.program, tuple(e.birth_years()), frozenset(e.countries()),
+                e.imo_numbers() if e.sdn_type == "vessel" else frozenset(),
+            )  # fmt: skip
             out.append((entry, [(e.name, "")] + [(a["name"], a["type"]) for a in e.aliases]))
         return out
 

@@ -9,3 +9,9 @@ class FraudRefused(DomainError):
     """The fraud back office refused the action; ``code`` says why."""
 
     code = "fraud_refused"
+
+
+class ScreeningInputInvalid(DomainError):
+    """What was given to screen cannot be screened (an IMO number with a wrong check digit, …)."""
+
+    code = "screening_input_invalid"

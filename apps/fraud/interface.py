@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.fraud import matching, tasks
-from apps.fraud.errors import FraudRefused
+from apps.fraud.errors import FraudRefused, ScreeningInputInvalid
 from apps.fraud.events import (  # subscribers take the event names from the door, like everything else
     ALERT_CLOSED,
     ALERT_ESCALATED,
@@ -24,6 +24,7 @@ from apps.fraud.events import (  # subscribers take the event names from the doo
     SANCTIONS_LIST_UPDATED,
 )
 from apps.fraud.models import Alert, ScreenedSubject
+from apps.fraud.ofac import imo_parse
 from apps.fraud.selectors import sanctions as lists
 from apps.fraud.services import alerts, decisions, ledger_monitoring, screening
 from apps.fraud.types import (
@@ -51,6 +52,7 @@ __all__ = [
     "ImportReport",
     "ProposedTransaction",
     "SanctionsMatch",
+    "ScreeningInputInvalid",
     "ScreeningOutcome",
     "alert_open",
     "beneficiary_screen",
@@ -75,15 +77,31 @@ def name_similarity(a: str, b: str) -> float:
 
 
 def screen_name(
-    name: str, *, kind: str | None = None, birth_year: int | None = None, country: str | None = None
+    name: str,
+    *,
+    kind: str | None = None,
+    birth_year: int | None = None,
+    country: str | None = None,
+    imo: str | None = None,
 ) -> list[SanctionsMatch]:
     """Listed entries matching ``name`` above SANCTIONS_MATCH_THRESHOLD, best first.
 
     ``kind``: "individual" (or "person"), "entity" (or "organisation"), "vessel" or "aircraft" to
     keep only those; ``birth_year`` and ``country`` (ISO alpha-2 or a name) lower the score of
-    entries they contradict. Nothing is recorded.
+    entries they contradict. ``imo``: a vessel's IMO number ("IMO 9187629" or the seven digits);
+    a listed vessel with that number is a hit whatever its name. Refused:
+    ``ScreeningInputInvalid`` for an IMO number that is not one. Nothing is recorded.
     """
-    return lists.sanctions_screen(name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country)
+    number = None
+    if imo is not None:
+        number = imo_parse(imo)
+        if number is None:
+            raise ScreeningInputInvalid(
+                f"{imo!r} is not an IMO number: seven digits, the last a check digit.", code="imo_invalid", field="imo"
+            )
+    return lists.sanctions_screen(
+        name=name_for_screening(name), kind=kind, birth_year=birth_year, country=country, imo=number
+    )
 
 
 def _screen_later(subject_id: int, payment_ref: str = "") -> None:

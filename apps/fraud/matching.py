@@ -530,6 +530,9 @@ COUNTRY_AGREES = 0.02
 COUNTRY_DIFFERS = -0.05
 IMO_AGREES = 0.15
 IMO_DIFFERS = -0.30
+# A listed vessel found by its IMO number alone, whatever it is called now: sanctioned vessels
+# are renamed and reflagged, the number stays with the hull.
+IMO_ONLY = 0.95
 
 
 def secondary_evidence(
@@ -624,6 +627,7 @@ class NameIndex:
     postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     blocks: dict[str, list[str]] = field(default_factory=dict)  # blocking key -> words
     by_symbol: dict[str, list[str]] = field(default_factory=dict)  # name symbol -> words
+    by_imo: dict[str, list[int]] = field(default_factory=dict)  # IMO number -> positions in entries
     _parts: dict[str, Part] = field(default_factory=dict)  # listed word -> its part, symbols included
     _by_key: dict[str, list[str]] = field(default_factory=dict)  # romanisation key -> listed words
     _expansions: dict[tuple[str, str, str], list[tuple[str, float]]] = field(default_factory=dict)
@@ -638,6 +642,8 @@ class NameIndex:
         for entry, entry_names in entries:
             pos = len(index.entries)
             index.entries.append(entry)
+            for imo in entry.imo_numbers:
+                index.by_imo.setdefault(imo, []).append(pos)
             kind = names.kind_of_sdn_type(entry.sdn_type)
             seen: set[tuple[str, ...]] = set()
             for name, alias_type in entry_names:

@@ -34,6 +34,33 @@ _MAX_ENTRY_NUMBER = 2**31 - 1
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _DOB = re.compile(r"\bDOB ([^;]*)")
 _NATIONALITY = re.compile(r"\b(?:nationality|citizen) ([^;.]*)")
+_IMO = re.compile(r"\bVessel Registration Identification IMO (\d{7})\b")
+
+
+def imo_valid(number: str) -> bool:
+    """Seven digits whose last is the check digit: the first six weighted 7 to 2, summed, mod 10."""
+    if len(number) != 7 or not number.isdigit():
+        return False
+    return sum(int(d) * w for d, w in zip(number[:6], range(7, 1, -1), strict=True)) % 10 == int(number[6])
+
+
+_IMO_INPUT = re.compile(r"(?:IMO)?\s*(\d{7})", re.IGNORECASE)
+
+
+def imo_parse(raw: str) -> str | None:
+    """A vessel's IMO number as given ("IMO 9187629", "9187629"): its seven digits, or None when
+    it is not one (wrong length or check digit)."""
+    found = _IMO_INPUT.fullmatch(raw.strip())
+    return found.group(1) if found and imo_valid(found.group(1)) else None
+
+
+def imo_numbers(remarks: str) -> frozenset[str]:
+    """A vessel's IMO numbers in OFAC's remarks ("Vessel Registration Identification IMO 9187629").
+
+    Kept as published, check digit or not (a few are not): a payment may copy the list's number.
+    OFAC's "Company Number IMO …" identifies a ship owner, not a vessel, and is left out.
+    """
+    return frozenset(_IMO.findall(remarks))
 
 
 class SanctionsFileInvalid(DomainError):
@@ -58,6 +85,9 @@ class OfacEntry:
         for dob in _DOB.findall(self.remarks):
             years.update(int(y) for y in _YEAR.findall(dob))
         return sorted(years)
+
+    def imo_numbers(self) -> frozenset[str]:
+        return imo_numbers(self.remarks)
 
     def countries(self) -> list[str]:
         names = [a["country"] for a in self.addresses if a.get("country")]

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.fraud.ofac import imo_parse
 from apps.fraud.types import SanctionsMatch
 from bankcore.api.fields import StrictSerializer
 
@@ -61,6 +62,20 @@ class ScreeningInput(StrictSerializer):
         required=False,
         help_text="ISO 3166 alpha-2 country of the party (nationality, residence or registration).",
     )
+    imo = _TextField(
+        required=False,
+        max_length=12,
+        help_text="A vessel's IMO number (`IMO 9187629` or its seven digits): a listed vessel with that "
+        "number is a hit whatever its name; one with another number is all but cleared.",
+    )
+
+    def validate_imo(self, value: str) -> str:
+        number = imo_parse(value)
+        if number is None:
+            raise serializers.ValidationError(
+                "Not an IMO number: seven digits, the last a check digit.", code="imo_invalid"
+            )
+        return number
 
     def screening_arguments(self) -> dict[str, Any]:
         """The validated body as ``apps.fraud.interface.screen_name`` takes it."""
@@ -71,6 +86,7 @@ class ScreeningInput(StrictSerializer):
             "kind": KINDS[kind] if kind else None,
             "birth_year": data.get("birth_year"),
             "country": data.get("country"),
+            "imo": data.get("imo"),
         }
 
 
@@ -79,7 +95,9 @@ class ScreeningHitOut(serializers.Serializer[Any]):
     entry_id = serializers.CharField(help_text="The entry's id in that list (OFAC's ent_num).")
     name = serializers.CharField(help_text="The entry's listed name.")
     score = serializers.CharField(help_text="How alike, 0.00 to 1.00, as a decimal string.")
-    why = serializers.CharField(help_text="Which words paired, how closely, and what birth year or country said.")
+    why = serializers.CharField(
+        help_text="Which words paired, how closely, and what birth year, country or IMO number said."
+    )
 
 
 class ScreeningOut(serializers.Serializer[Any]):

@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterator
 
 from apps.fraud import conf
-from apps.fraud.matching import ListedEntry, NameHit, NameIndex, name_tokens, secondary_evidence
+from apps.fraud.matching import IMO_AGREES, IMO_ONLY, ListedEntry, NameHit, NameIndex, name_tokens, secondary_evidence
 from apps.fraud.models import SanctionsEntry, SanctionsListVersion, SanctionsSource
-from apps.fraud.ofac import country_code
+from apps.fraud.ofac import country_code, imo_numbers
 from apps.fraud.types import SanctionsMatch
 
 # How long a process trusts its index before asking the database whether the list changed. An
@@ -29,12 +29,13 @@ def sanctions_version_current(*, source: str = SanctionsSource.OFAC) -> str:
 
 def _build_index(version: str) -> NameIndex:
     rows = SanctionsEntry.objects.order_by("source", "source_id").values_list(
-        "source_id", "name", "sdn_type", "program", "aliases", "birth_years", "countries"
+        "source_id", "name", "sdn_type", "program", "aliases", "birth_years", "countries", "remarks"
     )
 
     def entries() -> Iterator[tuple[ListedEntry, list[tuple[str, str]]]]:
-        for source_id, name, sdn_type, program, aliases, years, countries in rows.iterator(chunk_size=2000):
-            entry = ListedEntry(source_id, name, sdn_type, program, tuple(years), frozenset(countries))
+        for source_id, name, sdn_type, program, aliases, years, countries, remarks in rows.iterator(chunk_size=2000):
+            imos = imo_numbers(remarks) if sdn_type == "vessel" else frozenset()
+            entry = ListedEntry(source_id, name, sdn_type, program, tuple(years), frozenset(countries), imos)
             yield entry, [(name, "")] + [(a["name"], a["type"]) for a in aliases]
 
     return NameIndex.build(version=version, entries=entries())
@@ -90,6 +91,7 @@ def sanctions_screen(
     kind: str | None = None,
     birth_year: int | None = None,
     country: str | None = None,
+    imo: str | None = None,
     threshold: float | None = None,
     limit: int = 20,
 ) -> list[SanctionsMatch]:
@@ -98,7 +100,10 @@ def sanctions_screen(
     ``kind`` ("individual" / "entity" / "vessel" / "aircraft") keeps only entries of that type. A birth year or country
     that contradicts the entry's lowers the score, one that agrees raises it a little, both noted
     in ``why`` (``matching.secondary_evidence``): secondary identifiers tell homonyms apart but
-    are often missing or wrong, so they never hide a strong name match on their own.
+    are often missing or wrong, so they never hide a strong name match on their own. A vessel's
+    IMO number (seven digits, already checked: ``ofac.imo_parse``) is an identity: a listed
+    vessel with that number is a hit whatever its name, and one with another number is all but
+    cleared.
     """
     cutoff = float(conf.get("SANCTIONS_MATCH_THRESHOLD") if threshold is None else threshold)
     index = sanctions_index()
@@ -106,12 +111,13 @@ def sanctions_screen(
     wanted = _KINDS.get(kind.lower()) if kind else None
     best: dict[int, SanctionsMatch] = {}
     code = country_code(country) if country else None
-    for hit in index.search(tokens, cutoff=cutoff):
+    # A name just short of the threshold still counts when its IMO number agrees.
+    for hit in index.search(tokens, cutoff=cutoff - IMO_AGREES if imo else cutoff):
         listed = index.names[hit.name_index]
         entry = index.entries[listed.entry]
         if wanted is not None and entry.sdn_type not in wanted:
             continue
-        delta, notes = secondary_evidence(entry, birth_year=birth_year, country=code)
+        delta, notes = secondary_evidence(entry, birth_year=birth_year, country=code, imo=imo)
         score = min(1.0, hit.pairing.score + delta)
         if score < cutoff:
             continue
@@ -128,5 +134,20 @@ def sanctions_screen(
             sdn_type=entry.sdn_type,
             score=round(score, 4),
             why=_why(hit, index, notes),
+        )
+    for pos in index.by_imo.get(imo, ()) if imo else ():
+        entry = index.entries[pos]
+        if entry.source_id in best or (wanted is not None and entry.sdn_type not in wanted):
+            continue
+        best[entry.source_id] = SanctionsMatch(
+            source=SanctionsSource.OFAC,
+            source_id=entry.source_id,
+            listed_name=entry.name,
+            matched_name=entry.name,
+            alias_type="",
+            program=entry.program,
+            sdn_type=entry.sdn_type,
+            score=max(IMO_ONLY, round(cutoff, 4)),
+            why=f"IMO {imo} is this vessel's, under whatever name (the name did not match: renamed?)",
         )
     return sorted(best.values(), key=lambda m: (-m.score, m.source_id))[:limit]

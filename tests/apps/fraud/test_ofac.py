@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.fraud.ofac import SanctionsFileInvalid, read_ofac
+from apps.fraud.ofac import SanctionsFileInvalid, imo_numbers, imo_parse, read_ofac
 from tests.apps.fraud.conftest import OFAC_DIR, write_list
 
 SDN = '10,"DOE, John",individual,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 12 Mar 1961; nationality Egypt."\n'
@@ -81,3 +81,28 @@ class TestReadOfac:
     def test_a_file_that_is_there_but_empty_is_refused_as_truncated(self, tmp_path: Path, name: str) -> None:
         with pytest.raises(SanctionsFileInvalid, match=rf"{name}\.csv: line 1: the file is empty"):
             read_ofac(write_list(tmp_path, sdn=SDN, **{"alt": ALT, "add": ADD, name: ""}))
+
+
+def test_a_vessel_s_imo_numbers_are_read_from_the_remarks_and_an_owner_s_are_not() -> None:
+    remarks = (
+        "Former Vessel Flag Malta; Vessel Registration Identification IMO 9187629; MMSI 572469210; "
+        "alt. Vessel Registration Identification IMO 9187655; Company Number IMO 5849194."
+    )
+    assert imo_numbers(remarks) == frozenset({"9187629", "9187655"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("IMO 9187629", "9187629"),
+        ("imo9187629", "9187629"),
+        (" 9187629 ", "9187629"),
+        ("9187628", None),  # the check digit is 9
+        ("918762", None),
+        ("91876290", None),
+        ("IMO 91876-29", None),
+        ("", None),
+    ],
+)
+def test_an_imo_number_given_to_screen_is_checked(raw: str, number: str | None) -> None:
+    assert imo_parse(raw) == number

@@ -57,6 +57,15 @@ def test_an_alias_with_its_kind_and_a_contradicting_birth_year(client: Client, t
     assert _ok(_screen(client, token, {"name": "Ayman al-Zawahiri", "kind": "vessel"}))["hits"] == []
 
 
+def test_a_vessel_by_its_imo_number_whatever_its_name(client: Client, token: AccessToken, ofac: None) -> None:
+    renamed = _ok(_screen(client, token, {"name": "Sea Breeze", "kind": "vessel", "imo": "IMO 9187629"}))
+    assert [(h["entry_id"], h["name"]) for h in renamed["hits"]] == [("15036", "ARTAVIL")]
+    assert "IMO 9187629" in renamed["hits"][0]["why"]
+    # The same name with another vessel's number: that vessel, not this one.
+    other = _ok(_screen(client, token, {"name": "Artavil", "kind": "vessel", "imo": "9187655"}))
+    assert [h["name"] for h in other["hits"]] == ["ARK"]
+
+
 def test_an_ordinary_name_is_no_hit(client: Client, token: AccessToken, ofac: None) -> None:
     body = _ok(_screen(client, token, {"name": "  Margarethe Oberhuber  ", "country": "AT"}))
     assert body["hits"] == []
@@ -88,6 +97,9 @@ def test_screening_writes_nothing_and_logs_who_without_the_name(client: Client, 
         ({"name": "Jane Doe", "birth_year": 1200}, "birth_year"),
         ({"name": "Jane Doe", "country": "Austria"}, "country"),
         ({"name": "Jane Doe", "notes": "vip"}, "notes"),
+        ({"name": "Artavil", "imo": "9187628"}, "imo"),  # the check digit is 9
+        ({"name": "Artavil", "imo": "918762"}, "imo"),
+        ({"name": "Artavil", "imo": 9187629}, "imo"),
     ],
 )
 def test_bad_input_is_a_400_problem_naming_the_field(

@@ -95,6 +95,13 @@ class TestScreen:
         assert "ofac:6365" in run("screen", "Usama bin Ladin")
         assert run("screen", "Emma Thompson").strip() == "no match"
 
+    def test_a_vessel_by_its_imo_number(self, ofac: None) -> None:
+        out = run("screen", "Sea Breeze", "--kind", "vessel", "--imo", "IMO 9187629")
+        assert "ofac:15036  ARTAVIL" in out
+        with pytest.raises(CommandError) as refused:
+            run("screen", "Sea Breeze", "--imo", "9187628")
+        assert str(refused.value) == "'9187628' is not an IMO number: seven digits, the last a check digit."
+
     def test_without_a_list_it_says_so(self, no_list: None) -> None:
         with pytest.raises(CommandError, match="no sanctions list loaded"):
             run("screen", "Anyone")
