@@ -11,13 +11,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bankcore.api import consents, directory
+from bankcore.api import consents, cursors, directory
 from bankcore.api.consents import ConsentView
 from bankcore.api.errors import problem
 from bankcore.api.fields import AmountField, MoneyInput, NameField, StrictSerializer, money_output
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.models import Consent
-from bankcore.api.pagination import page_of
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 
 MAX_ACCOUNTS = 50
@@ -190,9 +190,11 @@ class ConsentListCreateApi(PartnerApiView):
         parameters=[
             OpenApiParameter(
                 "status", str, enum=[s.value for s in Consent.Status], description="Only consents in this status"
-            )
+            ),
+            CURSOR_PARAMETER,
         ],
         responses={200: page_of(ConsentOutput)},
+        summary="Consents, newest first, in cursor pages",
     )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status")  # present but empty is as unknown as a misspelt one
@@ -201,8 +203,15 @@ class ConsentListCreateApi(PartnerApiView):
                 status_code=400, title="Invalid request", detail=f"Unknown status {status!r}.", code="invalid_status",
                 errors={"status": [f"One of {', '.join(Consent.Status.values)}."]},
             )  # fmt: skip
-        found = consents.consents_of_partner(application_id=self.partner.application_id, status=status)
-        return Response({"results": ConsentOutput(found, many=True, context={"request": request}).data, "next": None})
+        page = consents.consents_of_partner(
+            application_id=self.partner.application_id, status=status, before=cursors.page_before(request)
+        )
+        return Response(
+            {
+                "results": ConsentOutput(page.items, many=True, context={"request": request}).data,
+                "next": cursors.next_link(request, before=page.next_before),
+            }
+        )
 
 
 class ConsentDetailApi(PartnerApiView):

@@ -44,6 +44,7 @@ from bankcore import events
 from bankcore.api.models import Consent, ConsentAccess
 from bankcore.errors import DomainError
 from bankcore.money import Money
+from bankcore.paging import Page, keyset_page
 from bankcore.sca import selectors as sca_read
 from bankcore.sca import services as sca
 
@@ -190,11 +191,18 @@ def consents_of_customer(*, customer_id: int) -> list[ConsentView]:
     return [consent_view(c) for c in Consent.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")]
 
 
-def consents_of_partner(*, application_id: int, status: str | None = None) -> list[ConsentView]:
+PAGE_SIZE = 50
+
+
+def consents_of_partner(
+    *, application_id: int, status: str | None = None, before: int | None = None, limit: int = PAGE_SIZE
+) -> Page[ConsentView]:
+    """The partner's consents older than ``before``, newest first."""
     qs = Consent.objects.filter(application_id=application_id)
     if status:
         qs = qs.filter(status=status)
-    return [consent_view(c) for c in qs.order_by("-created_at", "-id")]
+    page = keyset_page(qs, before=before, limit=limit)
+    return Page([consent_view(c) for c in page.items], page.next_before)
 
 
 def consent_challenge_details(*, consent_id: int, customer_id: int) -> dict[str, Any]:

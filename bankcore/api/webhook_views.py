@@ -10,15 +10,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bankcore.api import webhooks
+from bankcore.api import cursors, webhooks
 from bankcore.api.fields import StrictSerializer
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.models import WebhookDelivery
-from bankcore.api.pagination import page_of
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 from bankcore.api.webhooks import WebhookEndpointView
-
-DELIVERY_PAGE = 100
 
 
 class EndpointInput(StrictSerializer):
@@ -142,15 +140,20 @@ class WebhookSecretRotateApi(_EndpointApi):
 
 
 class WebhookDeliveryListApi(_EndpointApi):
-    @extend_schema(responses={200: page_of(DeliveryOutput)})
+    @extend_schema(
+        parameters=[CURSOR_PARAMETER],
+        responses={200: page_of(DeliveryOutput)},
+        summary="The endpoint's deliveries, newest first, in cursor pages",
+    )
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self._own(endpoint_id)
-        rows = (
-            WebhookDelivery.objects.filter(endpoint_id=endpoint.id)
-            .prefetch_related("attempt_log")
-            .order_by("-created_at", "-id")[:DELIVERY_PAGE]
+        page = webhooks.webhook_deliveries_of_endpoint(endpoint_id=endpoint.id, before=cursors.page_before(request))
+        return Response(
+            {
+                "results": DeliveryOutput(page.items, many=True).data,
+                "next": cursors.next_link(request, before=page.next_before),
+            }
         )
-        return Response({"results": DeliveryOutput(rows, many=True).data, "next": None})
 
 
 class WebhookRedeliverApi(_EndpointApi):

@@ -68,6 +68,7 @@ from bankcore.api import visibility
 from bankcore.api.models import PartnerGrant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from bankcore.errors import DomainError
 from bankcore.events.models import OutboxEvent
+from bankcore.paging import Page, keyset_page
 
 log = logging.getLogger(__name__)
 
@@ -361,6 +362,17 @@ def webhook_endpoint_get(*, public_id: uuid.UUID | str, application_id: int) -> 
         return None
     endpoint = WebhookEndpoint.objects.filter(public_id=key, application_id=application_id).first()
     return _view(endpoint) if endpoint is not None else None
+
+
+DELIVERY_PAGE = 100
+
+
+def webhook_deliveries_of_endpoint(
+    *, endpoint_id: int, before: int | None = None, limit: int = DELIVERY_PAGE
+) -> Page[WebhookDelivery]:
+    """The endpoint's deliveries older than ``before``, newest first, each with its attempts."""
+    rows = WebhookDelivery.objects.filter(endpoint_id=endpoint_id).prefetch_related("attempt_log")
+    return keyset_page(rows, before=before, limit=limit)
 
 
 def webhook_endpoints_of_partner(*, application_id: int) -> list[WebhookEndpointView]:

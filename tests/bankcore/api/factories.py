@@ -153,3 +153,16 @@ def deliveries_after_relay() -> dict[int, list[tuple[str, dict[str, object]]]]:
     for delivery in WebhookDelivery.objects.order_by("id"):
         out.setdefault(delivery.endpoint_id, []).append((delivery.event_type, json.loads(delivery.body)["data"]))
     return out
+
+
+class WebhookDeliveryFactory(DjangoModelFactory[WebhookDelivery]):
+    """A delivery of a ``consent.approved`` event to ``endpoint`` (required), waiting to be sent."""
+
+    class Meta:
+        model = WebhookDelivery
+
+    event_id = factory.Faker("uuid4")
+    event_type = "consent.approved"
+    body = "{}"
+    created_at = CREATED_AT
+    next_attempt_at = CREATED_AT

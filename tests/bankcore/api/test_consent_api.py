@@ -12,8 +12,15 @@ from django.test import Client
 from django.utils import timezone
 
 from bankcore.api import directory
+from bankcore.api.consents import PAGE_SIZE as CONSENT_PAGE
 from bankcore.api.models import Consent, PartnerGrant, WebhookDelivery, WebhookEndpoint
-from tests.bankcore.api.factories import AccessTokenFactory, AccountConsentFactory, PartnerGrantFactory
+from bankcore.api.webhooks import DELIVERY_PAGE
+from tests.bankcore.api.factories import (
+    AccessTokenFactory,
+    AccountConsentFactory,
+    PartnerGrantFactory,
+    WebhookDeliveryFactory,
+)
 from tests.bankcore.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +107,21 @@ class TestConsentApi:
         assert Consent.objects.get().status == "terminatedByTpp"
         status, again = api(client, grant, "delete", f"consents/{created['id']}/", key=None)
         assert (status, again["code"]) == (422, "consent_not_open")
+
+    def test_the_list_comes_in_cursor_pages_of_the_partner_s_own(self, client: Client) -> None:
+        grant = PartnerGrantFactory()
+        customer = UserFactory()
+        made = AccountConsentFactory.create_batch(CONSENT_PAGE + 1, application=grant.application, customer=customer)
+        AccountConsentFactory()  # another partner's
+        status, first = api(client, grant, "get", "consents/", key=None)
+        assert (status, len(first["results"])) == (200, CONSENT_PAGE)
+        path = first["next"].split("/api/v1/", 1)[1]
+        status, second = api(client, grant, "get", path, key=None)
+        assert (status, second["next"]) == (200, None)
+        seen = [c["id"] for c in first["results"] + second["results"]]
+        assert seen == [str(c.public_id) for c in reversed(made)]
+        status, bad = api(client, grant, "get", "consents/?cursor=nonsense", key=None)
+        assert (status, list(bad["errors"])) == (400, ["cursor"])
 
     def test_another_partners_consent_does_not_exist(self, client: Client, accounts: dict) -> None:
         theirs = AccountConsentFactory()
@@ -211,6 +233,24 @@ class TestWebhookEndpointApi:
         assert (status, deliveries["results"]) == (200, [])
         assert api(client, grant, "delete", f"webhook-endpoints/{endpoint_id}/", key=None)[0] == 204
         assert not WebhookEndpoint.objects.exists()
+
+    def test_the_delivery_log_comes_in_cursor_pages(self, client: Client) -> None:
+        grant = PartnerGrantFactory()
+        _, created = api(
+            client,
+            grant,
+            "post",
+            "webhook-endpoints/",
+            {"url": "https://partner.example/h", "event_types": ["consent.approved"]},
+        )
+        made = WebhookDeliveryFactory.create_batch(DELIVERY_PAGE + 1, endpoint=WebhookEndpoint.objects.get())
+        base = f"webhook-endpoints/{created['id']}/deliveries/"
+        status, first = api(client, grant, "get", base, key=None)
+        assert (status, len(first["results"])) == (200, DELIVERY_PAGE)
+        status, second = api(client, grant, "get", first["next"].split("/api/v1/", 1)[1], key=None)
+        assert (status, second["next"]) == (200, None)
+        seen = [d["id"] for d in first["results"] + second["results"]]
+        assert seen == [str(d.public_id) for d in reversed(made)]
 
     def test_another_partners_endpoint_and_deliveries_do_not_exist(self, client: Client) -> None:
         owner = PartnerGrantFactory()
