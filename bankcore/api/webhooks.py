@@ -375,7 +375,13 @@ def webhook_deliveries_of_endpoint(
     return keyset_page(rows, before=before, limit=limit)
 
 
+# Every event goes to each endpoint subscribed to it: endpoints without a bound would multiply the
+# deliveries one partner costs (the figure Stripe allows, too).
+ENDPOINTS_PER_PARTNER = 16
+
+
 def webhook_endpoints_of_partner(*, application_id: int) -> list[WebhookEndpointView]:
+    """All of the partner's endpoints, newest first (at most ENDPOINTS_PER_PARTNER: one page)."""
     return [_view(e) for e in WebhookEndpoint.objects.filter(application_id=application_id).order_by("-created_at")]
 
 
@@ -386,9 +392,18 @@ def webhook_endpoint_create(
     """Register an endpoint; its secret (``whsec_`` + 32 random bytes) is in the answer only.
 
     Refused: ``webhook_url_invalid``, ``webhook_url_insecure``, ``webhook_url_private``,
-    ``webhook_url_unresolvable``, ``webhook_event_type_unknown``, ``webhook_event_types_required``.
+    ``webhook_url_unresolvable``, ``webhook_event_type_unknown``, ``webhook_event_types_required``,
+    ``webhook_endpoints_limit`` (ENDPOINTS_PER_PARTNER already).
     """
     url_check(url)
+    # The partner's row is the lock: two creates at once cannot both pass the count.
+    PartnerGrant.objects.select_for_update().filter(application_id=application_id).first()
+    if WebhookEndpoint.objects.filter(application_id=application_id).count() >= ENDPOINTS_PER_PARTNER:
+        raise WebhookRefused(
+            f"A partner has at most {ENDPOINTS_PER_PARTNER} webhook endpoints; delete one, or subscribe an "
+            "existing one to more event types.",
+            code="webhook_endpoints_limit",
+        )
     secret = secret_generate()
     endpoint = WebhookEndpoint.objects.create(
         application_id=application_id,

@@ -82,6 +82,16 @@ class TestEndpoints:
         assert caught.value.code == code
         assert not WebhookEndpoint.objects.exists()
 
+    def test_a_partner_has_a_bounded_number_of_endpoints(self, moment: datetime) -> None:
+        grant, other = PartnerGrantFactory(), PartnerGrantFactory()
+        for n in range(webhooks.ENDPOINTS_PER_PARTNER):
+            endpoint_for(grant.application_id, f"https://partner.example/{n}", ["consent.approved"], moment)
+        with pytest.raises(webhooks.WebhookRefused) as caught:
+            endpoint_for(grant.application_id, "https://partner.example/one-more", ["consent.approved"], moment)
+        assert caught.value.code == "webhook_endpoints_limit"
+        assert WebhookEndpoint.objects.filter(application_id=grant.application_id).count() == 16
+        endpoint_for(other.application_id, "https://other.example/h", ["consent.approved"], moment)  # its own count
+
     @override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
     @pytest.mark.parametrize(
         ("url", "code"),
