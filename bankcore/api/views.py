@@ -21,19 +21,19 @@ class PartnerMeApi(APIView):
     authentication_classes = [PartnerTokenAuthentication]
     permission_classes = [IsPartner]
 
-    class Output(serializers.Serializer[Any]):
+    class PartnerOutput(serializers.Serializer[Any]):
         partner = serializers.CharField()
         client_id = serializers.CharField()
         scopes = serializers.ListField(child=serializers.CharField())
         expires_at = serializers.DateTimeField()
 
-    @extend_schema(responses={200: Output}, summary="The calling partner and its scopes")
+    @extend_schema(responses={200: PartnerOutput}, summary="The calling partner and its scopes")
     def get(self, request: Request) -> Response:
         token = request.auth
         assert isinstance(token, AccessToken)  # IsPartner let only such tokens through
         application = token.application
         return Response(
-            self.Output(
+            self.PartnerOutput(
                 {
                     "partner": application.name,
                     "client_id": application.client_id,

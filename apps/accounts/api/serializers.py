@@ -13,12 +13,12 @@ from bankcore.api.cursors import CursorQuery
 from bankcore.api.fields import money_output
 
 
-class MoneyOut(serializers.Serializer[Any]):
+class MoneyOutput(serializers.Serializer[Any]):
     amount = serializers.CharField()
     currency = serializers.CharField()
 
 
-class AccountOut(serializers.Serializer[Any]):
+class AccountOutput(serializers.Serializer[Any]):
     id = serializers.CharField()
     iban = serializers.CharField()
     bic = serializers.CharField()
@@ -46,15 +46,10 @@ def account_out(summary: AccountSummary, *, holder_name: str) -> dict[str, Any]:
     }
 
 
-class AccountListOut(serializers.Serializer[Any]):
-    results = AccountOut(many=True)
-    next = serializers.CharField(allow_null=True)
-
-
-class BalancesOut(serializers.Serializer[Any]):
-    booked = MoneyOut()
-    available = MoneyOut()
-    overdraft_limit = MoneyOut()
+class BalancesOutput(serializers.Serializer[Any]):
+    booked = MoneyOutput()
+    available = MoneyOutput()
+    overdraft_limit = MoneyOutput()
 
 
 def balances_out(summary: AccountSummary) -> dict[str, Any]:
@@ -65,18 +60,18 @@ def balances_out(summary: AccountSummary) -> dict[str, Any]:
     }
 
 
-class CounterpartyOut(serializers.Serializer[Any]):
+class CounterpartyOutput(serializers.Serializer[Any]):
     name = serializers.CharField()
     iban = serializers.CharField()
 
 
-class TransactionOut(serializers.Serializer[Any]):
+class TransactionOutput(serializers.Serializer[Any]):
     id = serializers.CharField()
     booked_at = serializers.DateTimeField()
     value_date = serializers.DateField()
     amount = serializers.CharField(help_text="Signed decimal major units: negative is money out.")
     currency = serializers.CharField()
-    counterparty = CounterpartyOut()
+    counterparty = CounterpartyOutput()
     reference = serializers.CharField()
     balance_after = serializers.CharField()
 
@@ -92,11 +87,6 @@ def transaction_out(item: Transaction) -> dict[str, Any]:
         "reference": item.reference,
         "balance_after": item.balance_after.to_decimal_string(),
     }
-
-
-class TransactionListOut(serializers.Serializer[Any]):
-    results = TransactionOut(many=True)
-    next = serializers.CharField(allow_null=True)
 
 
 class TransactionQuery(CursorQuery):  # the kernel's opaque cursor, plus the booking dates

@@ -15,7 +15,7 @@ from apps.accounts import history, selectors, wire
 from apps.accounts.api import serializers as s
 from apps.accounts.models import Account
 from bankcore.api import cursors, visibility
-from bankcore.api.pagination import CURSOR_PARAMETER
+from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 
 TRANSACTION_PAGE = 50
@@ -42,7 +42,9 @@ def _holder(account: Account) -> str:
 
 class AccountListApi(_AccountApi):
     @extend_schema(
-        operation_id="v1_accounts_list", responses={200: s.AccountListOut}, summary="The accounts this partner may see"
+        operation_id="v1_accounts_list",
+        responses={200: page_of(s.AccountOutput)},
+        summary="The accounts this partner may see",
     )
     def get(self, request: Request) -> Response:
         seen = visibility.partner_visibility(application_id=self.partner.application_id, now=self.now())
@@ -54,14 +56,14 @@ class AccountListApi(_AccountApi):
 
 
 class AccountDetailApi(_AccountApi):
-    @extend_schema(responses={200: s.AccountOut}, summary="One account")
+    @extend_schema(responses={200: s.AccountOutput}, summary="One account")
     def get(self, request: Request, account_id: str) -> Response:
         account = self.visible_account(account_id, access="accounts")
         return Response(s.account_out(selectors.account_summary(account=account), holder_name=_holder(account)))
 
 
 class AccountBalancesApi(_AccountApi):
-    @extend_schema(responses={200: s.BalancesOut}, summary="Booked and available balance and the arranged overdraft")
+    @extend_schema(responses={200: s.BalancesOutput}, summary="Booked and available balance and the arranged overdraft")
     def get(self, request: Request, account_id: str) -> Response:
         account = self.visible_account(account_id, access="balances")
         return Response(s.balances_out(selectors.account_summary(account=account)))
@@ -74,7 +76,7 @@ class AccountTransactionsApi(_AccountApi):
             OpenApiParameter("booked_to", str, description="Last booking day (YYYY-MM-DD)"),
             CURSOR_PARAMETER,
         ],
-        responses={200: s.TransactionListOut},
+        responses={200: page_of(s.TransactionOutput)},
         summary="Transactions, newest first, in cursor pages",
     )
     def get(self, request: Request, account_id: str) -> Response:

@@ -90,7 +90,7 @@ class ScreeningInput(StrictSerializer):
         }
 
 
-class ScreeningHitOut(serializers.Serializer[Any]):
+class ScreeningHitOutput(serializers.Serializer[Any]):
     list = serializers.CharField(help_text="The sanctions list: `ofac` (the US OFAC SDN list).")
     entry_id = serializers.CharField(help_text="The entry's id in that list (OFAC's ent_num).")
     name = serializers.CharField(help_text="The entry's listed name.")
@@ -100,8 +100,8 @@ class ScreeningHitOut(serializers.Serializer[Any]):
     )
 
 
-class ScreeningOut(serializers.Serializer[Any]):
-    hits = ScreeningHitOut(many=True, help_text="Entries at or above the threshold, best first; empty: no hit.")
+class ScreeningOutput(serializers.Serializer[Any]):
+    hits = ScreeningHitOutput(many=True, help_text="Entries at or above the threshold, best first; empty: no hit.")
     threshold = serializers.CharField(help_text="The score from which an entry counts as a hit.")
     screened_at = serializers.DateTimeField()
 

@@ -28,7 +28,7 @@ class ScreeningNamesApi(PartnerApiView):
     @extend_schema(
         operation_id="v1_screening_names_screen",
         request=s.ScreeningInput,
-        responses={200: s.ScreeningOut},
+        responses={200: s.ScreeningOutput},
         summary="Screen a name against the sanctions lists",
     )
     def post(self, request: Request) -> Response:

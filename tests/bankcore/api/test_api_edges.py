@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
 
+import jsonschema
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -294,3 +295,27 @@ class TestSchemaContract:
         assert nullable_at(schema, "#") == []
         vop = schema["components"]["schemas"]["VerificationOfPayee"]["properties"]
         assert vop["result"]["type"] == vop["matched_name"]["type"] == ["string", "null"]
+
+    def test_every_operation_shows_an_example_its_own_schema_accepts(self) -> None:
+        schema = _schema()
+        components = schema["components"]
+        missing: list[str] = []
+        for path, item in schema["paths"].items():
+            for method, operation in item.items():
+                bodies = [("request", operation.get("requestBody", {}).get("content", {}))]
+                bodies += [(status, r.get("content", {})) for status, r in operation["responses"].items()]
+                for where, content in bodies:
+                    if where != "request" and not where.startswith("2"):
+                        continue  # errors share the one Problem shape, documented once
+                    for media_type, media in content.items():
+                        if "json" not in media_type:
+                            continue
+                        examples = [e["value"] for e in media.get("examples", {}).values()]
+                        examples += [media["example"]] if "example" in media else []
+                        if not examples:
+                            missing.append(f"{method.upper()} {path} {where}")
+                        validator = jsonschema.Draft202012Validator({**media["schema"], "components": components})
+                        for example in examples:
+                            errors = [e.message for e in validator.iter_errors(example)]
+                            assert not errors, (method, path, where, errors)
+        assert missing == []
