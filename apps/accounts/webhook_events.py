@@ -1,9 +1,12 @@
 """Accounts' public webhook event types (``bankcore.api.webhooks``), registered in ``apps.ready``.
 
 The partner is told the account's API id (``acc_…``) and the fields the accounts API shows; the
-staff's reason for a status change stays inside. Who is told: the partners that may see the
-account (``partner_may_see``, access ``accounts``): the one acting for its holder, or one holding
-the holder's valid consent that names it.
+staff's reason for a status change stays inside. A ready statement is named by its own opaque id
+(``stmt_…``), period and format: the partner API serves no statement files (the holder downloads
+them in the portal), so the event carries no link and never the file's name or the holder's id.
+
+Who is told: the partners that may see the account (``partner_may_see``, access ``accounts``):
+the one acting for its holder, or one holding the holder's valid consent that names it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,18 @@ def _status_changed(payload: dict[str, Any]) -> WebhookSubject:
     return _account(payload, {"status": payload["to_status"], "previous_status": payload["from_status"]})
 
 
+def _statement_ready(payload: dict[str, Any]) -> WebhookSubject:
+    return _account(
+        payload,
+        {
+            "statement_id": wire.statement_wire_id(int(payload["statement_id"])),
+            "from_date": payload["from_date"],
+            "to_date": payload["to_date"],
+            "format": payload["format"],
+        },
+    )
+
+
 def register() -> None:
     webhook_event_type_register(
         events.ACCOUNT_OPENED, description="An account was opened for the customer.", subject=_opened
@@ -39,4 +54,9 @@ def register() -> None:
         events.ACCOUNT_STATUS_CHANGED,
         description="An account's status changed (debit_blocked, blocked, open, closed), from previous_status.",
         subject=_status_changed,
+    )
+    webhook_event_type_register(
+        events.ACCOUNT_STATEMENT_READY,
+        description="A statement of the account (pdf or camt053, from_date to to_date) is ready for its holder.",
+        subject=_statement_ready,
     )

@@ -1,6 +1,7 @@
 """Ids of accounts and transactions on the partner API's wire: opaque strings, never bare numbers.
 
-An account is ``acc_<id>``, a transaction ``txn_<posting id>``; page cursors are the kernel's
+An account is ``acc_<id>``, a transaction ``txn_<posting id>``, a statement ``stmt_<job id>``
+(named only by the ``account.statement.ready`` webhook); page cursors are the kernel's
 (``bankcore.api.cursors``). Clients must treat all of them as opaque.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 ACCOUNT_PREFIX = "acc_"
 TRANSACTION_PREFIX = "txn_"
+STATEMENT_PREFIX = "stmt_"
 
 
 def _parse(value: object, prefix: str) -> int | None:
@@ -30,3 +32,7 @@ def account_id_from_wire(value: object) -> int | None:
 
 def transaction_wire_id(posting_id: int) -> str:
     return f"{TRANSACTION_PREFIX}{posting_id}"
+
+
+def statement_wire_id(job_id: int) -> str:
+    return f"{STATEMENT_PREFIX}{job_id}"

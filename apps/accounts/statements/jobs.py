@@ -142,7 +142,14 @@ def statement_job_run(*, job_id: int, now: datetime) -> bool:
         )
         events.publish(
             ACCOUNT_STATEMENT_READY,
-            {"account_id": job.account_id, "customer_id": job.customer_id, "statement_id": job_id},
+            {
+                "account_id": job.account_id,
+                "customer_id": job.customer_id,
+                "statement_id": job_id,
+                "from_date": job.from_date.isoformat(),
+                "to_date": job.to_date.isoformat(),
+                "format": job.format,
+            },
         )
         notifications.notify(
             customer_id=job.customer_id,

@@ -18,6 +18,7 @@ from apps.accounts.interest import day_end, day_start
 from apps.accounts.statements import builder
 from apps.accounts.statements.camt053 import NAMESPACE, camt053_build, camt053_render, camt053_validate, schema
 from apps.accounts.statements.pdf import pdf_render
+from bankcore.events.models import OutboxEvent
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
@@ -262,6 +263,8 @@ class TestCommand:
         assert pdf.read_bytes().startswith(b"%PDF")
         assert schema().validate(etree.parse(str(xml)))
         assert "3 lines, opening 1000.00 EUR, closing -100.00 EUR" in out.getvalue()
+        # An operator's file outside the bank's store: no statement for the holder, so nothing to announce.
+        assert not OutboxEvent.objects.filter(name="account.statement.ready").exists()
 
     @pytest.mark.parametrize(
         ("change", "message"),

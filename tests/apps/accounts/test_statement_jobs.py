@@ -63,7 +63,14 @@ class TestJobs:
         assert stored.is_file()
         assert schema().validate(etree.parse(str(stored)))
         event = OutboxEvent.objects.get(name="account.statement.ready")
-        assert event.payload == {"account_id": account.pk, "customer_id": account.customer_id, "statement_id": job_id}
+        assert event.payload == {
+            "account_id": account.pk,
+            "customer_id": account.customer_id,
+            "statement_id": job_id,
+            "from_date": "2026-11-01",
+            "to_date": "2026-11-30",
+            "format": "camt053",
+        }
         notice = Notification.objects.get(customer_id=account.customer_id, kind="accounts.statement")
         assert notice.link == f"/app/accounts/{account.pk}/statements/"
 
@@ -109,6 +116,17 @@ class TestJobs:
             "ready",
         )
         assert not StatementJob.objects.filter(account=later).exists()
+        # The scheduled statement is announced as a requested one is, once however often the run goes.
+        assert list(OutboxEvent.objects.filter(name="account.statement.ready").values_list("payload", flat=True)) == [
+            {
+                "account_id": account.pk,
+                "customer_id": account.customer_id,
+                "statement_id": job.pk,
+                "from_date": "2026-11-01",
+                "to_date": "2026-11-30",
+                "format": "pdf",
+            }
+        ]
 
 
 class TestPortal:
