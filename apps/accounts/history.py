@@ -118,11 +118,18 @@ _FIELDS = (
 )
 
 
-def _counterparties(account: Account, entry_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Per entry, the (name, IBAN) of the account of this bank on its other side, when there is one."""
+def entry_counterparties(
+    *, ledger_account_id: int, entry_ids: list[int], bank_accounts: bool = True
+) -> dict[int, tuple[str, str]]:
+    """Per entry, the (name, IBAN) of the account of this bank on its other side, when there is one.
+
+    A customer's account gives its holder and IBAN; one of the bank's own ledger accounts its name
+    and no IBAN, unless ``bank_accounts`` is False (a statement names no bookkeeping account as a
+    party to a payment).
+    """
     others = dict(
         Posting.objects.filter(entry_id__in=entry_ids)
-        .exclude(account_id=account.ledger_account_id)
+        .exclude(account_id=ledger_account_id)
         .values_list("entry_id", "account_id")
     )
     if not others:
@@ -131,7 +138,11 @@ def _counterparties(account: Account, entry_ids: list[int]) -> dict[int, tuple[s
         a.ledger_account_id: a
         for a in Account.objects.filter(ledger_account_id__in=set(others.values())).select_related("customer")
     }
-    internal = dict(LedgerAccount.objects.filter(pk__in=set(others.values()) - set(accounts)).values_list("pk", "name"))
+    internal: dict[int, str] = {}
+    if bank_accounts:
+        internal = dict(
+            LedgerAccount.objects.filter(pk__in=set(others.values()) - set(accounts)).values_list("pk", "name")
+        )
     found: dict[int, tuple[str, str]] = {}
     for entry_id, ledger_id in others.items():
         if ledger_id in accounts:
@@ -144,7 +155,9 @@ def _counterparties(account: Account, entry_ids: list[int]) -> dict[int, tuple[s
 
 def _transactions(account: Account, rows: list[tuple[Any, ...]]) -> list[Transaction]:
     zone = bank_zone()
-    counterparties = _counterparties(account, [int(r[1]) for r in rows])
+    counterparties = entry_counterparties(
+        ledger_account_id=account.ledger_account_id, entry_ids=[int(r[1]) for r in rows]
+    )
     items = []
     for posting_id, entry_id, amount_minor, after_minor, created_at, kind, description, metadata in rows:
         meta = metadata if isinstance(metadata, dict) else {}

@@ -9,12 +9,13 @@ Postings are read a page at a time by posting id (keyset), never summed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 
-from apps.accounts import interface, selectors
+from apps.accounts import history, interface, selectors
 from apps.accounts.errors import AccountNotFound
 from apps.accounts.interest import bank_date, day_end, day_start
 from apps.accounts.statements.document import BankDetails, Statement, StatementLine
@@ -78,6 +79,14 @@ def _kind(line: PostingLine) -> str:
     return prefix if prefix in ("interest", "fee") else line.kind
 
 
+def _named(metadata: Mapping[str, Any]) -> bool:
+    return bool(metadata.get("counterparty_name") or metadata.get("counterparty_iban"))
+
+
+def _counterparty(metadata: Mapping[str, Any]) -> tuple[str, str]:
+    return str(metadata.get("counterparty_name") or ""), str(metadata.get("counterparty_iban") or "")
+
+
 def _lines(
     *, ledger_account_id: int, start_at: datetime, end_at: datetime, on_page: Callable[[int], None] | None
 ) -> Iterator[StatementLine]:
@@ -87,8 +96,15 @@ def _lines(
         page = ledger_read.postings_between(
             account_id=ledger_account_id, start_at=start_at, end_at=end_at, after=after, limit=PAGE
         )
+        # As the history shows it: what the payment's entry names, else the other customer's account
+        # of this bank (an internal payment keeps no counterparty in its metadata); one query a page.
+        unnamed = [item.entry_id for item in page.items if not _named(item.metadata)]
+        others = history.entry_counterparties(
+            ledger_account_id=ledger_account_id, entry_ids=unnamed, bank_accounts=False
+        )
         for item in page.items:
             booked = bank_date(item.created_at)
+            name, iban = _counterparty(item.metadata) if _named(item.metadata) else others.get(item.entry_id, ("", ""))
             yield StatementLine(
                 posting_id=item.posting_id,
                 entry_id=item.entry_id,
@@ -102,6 +118,8 @@ def _lines(
                 reference=str(item.metadata.get("end_to_end_id") or NOT_PROVIDED),
                 remittance=str(item.metadata.get("reference") or ""),
                 kind=_kind(item),
+                counterparty_name=name,
+                counterparty_iban=iban,
             )
         done += len(page.items)
         if on_page is not None:

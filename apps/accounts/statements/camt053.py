@@ -4,11 +4,14 @@ against the official schema in ``xsd/`` before anyone gets it.
 One ``Stmt`` per document: OPBD (the balance at the end of the day before the period) and CLBD
 (at the end of its last day), each with ``CdtDbtInd`` DBIT when the account is overdrawn, then
 one booked ``Ntry`` per posting. Amounts are never negative in camt.053: the sign is the
-indicator.
+indicator. An entry's ``TxDtls`` names its counterparty where the statement line has one
+(``RltdPties``: ``Dbtr``/``DbtrAcct`` for money in, ``Cdtr``/``CdtrAcct`` for money out) and
+the payer's reference as ``RmtInf/Ustrd``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -30,6 +33,10 @@ _BANK_TX_CODES = {
     "in": ("PMNT", "RCDT", "OTHR"),
     "out": ("PMNT", "ICDT", "OTHR"),
 }
+
+
+# The schema's IBAN2007Identifier: an IBAN that does not match it is left out, the name kept.
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30}")
 
 
 class InvalidStatementDocument(Exception):
@@ -94,6 +101,25 @@ def _summary(stmt: etree._Element, statement: Statement) -> None:
         _el(part, "Sum", sum_.to_decimal_string())
 
 
+def _iban(value: str) -> str:
+    """The IBAN as IBAN2007Identifier wants it (no spaces, capitals), or "" when it cannot be one."""
+    compact = "".join(value.split()).upper()
+    return compact if _IBAN.fullmatch(compact) else ""
+
+
+def _related_parties(tx: etree._Element, line: StatementLine) -> None:
+    """The counterparty by the entry's direction: money in names its debtor, money out its creditor."""
+    name, iban = line.counterparty_name.strip(), _iban(line.counterparty_iban)
+    if not name and not iban:
+        return
+    role = "Dbtr" if line.amount.minor > 0 else "Cdtr"
+    parties = _el(tx, "RltdPties")
+    if name:
+        _el(_el(_el(parties, role), "Pty"), "Nm", _max(name, 140))
+    if iban:
+        _el(_el(_el(parties, f"{role}Acct"), "Id"), "IBAN", iban)
+
+
 def _entry(stmt: etree._Element, line: StatementLine, zone: ZoneInfo) -> None:
     ntry = _el(stmt, "Ntry")
     _el(ntry, "NtryRef", str(line.posting_id))
@@ -116,6 +142,7 @@ def _entry(stmt: etree._Element, line: StatementLine, zone: ZoneInfo) -> None:
         _el(refs, "EndToEndId", _max(line.reference, 35))
     _amount(tx, "Amt", line.amount)
     _el(tx, "CdtDbtInd", _indicator(line.amount))
+    _related_parties(tx, line)
     remittance = line.remittance.strip() or line.description.strip()
     if remittance:
         _el(_el(tx, "RmtInf"), "Ustrd", _max(remittance, 140))

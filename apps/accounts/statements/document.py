@@ -33,6 +33,9 @@ class StatementLine:
     reference: str  # the end-to-end id (NOTPROVIDED when none), at most 35 characters in camt.053
     kind: str = ""  # the ledger entry's kind, or "interest" / "fee" for the bank's own postings
     remittance: str = ""  # the customer's remittance information, when the entry kept it
+    # The other side: the payer of money in, the payee of money out (empty when there is none to name).
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
 
 
 @dataclass(frozen=True, slots=True)

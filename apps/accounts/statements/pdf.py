@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from apps.accounts.statements.document import Statement
+from apps.accounts.statements.document import Statement, StatementLine
 from bankcore.money import Money
 
 FONT = "DejaVuSans"
@@ -28,6 +28,7 @@ _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _COLUMNS = (("Booked", 22), ("Value date", 20), ("Description", 78), ("Amount", 30), ("Balance", 30))
 _DESCRIPTION_CHARS = 60  # more never fits the column at 8 pt
 _LINE_HEIGHT = 5.0
+_PARTY_HEIGHT = 3.2  # the counterparty's line, in 7 pt under the description
 # Right-to-left scripts need shaping and reordering that fpdf2 does only with HarfBuzz.
 _RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
 
@@ -99,6 +100,15 @@ class _StatementPdf(FPDF):
         self.set_font(FONT, "", 8)
 
 
+def _party(line: StatementLine) -> str:
+    """The counterparty's line under the description ("From …" money in, "To …" money out), or ""."""
+    name, iban = line.counterparty_name.strip(), line.counterparty_iban.strip()
+    if not name and not iban:
+        return ""
+    who = ", ".join(part for part in (name, iban) if part)
+    return printable(f"{'From' if line.amount.minor > 0 else 'To'} {who}")[: _DESCRIPTION_CHARS + 10]
+
+
 def _lines(pdf: _StatementPdf, statement: Statement) -> None:
     """Every line as placed text, not cells: a cell costs several times more, and 10,000 lines
     must stay well within seconds. Page breaks are ours, at the same margin as the rest."""
@@ -115,7 +125,9 @@ def _lines(pdf: _StatementPdf, statement: Statement) -> None:
     text = pdf.text
     y = pdf.get_y()
     for line in statement.lines:
-        if y + _LINE_HEIGHT > bottom:
+        party = _party(line)
+        height = _LINE_HEIGHT + (_PARTY_HEIGHT if party else 0)
+        if y + height > bottom:
             pdf.add_page()  # the page's header() draws the column titles again
             y = pdf.get_y()
         description = printable(line.description or line.reference)[:_DESCRIPTION_CHARS]
@@ -129,7 +141,13 @@ def _lines(pdf: _StatementPdf, statement: Statement) -> None:
         text(starts[2] + 1, baseline, description)
         text(amount_right - width_of(amount), baseline, amount)
         text(balance_right - width_of(balance), baseline, balance)
-        y += _LINE_HEIGHT
+        if party:
+            pdf.set_font(FONT, "", 7)
+            while width_of(party) > description_width:
+                party = party[:-4] + "..."
+            text(starts[2] + 1, baseline + _PARTY_HEIGHT, party)
+            pdf.set_font(FONT, "", 8)
+        y += height
     pdf.set_xy(pdf.l_margin, y)
 
 

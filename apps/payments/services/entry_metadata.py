@@ -1,8 +1,9 @@
 """What a payment's ledger entries keep for the account history and statements (DESIGN.md §5).
 
 The accounts app shows a transaction's counterparty and reference from its entry's metadata
-(``counterparty_name``, ``counterparty_iban``, ``reference``; see ``apps.accounts.history``) and
-camt.053 its ``end_to_end_id``. Without them it falls back to the entry's description and the
+(``counterparty_name``, ``counterparty_iban``, ``reference``; see ``apps.accounts.history``), and
+statements too (camt.053 ``RltdPties`` and ``RmtInf/Ustrd``, the PDF's "From …"/"To …"), with the
+``end_to_end_id``. Without them it falls back to the entry's description and the
 bank's own settlement account, which is what a customer must not see for a payment. Only new
 entries carry it: postings are never updated.
 """

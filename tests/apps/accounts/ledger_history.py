@@ -10,6 +10,7 @@ Book in time order: per account the ledger keeps posting id order equal to time 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -49,8 +50,19 @@ def backdate(entry_id: int, at: datetime) -> None:
             cursor.execute("SET LOCAL session_replication_role = origin")
 
 
-def book(account: Account, minor: int, at: datetime, *, funding: int, description: str = "") -> int:
-    """Money in (``minor`` > 0) or out (< 0) of ``account`` at ``at``; returns the entry id."""
+def book(
+    account: Account,
+    minor: int,
+    at: datetime,
+    *,
+    funding: int,
+    description: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> int:
+    """Money in (``minor`` > 0) or out (< 0) of ``account`` at ``at``; returns the entry id.
+
+    ``metadata`` is what a money-moving context keeps on the entry (a payment's counterparty and reference).
+    """
     amount = Money(abs(minor), account.currency)
     key = f"test-history:{next(_counter)}:{account.pk}"
     if minor > 0:
@@ -60,6 +72,7 @@ def book(account: Account, minor: int, at: datetime, *, funding: int, descriptio
             amount=amount,
             idempotency_key=key,
             description=description or "Money in",
+            metadata=metadata,
         )
     else:
         entry_id = ledger.transfer(
@@ -68,6 +81,7 @@ def book(account: Account, minor: int, at: datetime, *, funding: int, descriptio
             amount=amount,
             idempotency_key=key,
             description=description or "Money out",
+            metadata=metadata,
         )
     backdate(entry_id, at)
     return entry_id

@@ -62,7 +62,79 @@ def _balance(doc: etree._Element, code: str) -> tuple[Decimal, str, str]:
     )
 
 
+@pytest.fixture
+def paid(funding: int):
+    """An account with a payment in and one out that name their counterparty, and a line that names none."""
+    account = open_account(customer=verified_customer(full_name="Hanna Holder"), now=OPENED)
+    book(
+        account, 40_000, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), funding=funding,
+        description="From Erika Mustermann: Invoice 7",
+        metadata={
+            "reference": "Invoice 7", "end_to_end_id": "E2E-7",
+            "counterparty_name": "Erika Mustermann", "counterparty_iban": "de89 3704 0044 0532 0130 00",
+        },
+    )  # fmt: skip
+    book(
+        account, -12_500, datetime(2026, 11, 3, 9, 0, tzinfo=UTC), funding=funding,
+        description="SEPA TX1 to Muster GmbH",
+        metadata={
+            "reference": "Rent November", "end_to_end_id": "RENT-11",
+            "counterparty_name": "Muster GmbH", "counterparty_iban": "FR1420041010050500013M02606",
+        },
+    )  # fmt: skip
+    book(account, -1_000, datetime(2026, 11, 4, 9, 0, tzinfo=UTC), funding=funding, description="Cash")
+    return account
+
+
 class TestCamt053:
+    def test_each_entry_names_its_counterparty_by_direction_and_the_document_validates(self, paid) -> None:
+        statement = builder.statement_build(
+            account_id=paid.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
+        )
+        doc = etree.fromstring(camt053_render(statement=statement))
+        assert schema().validate(doc)
+        came, went, cash = (
+            e.find("c:NtryDtls/c:TxDtls", namespaces=NS) for e in doc.findall(".//c:Ntry", namespaces=NS)
+        )
+
+        def texts(tx: etree._Element, path: str) -> list[str]:
+            return tx.xpath(f"{path}/text()", namespaces=NS)
+
+        assert texts(came, "c:RltdPties/c:Dbtr/c:Pty/c:Nm") == ["Erika Mustermann"]
+        # The schema's IBAN has no spaces and capital letters: written so, whatever the entry kept.
+        assert texts(came, "c:RltdPties/c:DbtrAcct/c:Id/c:IBAN") == ["DE89370400440532013000"]
+        assert came.xpath("c:RltdPties/c:Cdtr", namespaces=NS) == []
+        assert texts(came, "c:Refs/c:EndToEndId") == ["E2E-7"]
+        assert texts(came, "c:RmtInf/c:Ustrd") == ["Invoice 7"]
+        assert texts(went, "c:RltdPties/c:Cdtr/c:Pty/c:Nm") == ["Muster GmbH"]
+        assert texts(went, "c:RltdPties/c:CdtrAcct/c:Id/c:IBAN") == ["FR1420041010050500013M02606"]
+        assert went.xpath("c:RltdPties/c:Dbtr", namespaces=NS) == []
+        assert texts(went, "c:RmtInf/c:Ustrd") == ["Rent November"]
+        # No metadata: no party is made up (not the bank's own ledger account either), the description stays.
+        assert cash.find("c:RltdPties", namespaces=NS) is None
+        assert texts(cash, "c:Refs/c:EndToEndId") == ["NOTPROVIDED"]
+        assert texts(cash, "c:RmtInf/c:Ustrd") == ["Cash"]
+        assert b"test funding" not in etree.tostring(doc)
+
+    def test_a_counterparty_iban_the_schema_would_refuse_is_left_out_and_the_name_kept(self, funding: int) -> None:
+        account = open_account(now=OPENED)
+        long_name = "Ö" * 200
+        for day, name, iban in ((2, long_name, "n/a"), (3, "", "DE89370400440532013000")):
+            book(
+                account, 500, datetime(2026, 11, day, 9, 0, tzinfo=UTC), funding=funding,
+                metadata={"reference": "", "end_to_end_id": "X", "counterparty_name": name, "counterparty_iban": iban},
+            )  # fmt: skip
+        statement = builder.statement_build(
+            account_id=account.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
+        )
+        doc = etree.fromstring(camt053_render(statement=statement))
+        assert schema().validate(doc)
+        named, numbered = doc.findall(".//c:RltdPties", namespaces=NS)
+        assert named.xpath("c:Dbtr/c:Pty/c:Nm/text()", namespaces=NS) == ["Ö" * 140]
+        assert named.find("c:DbtrAcct", namespaces=NS) is None
+        assert numbered.find("c:Dbtr", namespaces=NS) is None
+        assert numbered.xpath("c:DbtrAcct/c:Id/c:IBAN/text()", namespaces=NS) == ["DE89370400440532013000"]
+
     def test_it_validates_and_its_balances_equal_the_ledgers(self, account) -> None:
         statement = builder.statement_build(
             account_id=account.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
@@ -103,6 +175,15 @@ class TestCamt053:
 
 
 class TestPdf:
+    def test_a_payments_line_names_its_counterparty(self, paid) -> None:
+        statement = builder.statement_build(
+            account_id=paid.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
+        )
+        text = PdfReader(io.BytesIO(pdf_render(statement=statement))).pages[0].extract_text()
+        assert "From Erika Mustermann, de89 3704 0044 0532 0130 00" in text
+        assert "To Muster GmbH, FR1420041010050500013M02606" in text
+        assert "test funding" not in text  # the cash line names no bookkeeping account
+
     def test_its_numbers_equal_the_ledgers(self, account) -> None:
         statement = builder.statement_build(
             account_id=account.pk, from_date=date(2026, 11, 1), to_date=date(2026, 11, 30), now=LATER
