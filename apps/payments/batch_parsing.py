@@ -36,10 +36,14 @@ CSV_OPTIONAL = ("end_to_end_id", "execution_date")
 
 
 class BatchFileRefused(DomainError):
-    """The file cannot be taken as a whole; ``code`` says why (nothing was written)."""
+    """The file cannot be taken as a whole; ``code`` says why (nothing was written).
+
+    Always about the file as sent (not readable, not valid, no payments), so an input error.
+    """
 
     status_code = 422
     code = "batch_file_invalid"
+    input_error = True
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,16 @@ class PaymentInvalid(PaymentRefused):
 
     code = "invalid_payment"
 
-    def __init__(self, message: str = "", *, code: str | None = None, field: str = "") -> None:
-        super().__init__(message, code=code)
-        self.field = field
+
+class PaymentInputInvalid(PaymentInvalid):
+    """The payment as sent is malformed (IBAN, amount, reference, date…) or names no account of the payer's.
+
+    Corrected and sent again rather than refused for good: the API frees its ``Idempotency-Key``.
+    A payment the rules refuse on the accounts or the payee (``payee_cannot_receive``,
+    ``account_cannot_send``, …) is a plain ``PaymentInvalid``.
+    """
+
+    input_error = True
 
 
 class PaymentNotFound(DomainError):
@@ -43,10 +50,6 @@ class BeneficiaryRefused(DomainError):
 
     code = "beneficiary_refused"
 
-    def __init__(self, message: str = "", *, code: str | None = None, field: str = "") -> None:
-        super().__init__(message, code=code)
-        self.field = field
-
 
 class BeneficiaryNotFound(DomainError):
     status_code = 404
@@ -55,10 +58,6 @@ class BeneficiaryNotFound(DomainError):
 
 class StandingOrderRefused(DomainError):
     code = "standing_order_refused"
-
-    def __init__(self, message: str = "", *, code: str | None = None, field: str = "") -> None:
-        super().__init__(message, code=code)
-        self.field = field
 
 
 class StandingOrderNotFound(DomainError):

@@ -72,6 +72,12 @@ class ConsentRefused(DomainError):
     code = "consent_refused"
 
 
+class ConsentInputInvalid(ConsentRefused):
+    """The consent as asked is malformed (no accounts, a validity or frequency out of range, no amount)."""
+
+    input_error = True
+
+
 class ConsentNotFound(ConsentRefused):
     """No such consent for whoever asks (another partner's or customer's consent does not exist for them)."""
 
@@ -288,20 +294,22 @@ def consent_account_access_create(
     """
     ids = sorted({int(a) for a in account_ids})
     if not ids or any(a <= 0 for a in ids):
-        raise ConsentRefused("Name at least one account.", code="consent_accounts_required", field="access.accounts")
+        raise ConsentInputInvalid(
+            "Name at least one account.", code="consent_accounts_required", field="access.accounts"
+        )
     today = bank_day(now)
     if not today <= valid_until <= today + MAX_VALIDITY:
-        raise ConsentRefused(
+        raise ConsentInputInvalid(
             f"valid_until must be between {today.isoformat()} and {(today + MAX_VALIDITY).isoformat()}.",
             code="consent_valid_until_invalid",
             field="valid_until",
         )
     if not FREQUENCY_MIN <= frequency_per_day <= FREQUENCY_MAX:
-        raise ConsentRefused(
+        raise ConsentInputInvalid(
             "frequency_per_day is 1 to 4.", code="consent_frequency_invalid", field="frequency_per_day"
         )
     if not recurring and frequency_per_day != 1:
-        raise ConsentRefused(
+        raise ConsentInputInvalid(
             "A one-off consent has frequency_per_day 1.", code="consent_frequency_invalid", field="frequency_per_day"
         )
     consent = Consent.objects.create(
@@ -343,13 +351,13 @@ def consent_payment_create(
     Refused: ``consent_amount_invalid``, ``consent_creditor_required``.
     """
     if amount.minor <= 0:
-        raise ConsentRefused(
+        raise ConsentInputInvalid(
             "The amount must be greater than zero.", code="consent_amount_invalid", field="payment.amount"
         )
     iban = _iban(creditor_iban)
     name = " ".join(creditor_name.split())
     if not iban or not name or len(iban) > 34 or len(name) > 140:
-        raise ConsentRefused(
+        raise ConsentInputInvalid(
             "Name the creditor and its IBAN.", code="consent_creditor_required", field="payment.creditor"
         )
     consent = Consent.objects.create(
@@ -586,6 +594,9 @@ class ConsentMismatch(ConsentRefused):
     def __init__(self, message: str = "", *, fields: tuple[str, ...]) -> None:
         super().__init__(message)
         self.fields = fields
+
+    def field_errors(self) -> dict[str, list[str]]:
+        return {field: ["Not what the customer consented to."] for field in self.fields}
 
 
 @dataclass(frozen=True)

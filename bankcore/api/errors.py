@@ -1,8 +1,17 @@
-"""RFC 9457 problem details for every API error, including validation and unexpected ones."""
+"""RFC 9457 problem details for every API error, including validation and unexpected ones.
+
+``errors`` names the inputs at fault in one shape for the whole API, the one DRF gives a nested
+serializer's errors: a field's messages as a list, a nested field inside its parent's object
+(``{"creditor": {"iban": ["…"]}}``), a whole nested object's own under ``non_field_errors``
+there, a list's items by index. A service's refusal names a nested input dotted
+(``DomainError.field = "creditor.iban"``); every problem is nested here, never by a view.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -28,7 +37,18 @@ from bankcore.money import MoneyError
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("django.security")
 
-__all__ = ["PROBLEM_CONTENT_TYPE", "TYPE_BASE", "domain_problem", "problem", "problem_exception_handler"]
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "TYPE_BASE",
+    "domain_problem",
+    "errors_nested",
+    "fields_as_sent",
+    "problem",
+    "problem_exception_handler",
+]
+
+# Where DRF puts the messages about an object as a whole, rather than one of its fields.
+WHOLE = "non_field_errors"
 
 
 class ProblemResponse(Response):
@@ -42,22 +62,69 @@ class ProblemResponse(Response):
         return super().rendered_content
 
 
-def problem(*, status_code: int, title: str, detail: str, code: str, errors: dict[str, Any] | None = None) -> Response:
-    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, errors=errors)
+def errors_nested(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """``errors`` with every dotted name (``creditor.iban``) nested as DRF nests a serializer's own."""
+    nested: dict[str, Any] = {}
+    for name, messages in errors.items():
+        *outer, inner = str(name).split(".")
+        at = nested
+        for part in outer:
+            parent = at.setdefault(part, {})
+            if not isinstance(parent, dict):  # the parent was refused as a whole too: that goes inside
+                parent = at[part] = {WHOLE: parent}
+            at = parent
+        value = errors_nested(messages) if isinstance(messages, Mapping) else messages
+        if inner not in at:
+            at[inner] = value
+        elif isinstance(at[inner], dict) and isinstance(value, dict):
+            at[inner] = {**at[inner], **value}
+        elif isinstance(at[inner], dict):
+            at[inner] = {**at[inner], WHOLE: [*at[inner].get(WHOLE, []), *value]}
+        elif isinstance(value, dict):
+            at[inner] = {WHOLE: at[inner], **value}
+        else:
+            at[inner] = [*at[inner], *value]
+    return nested
+
+
+def problem(
+    *, status_code: int, title: str, detail: str, code: str, errors: Mapping[str, Any] | None = None
+) -> Response:
+    body = problem_body(
+        status_code=status_code, title=title, detail=detail, code=code, errors=errors_nested(errors) if errors else None
+    )
     return ProblemResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def domain_problem(refused: DomainError) -> Response:
-    """A service's refusal; one about a single input names it under ``errors``, nested as a serializer's."""
-    errors: dict[str, Any] | None = None
-    if refused.field:
-        *outer, inner = refused.field.split(".")
-        errors = {inner: [str(refused)]}
-        for name in reversed(outer):
-            errors = {name: errors}
+    """A service's refusal; one about inputs names them under ``errors``, nested as a serializer's."""
     return problem(
-        status_code=refused.status_code, title="Request refused", detail=str(refused), code=refused.code, errors=errors
+        status_code=refused.status_code,
+        title="Invalid request" if refused.input_error else "Request refused",
+        detail=str(refused),
+        code=refused.code,
+        errors=refused.field_errors() or None,
     )
+
+
+@contextmanager
+def fields_as_sent(
+    names: Mapping[str, str], *, refusals: type[DomainError] | tuple[type[DomainError], ...] = DomainError
+) -> Iterator[None]:
+    """Name a service's refusal by the body's field rather than the service's argument.
+
+    ``names`` maps the service's ``field`` to the body's, dotted when nested
+    (``{"creditor_iban": "creditor.iban"}``); ``""`` names the field of a refusal that names
+    none. Only ``refusals`` of these kinds are renamed. The refusal is raised on, for the
+    exception handler (and the idempotency record) to answer it as any other.
+    """
+    try:
+        yield
+    except refusals as refused:
+        renamed = names.get(refused.field)
+        if renamed is not None:
+            refused.field = renamed
+        raise
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -86,7 +153,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             status_code=500, title="Internal error", detail="An unexpected error occurred.", code="internal_error"
         )
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        errors = exc.detail if isinstance(exc.detail, dict) else {WHOLE: exc.detail}
         return problem(
             status_code=response.status_code,
             title="Invalid request",

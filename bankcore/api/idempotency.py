@@ -25,13 +25,21 @@ Answers: a missing or malformed key 400 ``idempotency_key_missing``; the same ke
 a completed one is replayed with its status and body and ``Idempotent-Replayed: true``. Keys are
 scoped per client (``request_owner``: a partner application, else a user).
 
-As Stripe's keys: an answer is stored only once the endpoint started executing. A request that
-failed validation (a serializer's ``ValidationError``, or any 4xx problem naming fields under
-``errors``: nothing was written) stores nothing, so the corrected body may be sent with the same
-key; nor does one refused as in flight. A business refusal is the key's answer and is replayed:
-a 4xx the view returns without ``errors``, or a service's ``DomainError`` without a ``field``
-(stored as the problem DRF then renders, and raised on). A 5xx or any other exception frees the
-key, so the retried request runs.
+As Stripe's keys: an answer is stored only once the request was taken up by the business rules.
+What frees the key and what is its answer is decided in one place, ``stored_refusal``:
+
+- a request error frees it, so the corrected body may be sent with the same key: the body's
+  shape (a serializer's ``ValidationError``, malformed JSON) or a service's refusal of an input as
+  sent (a ``DomainError`` with ``input_error``: an IBAN's check digits, too many decimals, a date in
+  the past, an account id naming none of the caller's). Nothing was written;
+- a business refusal is the key's answer and is replayed: a ``DomainError`` the rules decided on
+  the state of things (funds, limits, the payee, a status, a consent), whether it names a field
+  or not (stored as the problem DRF then renders, and raised on);
+- anything else raised (a crash, a 404 or 403 before anything ran), a 5xx, or a request refused
+  as in flight frees it too, so the retried request runs.
+
+A view raises its request errors and refusals rather than answering them itself; what it returns
+below 500 is the key's answer.
 Pass the key (prefixed by the owner if the service's keys are global) to the service so a
 takeover of an abandoned claim cannot move money twice.
 """
@@ -151,11 +159,12 @@ def idempotent(view: View) -> View:
         request.idempotency_key = key  # type: ignore[attr-defined]
         try:
             response = view(self, request, *args, **kwargs)
-        except DomainError as refused:
-            _complete(claimed, domain_problem(refused))  # DRF's handler renders the same problem
-            raise
-        except Exception:
-            claimed.delete()  # nothing was stored for this key; let the client retry it
+        except Exception as raised:
+            refusal = stored_refusal(raised)
+            if refusal is None:
+                claimed.delete()  # nothing was stored for this key; let the client retry it
+            else:
+                _complete(claimed, refusal)  # DRF's handler renders the same problem
             raise
         _complete(claimed, response)
         return response
@@ -163,15 +172,21 @@ def idempotent(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
-def _is_validation_failure(response: Response) -> bool:
-    """A problem naming the fields at fault: the request was refused before anything ran."""
-    data = response.data
-    return 400 <= response.status_code < 500 and isinstance(data, dict) and bool(data.get("errors"))
+def stored_refusal(raised: Exception) -> Response | None:
+    """The key's answer to what the view raised, or None when the key is freed (module docstring).
+
+    Only a business refusal is an answer: a ``DomainError`` that is no ``input_error``. A request
+    error (DRF's ``ValidationError`` or ``ParseError``, an input ``DomainError``) frees the key for
+    the corrected body, and anything else raised frees it for the retry.
+    """
+    if isinstance(raised, DomainError) and not raised.input_error and raised.status_code < 500:
+        return domain_problem(raised)
+    return None
 
 
 def _complete(claimed: IdempotencyRecord, response: Response) -> None:
-    """Store the answer for replay, or free the key when the request never ran or crashed."""
-    if response.status_code >= 500 or _is_validation_failure(response):
+    """Store the answer for replay, or free the key when the request crashed."""
+    if response.status_code >= 500:
         claimed.delete()
         return
     claimed.state = IdempotencyRecord.State.DONE

@@ -19,6 +19,32 @@ from bankcore.http import PROBLEM_CONTENT_TYPE, TYPE_BASE
 
 API_PREFIX = "/api/v1/"
 
+# The one shape of ``errors`` everywhere (bankcore.api.errors): DRF's for a nested serializer.
+VALIDATION_ERRORS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "The messages by field, nested as the body is: a field's messages as a list of strings, a nested "
+        'object\'s fields in an object of the same shape (`{"creditor": {"iban": ["…"]}}`, never a '
+        "dotted `creditor.iban` key), the items of a list by their index. Messages about a body or a "
+        "nested object as a whole are under its `non_field_errors`."
+    ),
+    "additionalProperties": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/ValidationErrors"}]},
+            },
+            {"$ref": "#/components/schemas/ValidationErrors"},
+        ]
+    },
+    "examples": [
+        {
+            "amount": ['Send the amount as a string of decimal major units, e.g. "12.50".'],
+            "creditor": {"iban": ["This IBAN's check digits are wrong: check it for a typo."]},
+        }
+    ],
+}
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details, with a stable machine-readable `code`.",
@@ -29,9 +55,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "code": {"type": "string"},
         "errors": {
-            "type": "object",
-            "description": "For validation: the messages by field (nested fields as nested objects).",
-            "additionalProperties": True,
+            "$ref": "#/components/schemas/ValidationErrors",
+            "description": "For a request refused by field (validation, or a refusal naming its inputs).",
         },
     },
     "required": ["type", "title", "status", "detail", "code"],
@@ -110,7 +135,7 @@ def _problem_response(status: int) -> dict[str, Any]:
                     "status": status,
                     "detail": detail,
                     "code": code,
-                    **({"errors": {"amount": ["This field is required."]}} if status == 400 else {}),
+                    **({"errors": VALIDATION_ERRORS_SCHEMA["examples"][0]} if status == 400 else {}),
                 },
             }
         },
@@ -169,7 +194,9 @@ def partner_api_postprocess(result: dict[str, Any], generator: Any, request: Any
     from bankcore.api.partner import PartnerApiView  # the hook runs after the apps are loaded
 
     inherited = inspect.getdoc(PartnerApiView)
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["ValidationErrors"] = VALIDATION_ERRORS_SCHEMA
     tags: set[str] = set()
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():

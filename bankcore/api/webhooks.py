@@ -99,6 +99,12 @@ class WebhookRefused(DomainError):
     code = "webhook_refused"
 
 
+class WebhookInputInvalid(WebhookRefused):
+    """The endpoint as sent cannot be used (its URL, its event types): corrected, it may be sent again."""
+
+    input_error = True
+
+
 class WebhookNotFound(WebhookRefused):
     """No such endpoint or delivery for this partner."""
 
@@ -296,21 +302,23 @@ def url_target(url: str) -> Target:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise WebhookRefused("The URL's port is not a number.", code="webhook_url_invalid", field="url") from None
+        raise WebhookInputInvalid("The URL's port is not a number.", code="webhook_url_invalid", field="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookRefused("The URL must be http(s)://host/…", code="webhook_url_invalid", field="url")
+        raise WebhookInputInvalid("The URL must be http(s)://host/…", code="webhook_url_invalid", field="url")
     strict = not _allow_private()
     if strict and parts.scheme != "https":
-        raise WebhookRefused("The URL must use https.", code="webhook_url_insecure", field="url")
+        raise WebhookInputInvalid("The URL must use https.", code="webhook_url_insecure", field="url")
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise WebhookRefused("The URL's host does not resolve.", code="webhook_url_unresolvable", field="url") from None
+        raise WebhookInputInvalid(
+            "The URL's host does not resolve.", code="webhook_url_unresolvable", field="url"
+        ) from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise WebhookRefused("The URL's host does not resolve.", code="webhook_url_unresolvable", field="url")
+        raise WebhookInputInvalid("The URL's host does not resolve.", code="webhook_url_unresolvable", field="url")
     if strict and any(_forbidden(a) for a in addresses):
-        raise WebhookRefused(
+        raise WebhookInputInvalid(
             "The URL resolves to a private, loopback or reserved address.", code="webhook_url_private", field="url"
         )
     path = parts.path or "/"
@@ -329,20 +337,20 @@ def url_check(url: str) -> None:
     try:
         parts.port  # noqa: B018  # raises on a port that is no number
     except ValueError:
-        raise WebhookRefused("The URL's port is not a number.", code="webhook_url_invalid", field="url") from None
+        raise WebhookInputInvalid("The URL's port is not a number.", code="webhook_url_invalid", field="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookRefused("The URL must be http(s)://host/…", code="webhook_url_invalid", field="url")
+        raise WebhookInputInvalid("The URL must be http(s)://host/…", code="webhook_url_invalid", field="url")
 
 
 def _types_check(event_types: Iterable[str]) -> list[str]:
     chosen = sorted(set(event_types))
     unknown = [t for t in chosen if t not in _catalogue]
     if unknown:
-        raise WebhookRefused(
+        raise WebhookInputInvalid(
             f"Unknown event type(s): {', '.join(unknown)}.", code="webhook_event_type_unknown", field="event_types"
         )
     if not chosen or len(chosen) > MAX_EVENT_TYPES:
-        raise WebhookRefused(
+        raise WebhookInputInvalid(
             "Subscribe to 1 to 50 event types.", code="webhook_event_types_required", field="event_types"
         )
     return chosen

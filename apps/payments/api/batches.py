@@ -26,7 +26,6 @@ from apps.payments.batch_parsing import BatchFile, BatchFileRefused, parse_json,
 from apps.payments.models import BatchFormat, PaymentBatch, PaymentBatchLine
 from apps.payments.services import batches
 from bankcore.api import cursors
-from bankcore.api.errors import problem
 from bankcore.api.fields import StrictSerializer
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.pagination import CURSOR_PARAMETER, page_of
@@ -184,13 +183,6 @@ class _BatchesApi(PartnerApiView):
         return selectors.source_account_of(customer_id=customer_id, value=value)
 
 
-def _refused(code: str, detail: str, field: str = "") -> Response:
-    return problem(
-        status_code=422, title="Invalid payment batch", detail=detail, code=code,
-        errors={field or "non_field_errors": [detail]},
-    )  # fmt: skip
-
-
 class PaymentBatchListCreateApi(_BatchesApi):
     parser_classes = [JSONParser, Pain001Parser]
 
@@ -232,34 +224,30 @@ class PaymentBatchListCreateApi(_BatchesApi):
     @idempotent
     def post(self, request: Request) -> Response:
         customer_id = self.acting_for_id_or_404()
-        try:
-            if isinstance(request.data, bytes):
-                file = parse_pain001(request.data)
-                source_format, verify = BatchFormat.PAIN001, request.query_params.get("verify_payee") != "false"
-                source_id = self._account_id(customer_id, file.debtor_iban) if file.debtor_iban else None
-            else:
-                body = BatchInput(data=request.data)
-                body.is_valid(raise_exception=True)
-                file, source_format, verify = parse_json(body.validated_data["payments"]), BatchFormat.JSON, True
-                verify = body.validated_data["verify_payee"]
-                source_id = self._source_of_json(customer_id, body.validated_data)
-        except BatchFileRefused as refused:
-            return _refused(refused.code, str(refused))
+        if isinstance(request.data, bytes):
+            file = parse_pain001(request.data)
+            source_format, verify = BatchFormat.PAIN001, request.query_params.get("verify_payee") != "false"
+            source_id = self._account_id(customer_id, file.debtor_iban) if file.debtor_iban else None
+        else:
+            body = BatchInput(data=request.data)
+            body.is_valid(raise_exception=True)
+            file, source_format = parse_json(body.validated_data["payments"]), BatchFormat.JSON
+            verify = body.validated_data["verify_payee"]
+            source_id = self._source_of_json(customer_id, body.validated_data)
         if source_id is None:
-            return _refused("unknown_account", "No such account of yours.", "source_account")
-        try:
-            batch = batches.batch_create(
-                customer_id=customer_id,
-                source_account_id=source_id,
-                file=BatchFile(lines=file.lines, message_id=file.message_id),
-                source_format=source_format,
-                idempotency_key=f"api:{self.partner.application_id}:{request.idempotency_key}",  # type: ignore[attr-defined]
-                vop_opt_out=not verify,
-                partner_id=self.partner.application_id,
-                now=self.now(),
+            raise batches.BatchRefused(
+                "No such account of yours.", code="unknown_account", field="source_account", input_error=True
             )
-        except batches.BatchRefused as refused:
-            return _refused(refused.code, str(refused), refused.field)
+        batch = batches.batch_create(
+            customer_id=customer_id,
+            source_account_id=source_id,
+            file=BatchFile(lines=file.lines, message_id=file.message_id),
+            source_format=source_format,
+            idempotency_key=f"api:{self.partner.application_id}:{request.idempotency_key}",  # type: ignore[attr-defined]
+            vop_opt_out=not verify,
+            partner_id=self.partner.application_id,
+            now=self.now(),
+        )
         batch.refresh_from_db()
         return Response(BatchDetailOutput(batch).data, status=201)
 
@@ -272,6 +260,7 @@ class PaymentBatchListCreateApi(_BatchesApi):
             raise BatchFileRefused(
                 "Name one source_account for the batch (at the top, or the same on every payment).",
                 code="source_account_required",
+                field="source_account",
             )
         return self._account_id(customer_id, named.pop())
 

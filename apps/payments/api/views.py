@@ -20,34 +20,17 @@ from rest_framework.response import Response
 
 from apps.payments import selectors
 from apps.payments.api.serializers import PaymentOrder, PaymentOrderInput
-from apps.payments.errors import BeneficiaryRefused, PaymentInvalid
+from apps.payments.errors import PaymentInputInvalid
 from apps.payments.models import Payment, PaymentChannel
 from apps.payments.services import cancel, consent_payments, initiate, validation
 from bankcore.api import consents, cursors, visibility
-from bankcore.api.errors import problem
+from bankcore.api.errors import fields_as_sent, problem
 from bankcore.api.idempotency import IDEMPOTENCY_HEADER_PARAMETER, idempotent
 from bankcore.api.pagination import CURSOR_PARAMETER, page_of
 from bankcore.api.partner import PartnerApiView
 
-# Body fields as the service names them (for the problem's ``errors``).
-_WIRE_FIELDS = {"creditor_iban": "creditor.iban", "creditor_name": "creditor.name", "source_account": "source_account"}
-
-
-def _invalid(refused: PaymentInvalid | BeneficiaryRefused) -> Response:
-    field = _WIRE_FIELDS.get(refused.field, refused.field or "non_field_errors")
-    return problem(
-        status_code=422, title="Invalid payment", detail=str(refused), code=refused.code, errors={field: [str(refused)]}
-    )
-
-
-def _consent_refused(refused: consents.ConsentRefused) -> Response:
-    if isinstance(refused, consents.ConsentMismatch):
-        errors = {field: ["Not what the customer consented to."] for field in refused.fields}
-    else:
-        errors = {"consent_id": [str(refused)]}
-    return problem(
-        status_code=refused.status_code, title="Consent refused", detail=str(refused), code=refused.code, errors=errors
-    )
+# The service's argument → the body's field, for a refusal's ``errors`` (nested by bankcore.api.errors).
+_WIRE_FIELDS = {"creditor_iban": "creditor.iban", "creditor_name": "creditor.name"}
 
 
 class _PaymentsApi(PartnerApiView):
@@ -110,10 +93,10 @@ class PaymentListCreateApi(_PaymentsApi):
             return self._with_consent(request, data)
         customer_id = self.acting_for_id_or_404()
         source_id = self._source_account_id(customer_id, data["source_account"])
-        try:
+        with fields_as_sent(_WIRE_FIELDS):
             amount = validation.amount_parse(data["amount"], data["currency"].upper())
             if source_id is None:
-                raise PaymentInvalid("No such account of yours.", code="unknown_account", field="source_account")
+                raise PaymentInputInvalid("No such account of yours.", code="unknown_account", field="source_account")
             view = initiate.payment_initiate(
                 customer_id=customer_id,
                 source_account_id=source_id,
@@ -129,12 +112,11 @@ class PaymentListCreateApi(_PaymentsApi):
                 partner_id=self.partner.application_id,
                 now=self.now(),
             )
-        except PaymentInvalid as invalid:
-            return _invalid(invalid)
         return Response(PaymentOrder(view).data, status=201)
 
     def _with_consent(self, request: Request, data: dict[str, Any]) -> Response:
-        try:
+        # A refusal of the consent itself (not in force, another kind, spent) is about consent_id.
+        with fields_as_sent(_WIRE_FIELDS), fields_as_sent({"": "consent_id"}, refusals=consents.ConsentRefused):
             amount = validation.amount_parse(data["amount"], data["currency"].upper())
             view = consent_payments.consent_payment_initiate(
                 application_id=self.partner.application_id,
@@ -150,10 +132,6 @@ class PaymentListCreateApi(_PaymentsApi):
                 idempotency_key=f"api:{self.partner.application_id}:{request.idempotency_key}",  # type: ignore[attr-defined]
                 now=self.now(),
             )
-        except consents.ConsentRefused as refused:
-            return _consent_refused(refused)
-        except PaymentInvalid as invalid:
-            return _invalid(invalid)
         return Response(PaymentOrder(view).data, status=201)
 
 

@@ -73,10 +73,6 @@ class BatchRefused(DomainError):
     status_code = 422
     code = "batch_refused"
 
-    def __init__(self, message: str = "", *, code: str | None = None, field: str = "") -> None:
-        super().__init__(message, code=code)
-        self.field = field
-
 
 class BatchNotFound(DomainError):
     status_code = 404
@@ -107,7 +103,9 @@ def _account_check(*, customer_id: int, source_account_id: int, debtor_iban: str
     except accounts.AccountNotFound:
         account = None
     if account is None or account.customer_id != customer_id:
-        raise BatchRefused("Choose one of your accounts to pay from.", code="unknown_account", field="source_account")
+        raise BatchRefused(
+            "Choose one of your accounts to pay from.", code="unknown_account", field="source_account", input_error=True
+        )
     if not account.may_send:
         raise BatchRefused(
             "This account cannot make payments at the moment.", code="account_cannot_send", field="source_account"
@@ -154,7 +152,9 @@ def batch_create(
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 255:
-        raise BatchRefused("An idempotency key of 1 to 255 characters is required.", code="idempotency_key_required")
+        raise BatchRefused(
+            "An idempotency key of 1 to 255 characters is required.", code="idempotency_key_required", input_error=True
+        )
     fingerprint = _fingerprint(
         source_account_id=source_account_id, source_format=source_format, vop_opt_out=vop_opt_out, lines=file.lines
     )

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from apps.payments import selectors
-from apps.payments.errors import PaymentInvalid
+from apps.payments.errors import PaymentInputInvalid
 from apps.payments.models import Payment, PaymentChannel
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import initiate
@@ -32,7 +32,7 @@ def _source_of(*, customer_id: int, source_account: str) -> int:
     """The consenting customer's account; anything else is unknown to the partner."""
     found = selectors.source_account_of(customer_id=customer_id, value=source_account)
     if found is None:
-        raise PaymentInvalid(
+        raise PaymentInputInvalid(
             "No such account of the consenting customer.", code="unknown_account", field="source_account"
         )
     return found

@@ -29,7 +29,7 @@ from apps.accounts import interface as accounts
 from apps.fraud import interface as fraud
 from apps.kyc import interface as kyc
 from apps.payments import selectors
-from apps.payments.errors import PaymentInvalid, PaymentNotFound, PaymentRefused
+from apps.payments.errors import PaymentInputInvalid, PaymentInvalid, PaymentNotFound, PaymentRefused
 from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentEvent, PaymentKind, PaymentStatus
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import sca as payment_sca
@@ -128,7 +128,7 @@ def _source_resolve(
         except accounts.AccountNotFound:
             account = None
         if account is None or account.customer_id != customer_id:
-            raise PaymentInvalid(
+            raise PaymentInputInvalid(
                 "Choose one of your accounts to pay from.", code="unknown_account", field="source_account"
             )
         if not account.may_send:
@@ -149,7 +149,7 @@ def _source_resolve(
         return Source(
             None, source_ledger_account_id, name, debtor_iban, getattr(settings, "BANK_BIC", ""), amount.currency
         )
-    raise PaymentInvalid("Choose an account to pay from.", code="source_required", field="source_account")
+    raise PaymentInputInvalid("Choose an account to pay from.", code="source_required", field="source_account")
 
 
 def payee_of(
@@ -225,7 +225,9 @@ def payment_prepare(
     if beneficiary_id is not None:
         beneficiary = selectors.beneficiary_of_customer(customer_id=customer_id, beneficiary_id=beneficiary_id)
         if beneficiary is None:
-            raise PaymentInvalid("Choose one of your beneficiaries.", code="unknown_beneficiary", field="beneficiary")
+            raise PaymentInputInvalid(
+                "Choose one of your beneficiaries.", code="unknown_beneficiary", field="beneficiary"
+            )
         creditor_name = creditor_name or beneficiary.name
         creditor_iban = creditor_iban or beneficiary.iban
     name = validation.name_check(creditor_name)
@@ -326,7 +328,9 @@ def payment_initiate(
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 255:
-        raise PaymentInvalid("An idempotency key of 1 to 255 characters is required.", code="idempotency_key_required")
+        raise PaymentInputInvalid(
+            "An idempotency key of 1 to 255 characters is required.", code="idempotency_key_required"
+        )
     fingerprint = _fingerprint(
         source_account_id=source_account_id,
         source_ledger_account_id=source_ledger_account_id,

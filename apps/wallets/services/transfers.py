@@ -105,9 +105,11 @@ def _result(transfer: WalletTransfer) -> TransferResult:
 
 def _check_input(*, amount: Money, note: str) -> None:
     if not isinstance(amount, Money) or amount.minor <= 0:
-        raise WalletRefused("The amount must be greater than zero.", code="invalid_amount")
+        raise WalletRefused("The amount must be greater than zero.", code="invalid_amount", input_error=True)
     if len(note) > MAX_NOTE or any(ord(c) < 32 for c in note):
-        raise WalletRefused(f"A note is at most {MAX_NOTE} characters on one line.", code="invalid_note")
+        raise WalletRefused(
+            f"A note is at most {MAX_NOTE} characters on one line.", code="invalid_note", input_error=True
+        )
 
 
 def _lock(*, source_id: int, recipient_id: int) -> tuple[Wallet, list[Wallet]]:

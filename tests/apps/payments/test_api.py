@@ -24,6 +24,7 @@ from tests.apps.payments.factories import (
 )
 from tests.apps.payments.settlement_factories import clearing_env
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
+from tests.bankcore.api.problems import field_paths
 
 __all__ = ["clearing_env"]
 
@@ -128,7 +129,7 @@ def test_bad_bodies_are_problems_and_write_nothing(
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["code"] == code
-    assert field in problem["errors"]
+    assert field in field_paths(problem["errors"])
     assert not Payment.objects.exists()
 
 

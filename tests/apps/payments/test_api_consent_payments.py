@@ -24,6 +24,7 @@ from bankcore.sca import services as sca
 from tests.apps.accounts.factories import open_account
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, OTHER_EXTERNAL_IBAN, Payer, payer
 from tests.bankcore.api.factories import AccessTokenFactory, PartnerGrantFactory
+from tests.bankcore.api.problems import field_paths
 
 URL = "/api/v1/payments/"
 
@@ -151,7 +152,7 @@ def test_anything_other_than_consented_is_refused_and_nothing_written(
     refused = call(client, tpp, "post", URL, body(alice, consent, **changes))
     assert refused.status_code == 422, refused.content
     problem = refused.json()
-    assert (problem["code"], list(problem["errors"])) == ("consent_mismatch", [field])
+    assert (problem["code"], field_paths(problem["errors"])) == ("consent_mismatch", {field})
     nothing_written(alice, consent)
 
 

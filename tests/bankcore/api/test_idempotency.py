@@ -33,6 +33,13 @@ class NotEnoughMoney(DomainError):
     code = "insufficient_funds"
 
 
+class TooManyDecimals(DomainError):
+    """A service's refusal of an input as sent."""
+
+    code = "too_many_decimals"
+    input_error = True
+
+
 class CreateThing(APIView):
     """Creates one outbox row per call: a stand-in for any money-moving POST."""
 
@@ -41,7 +48,9 @@ class CreateThing(APIView):
     class Input(serializers.Serializer[Any]):
         amount = serializers.CharField(required=False)
         explode = serializers.BooleanField(required=False)
-        refuse = serializers.ChoiceField(["funds", "funds_returned", "field", "returned_field"], required=False)
+        refuse = serializers.ChoiceField(
+            ["funds", "funds_returned", "field", "payee", "returned_field"], required=False
+        )
 
     @idempotent
     def post(self, request: Request) -> Response:
@@ -53,11 +62,17 @@ class CreateThing(APIView):
             raise NotEnoughMoney()
         if refuse == "funds_returned":  # the same, answered by the view itself
             return problem(status_code=422, title="Refused", detail="No money.", code="insufficient_funds")
-        if refuse == "field":  # a service's refusal of one input, raised
-            raise NotEnoughMoney("Too many decimals.", code="too_many_decimals", field="amount")
-        if refuse == "returned_field":  # the same, answered by the view with the field named
+        if refuse == "field":  # a service's refusal of one input as sent, raised
+            raise TooManyDecimals("Too many decimals.", field="amount")
+        if refuse == "payee":  # a business refusal that names the input it is about
+            raise NotEnoughMoney("The payee's account cannot receive.", code="payee_cannot_receive", field="iban")
+        if refuse == "returned_field":  # a view answering itself: whatever it returns is the answer
             return problem(
-                status_code=422, title="Invalid", detail="Bad IBAN.", code="iban_checksum", errors={"iban": ["Bad."]}
+                status_code=422,
+                title="Refused",
+                detail="No such payee.",
+                code="payee_unknown",
+                errors={"iban": ["No."]},
             )
         event_id = events.publish("thing.created", {"amount": request.data.get("amount")})
         return Response({"id": event_id, "amount": request.data.get("amount")}, status=201)
@@ -130,22 +145,27 @@ class TestWhatIsStored:
         assert not IdempotencyRecord.objects.filter(key="k-fix").exists()
         assert post(alice, {"amount": "1.00"}, "k-fix").status_code == 201
 
-    @pytest.mark.parametrize("refuse", ["field", "returned_field"])
-    def test_a_problem_naming_a_field_stores_nothing_and_the_corrected_body_runs(
-        self, alice: User, refuse: str
-    ) -> None:
-        refused = post(alice, {"amount": "1.005", "refuse": refuse}, "k-field")
-        assert refused.status_code == 422
-        assert refused.data["errors"]
+    def test_an_input_refused_as_sent_stores_nothing_and_the_corrected_body_runs(self, alice: User) -> None:
+        refused = post(alice, {"amount": "1.005", "refuse": "field"}, "k-field")
+        assert (refused.status_code, refused.data["errors"]) == (422, {"amount": ["Too many decimals."]})
         assert not IdempotencyRecord.objects.filter(key="k-field").exists()
         corrected = post(alice, {"amount": "1.00"}, "k-field")
         assert corrected.status_code == 201, corrected.data
         assert "Idempotent-Replayed" not in corrected
 
-    @pytest.mark.parametrize("refuse", ["funds", "funds_returned"])
-    def test_a_business_refusal_is_the_keys_answer_and_is_replayed(self, alice: User, refuse: str) -> None:
+    @pytest.mark.parametrize(
+        ("refuse", "code"),
+        [
+            ("funds", "insufficient_funds"),
+            ("funds_returned", "insufficient_funds"),
+            # Naming a field does not make a refusal by the rules a request error.
+            ("payee", "payee_cannot_receive"),
+            ("returned_field", "payee_unknown"),
+        ],
+    )
+    def test_a_business_refusal_is_the_keys_answer_and_is_replayed(self, alice: User, refuse: str, code: str) -> None:
         first = post(alice, {"amount": "1.00", "refuse": refuse}, "k-funds")
-        assert (first.status_code, first.data["code"]) == (422, "insufficient_funds")
+        assert (first.status_code, first.data["code"]) == (422, code)
         assert first["Content-Type"] == "application/problem+json"
         again = post(alice, {"amount": "1.00", "refuse": refuse}, "k-funds")
         assert (again.status_code, again["Idempotent-Replayed"]) == (422, "true")
