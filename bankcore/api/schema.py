@@ -28,6 +28,7 @@ VALIDATION_ERRORS_SCHEMA: dict[str, Any] = {
         "dotted `creditor.iban` key), the items of a list by their index. Messages about a body or a "
         "nested object as a whole are under its `non_field_errors`."
     ),
+    "propertyNames": {"pattern": "^[^.]+$"},  # nested, so no name is dotted
     "additionalProperties": {
         "anyOf": [
             {
