@@ -4,7 +4,7 @@
 serializer's errors: a field's messages as a list, a nested field inside its parent's object
 (``{"creditor": {"iban": ["…"]}}``), a whole nested object's own under ``non_field_errors``
 there, a list's items by index. A service's refusal names a nested input dotted
-(``DomainError.field = "creditor.iban"``); every problem is nested here, never by a view.
+(``DomainError.field = "creditor.iban"``); ``domain_problem`` nests it, never a view.
 """
 
 from __future__ import annotations
@@ -87,12 +87,10 @@ def errors_nested(errors: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def problem(
-    *, status_code: int, title: str, detail: str, code: str, errors: Mapping[str, Any] | None = None
-) -> Response:
-    body = problem_body(
-        status_code=status_code, title=title, detail=detail, code=code, errors=errors_nested(errors) if errors else None
-    )
+def problem(*, status_code: int, title: str, detail: str, code: str, errors: dict[str, Any] | None = None) -> Response:
+    """``errors`` as given: nested already (a serializer's), its names no paths (an unknown field
+    the client sent may hold a dot)."""
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, errors=errors)
     return ProblemResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -103,7 +101,7 @@ def domain_problem(refused: DomainError) -> Response:
         title="Invalid request" if refused.input_error else "Request refused",
         detail=str(refused),
         code=refused.code,
-        errors=refused.field_errors() or None,
+        errors=errors_nested(refused.field_errors()) or None,
     )
 
 

@@ -24,11 +24,10 @@ VALIDATION_ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
         "The messages by field, nested as the body is: a field's messages as a list of strings, a nested "
-        'object\'s fields in an object of the same shape (`{"creditor": {"iban": ["…"]}}`, never a '
+        'object\'s fields in an object of the same shape (`{"creditor": {"iban": ["…"]}}`, not a '
         "dotted `creditor.iban` key), the items of a list by their index. Messages about a body or a "
         "nested object as a whole are under its `non_field_errors`."
     ),
-    "propertyNames": {"pattern": "^[^.]+$"},  # nested, so no name is dotted
     "additionalProperties": {
         "anyOf": [
             {

@@ -168,10 +168,18 @@ def test_every_resource_names_a_field_at_fault_in_the_one_nested_shape(
     jsonschema.validate(problem, problem_schema)
 
 
-def test_a_dotted_key_does_not_fit_the_schema(problem_schema: dict[str, Any]) -> None:
-    """The schema describes the nesting: a flat ``creditor.iban``, or a bare message, does not fit."""
+def test_the_schema_describes_the_nesting(problem_schema: dict[str, Any]) -> None:
+    """Messages in lists, nested objects and list items by index fit; a bare message does not."""
     base = {"type": "https://x.example/c", "title": "t", "status": 422, "detail": "d", "code": "c"}
-    jsonschema.validate({**base, "errors": {"creditor": {"iban": ["No."]}, "payments": {"0": ["No."]}}}, problem_schema)
-    for wrong in ({"creditor.iban": ["No."]}, {"creditor": {"iban.x": ["No."]}}, {"creditor": "No."}):
+    fits = {"creditor": {"iban": ["No."], "non_field_errors": ["No."]}, "payments": {"0": ["No."]}, "x": [{}]}
+    jsonschema.validate({**base, "errors": fits}, problem_schema)
+    for wrong in ({"creditor": "No."}, {"creditor": {"iban": "No."}}, {"amount": [1]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**base, "errors": wrong}, problem_schema)
+
+
+def test_an_unknown_field_with_a_dot_is_named_as_sent(client: Client, token: AccessToken, partner: SandboxLike) -> None:
+    """Only a refusal's field is a path; a name the client sent is echoed as it is, not nested."""
+    bad = Bad("post", "payments/", lambda p: _payment(p, **{"creditor.iban": "x"}), 400, "validation_error", "")
+    problem = json.loads(_send(client, token, partner, bad).content)
+    assert problem["errors"] == {"creditor.iban": ["This field is not part of a payment."]}
