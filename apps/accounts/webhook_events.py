@@ -35,13 +35,14 @@ def _status_changed(payload: dict[str, Any]) -> WebhookSubject:
 
 
 def _statement_ready(payload: dict[str, Any]) -> WebhookSubject:
+    # Events written before the period was part of the payload are still relayed: null, not a failure.
     return _account(
         payload,
         {
             "statement_id": wire.statement_wire_id(int(payload["statement_id"])),
-            "from_date": payload["from_date"],
-            "to_date": payload["to_date"],
-            "format": payload["format"],
+            "from_date": payload.get("from_date"),
+            "to_date": payload.get("to_date"),
+            "format": payload.get("format"),
         },
     )
 
