@@ -12,8 +12,9 @@ class WalletRefused(DomainError):
     ``recipient_no_wallet``, ``wallet_frozen``, ``wallet_in_recovery``, ``sca_required``,
     ``idempotency_key_reused``, ``limit_*`` (KYC), ``fx_rate_*``, ``quote_expired``,
     ``quote_used``, ``qr_invalid``, ``qr_expired``, ``request_not_pending``, ``request_expired``,
-    ``unsupported_currency``, ``invalid_amount``, ``invalid_note``; receiving by phone:
-    ``invalid_phone``, ``phone_already_yours``, ``phone_unavailable``, ``no_phone_claim``,
+    ``unsupported_currency``, ``currency_mismatch``, ``invalid_amount``, ``invalid_note``,
+    ``no_wallet`` (the payer has none in that currency); receiving by phone: ``invalid_phone``,
+    ``phone_already_yours``, ``phone_unavailable``, ``no_phone_claim``,
     ``code_wrong``, ``code_expired``, ``code_attempts``, ``code_rate_limited``.
     """
 

@@ -18,6 +18,7 @@ from apps.kyc import interface as kyc
 from apps.wallets import conf
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import BankAccount, FxQuote, Wallet
+from apps.wallets.services import recovery
 from apps.wallets.services.transfers import balance_limit_check, spend_check
 from apps.wallets.services.wallets import bank_account, wallet_open
 from bankcore.fx import conf as fx_conf
@@ -101,7 +102,7 @@ def quote_execute(*, customer_id: int, quote_id: int, now: datetime) -> int:
     if target.status == Wallet.Status.FROZEN:
         raise WalletRefused("Your target wallet is frozen.", code="wallet_frozen")
     try:
-        balance_limit_check(customer_id=customer_id, wallets=wallets, amount=buy, now=now)
+        balance_limit_check(customer_id=customer_id, wallets=wallets, amount=buy, now=now, leaving=sell)
     except kyc.LimitExceeded as refused:
         raise WalletRefused(str(refused), code=refused.code) from None
     position_sell = bank_account(purpose=BankAccount.Purpose.FX_POSITION, currency=sell.currency)
@@ -125,4 +126,5 @@ def quote_execute(*, customer_id: int, quote_id: int, now: datetime) -> int:
     quote.entry_id = entry_id
     quote.executed_at = now
     quote.save(update_fields=["status", "entry_id", "executed_at"])
+    recovery.recovery_settle(wallet=target, now=now)  # converting into a wallet in recovery repays it
     return entry_id

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import segno
 
 from apps.wallets import conf
-from apps.wallets.errors import WalletNotFound, WalletRefused
+from apps.wallets.errors import WalletRefused
 from apps.wallets.models import Wallet
 from apps.wallets.services import transfers
 from apps.wallets.services.transfers import TransferResult
@@ -108,7 +108,8 @@ def qr_pay(
         raise WalletRefused(f"Enter the amount in {payload.currency}.", code="invalid_amount")
     source = Wallet.objects.filter(customer_id=customer_id, currency=payload.currency).first()
     if source is None:
-        raise WalletNotFound(f"You have no {payload.currency} wallet.")
+        # A refusal the payer can act on, not a "not found": the code is valid, their wallet is missing.
+        raise WalletRefused(f"You have no {payload.currency} wallet to pay from; top one up first.", code="no_wallet")
     return transfers.p2p_send(
         customer_id=customer_id, source_wallet_id=source.pk, address=f"wallet:{payload.wallet_id}", amount=pay,
         note=note, idempotency_key=idempotency_key, now=now, challenge_id=challenge_id,

@@ -29,11 +29,16 @@ def recovery_open(*, wallet: Wallet, topup: TopUp, now: datetime) -> Recovery | 
     balance = ledger_read.balance(account_id=wallet.ledger_account_id)
     if balance.minor >= 0:
         return None
-    wallet.status = Wallet.Status.RECOVERY
-    wallet._change_reason = f"chargeback of top-up {topup.pk}"  # type: ignore[attr-defined]
-    wallet.save(update_fields=["status"])
+    if wallet.status == Wallet.Status.ACTIVE:
+        # A frozen wallet stays frozen: the back office's freeze outranks recovery, and unfreezing
+        # it later puts it in recovery (``wallet_status_set``) while money is still owed.
+        wallet.status = Wallet.Status.RECOVERY
+        wallet._change_reason = f"chargeback of top-up {topup.pk}"  # type: ignore[attr-defined]
+        wallet.save(update_fields=["status"])
+    # What this chargeback added to the debt: a second one on a wallet already below zero owes its own part.
+    owed = min(-balance.minor, topup.amount_minor)
     recovery = Recovery.objects.create(
-        wallet=wallet, topup=topup, owed_minor=-balance.minor, currency=balance.currency, created_at=now
+        wallet=wallet, topup=topup, owed_minor=owed, currency=balance.currency, created_at=now
     )
     notify(
         customer_id=wallet.customer_id, kind="wallets.activity", title="Your wallet owes money after a chargeback",
@@ -50,13 +55,22 @@ def recovery_settle(*, wallet: Wallet, now: datetime) -> bool:
         return False
     if ledger_read.balance(account_id=wallet.ledger_account_id).minor < 0:
         return False
+    recovery_repaid(wallet=wallet, now=now)
+    return True
+
+
+def recovery_repaid(*, wallet: Wallet, now: datetime) -> None:
+    """The wallet is back at zero or above: its open recoveries are repaid, and recovery ends (wallet locked).
+
+    A frozen wallet stays frozen; only the recovery state gives way to active.
+    """
     Recovery.objects.filter(wallet=wallet, status=Recovery.Status.OPEN).update(
         status=Recovery.Status.REPAID, closed_at=now
     )
-    wallet.status = Wallet.Status.ACTIVE
-    wallet._change_reason = "recovered"  # type: ignore[attr-defined]
-    wallet.save(update_fields=["status"])
-    return True
+    if wallet.status == Wallet.Status.RECOVERY:
+        wallet.status = Wallet.Status.ACTIVE
+        wallet._change_reason = "recovered"  # type: ignore[attr-defined]
+        wallet.save(update_fields=["status"])
 
 
 def write_off_handler(payload: dict[str, Any], /, *, now: datetime) -> None:
@@ -65,16 +79,19 @@ def write_off_handler(payload: dict[str, Any], /, *, now: datetime) -> None:
 
 
 @transaction.atomic
-def recovery_write_off(*, recovery_id: int, now: datetime) -> int:
-    """Write off what the wallet still owes; returns the entry id. Only through an approved request."""
+def recovery_write_off(*, recovery_id: int, now: datetime) -> int | None:
+    """Write off what the wallet still owes; returns the entry id. Only through an approved request.
+
+    None when the wallet was repaid meanwhile: nothing is booked, and the recovery ends as repaid.
+    """
     recovery = Recovery.objects.select_for_update().get(pk=recovery_id)
     if recovery.status != Recovery.Status.OPEN:
         raise WalletRefused(f"This recovery is {recovery.get_status_display().lower()}.", code="recovery_closed")
     wallet = Wallet.objects.select_for_update().get(pk=recovery.wallet_id)
     balance = ledger_read.balance(account_id=wallet.ledger_account_id)
     if balance.minor >= 0:
-        recovery_settle(wallet=wallet, now=now)
-        raise WalletRefused("The wallet has been repaid meanwhile.", code="recovery_closed")
+        recovery_repaid(wallet=wallet, now=now)
+        return None
     owed = Money(-balance.minor, balance.currency)
     loss = bank_account(purpose=BankAccount.Purpose.CHARGEBACK_LOSS, currency=owed.currency)
     entry_id = ledger.post_entry(
@@ -82,11 +99,12 @@ def recovery_write_off(*, recovery_id: int, now: datetime) -> int:
         idempotency_key=f"recovery:{recovery.pk}:write-off",
         description=f"Chargeback loss written off for wallet {wallet.pk} (top-up {recovery.topup_id})",
     )
-    recovery.status = Recovery.Status.WRITTEN_OFF
-    recovery.write_off_entry_id = entry_id
-    recovery.closed_at = now
-    recovery.save(update_fields=["status", "write_off_entry_id", "closed_at"])
-    wallet.status = Wallet.Status.ACTIVE
-    wallet._change_reason = f"recovery {recovery.pk} written off"  # type: ignore[attr-defined]
-    wallet.save(update_fields=["status"])
+    # The entry takes the wallet's whole debt back to zero: every open recovery of it ends with it.
+    Recovery.objects.filter(wallet=wallet, status=Recovery.Status.OPEN).update(
+        status=Recovery.Status.WRITTEN_OFF, write_off_entry_id=entry_id, closed_at=now
+    )
+    if wallet.status == Wallet.Status.RECOVERY:  # a frozen wallet stays frozen
+        wallet.status = Wallet.Status.ACTIVE
+        wallet._change_reason = f"recovery {recovery.pk} written off"  # type: ignore[attr-defined]
+        wallet.save(update_fields=["status"])
     return entry_id

@@ -24,7 +24,8 @@ from django.db import transaction
 from apps.kyc import interface as kyc
 from apps.wallets import events as names
 from apps.wallets.errors import WalletRefused
-from apps.wallets.models import Wallet, WalletTransfer
+from apps.wallets.models import MoneyRequest, Wallet, WalletTransfer
+from apps.wallets.services import recovery
 from apps.wallets.services.transfers import (
     REVIEW_HOLD,
     _arrived,
@@ -67,6 +68,28 @@ def _hold_active(transfer: WalletTransfer, now: datetime) -> bool:
     return hold.status == "active" and hold.expires_at > now
 
 
+def _sender_refusal(transfer: WalletTransfer, *, source: Wallet, amount: Money, now: datetime) -> str:
+    """Why the sender's wallet may not pay the held transfer now ("" when it may), under its lock.
+
+    The hold reserved the money, but not against everything: a freeze since then stops money
+    leaving, and a chargeback since then may have taken the balance itself (a hold reduces only
+    what is available), so capturing would take the wallet below zero outside recovery.
+    """
+    if source.status == Wallet.Status.FROZEN:
+        return "your wallet was frozen meanwhile"
+    if source.status == Wallet.Status.RECOVERY:
+        return "your wallet owes money after a chargeback"
+    if _hold_active(transfer, now):
+        if ledger_read.balance(account_id=source.ledger_account_id).minor < amount.minor:
+            return "your wallet no longer holds the money"
+        return ""
+    try:
+        spend_check(wallet=source, amount=amount)  # the reserve lapsed: only money still there moves
+    except WalletRefused:
+        return "your wallet no longer holds the money"
+    return ""
+
+
 @transaction.atomic
 def transfer_release(*, reference: str, now: datetime) -> bool:
     """The fraud case cleared a held transfer: the recipient gets it if they may hold it (safe twice)."""
@@ -76,12 +99,14 @@ def transfer_release(*, reference: str, now: datetime) -> bool:
     amount = Money(transfer.amount_minor, transfer.currency)
     source, recipient_wallets = _lock(source_id=transfer.source_wallet_id, recipient_id=transfer.recipient_id)
     target = next(w for w in recipient_wallets if w.pk == transfer.target_wallet_id)
+    refusal = _sender_refusal(transfer, source=source, amount=amount, now=now)
+    if refusal:
+        _give_back(transfer, now=now, why=refusal)
+        return True
     try:
         if target.status == Wallet.Status.FROZEN:
             raise WalletRefused("The recipient's wallet cannot receive money now.", code="recipient_frozen")
         balance_limit_check(customer_id=transfer.recipient_id, wallets=recipient_wallets, amount=amount, now=now)
-        if not _hold_active(transfer, now):
-            spend_check(wallet=source, amount=amount)  # the reserve lapsed: only money still there moves
     except (WalletRefused, kyc.LimitExceeded):
         _give_back(transfer, now=now, why="the recipient could not receive it")
         return True
@@ -100,6 +125,7 @@ def transfer_release(*, reference: str, now: datetime) -> bool:
     transfer.status = WalletTransfer.Status.COMPLETED
     transfer.completed_at = now
     transfer.save(update_fields=["status", "entry_id", "completed_at"])
+    recovery.recovery_settle(wallet=target, now=now)
     _publish(transfer, names.TRANSFER_SENT)  # the sender's side again, now final (its partner's webhook)
     _arrived(transfer, sender_name=users_name(transfer.sender_id), now=now)
     return True
@@ -128,6 +154,10 @@ def _give_back(transfer: WalletTransfer, *, now: datetime, why: str) -> None:
     transfer.status = WalletTransfer.Status.REJECTED
     transfer.completed_at = now
     transfer.save(update_fields=["status", "completed_at"])
+    # A request this transfer paid was not paid after all: it waits again (until its own expiry).
+    MoneyRequest.objects.filter(transfer=transfer, status=MoneyRequest.Status.PAID).update(
+        status=MoneyRequest.Status.PENDING, transfer=None, decided_at=None
+    )
     _publish(transfer, names.TRANSFER_SENT)  # the sender's side again, now final
     notify(
         customer_id=transfer.sender_id, kind="wallets.activity", title="A transfer was not made",

@@ -327,8 +327,8 @@ def topup_capture(*, topup_id: int, now: datetime) -> None:
 
 
 def topup_give_back(*, topup_id: int) -> None:
-    """Refund at the acquirer a top-up captured that the wallet could not take (safe twice)."""
-    topup = TopUp.objects.filter(pk=topup_id, status=TopUp.Status.RETURNED).first()
+    """Refund at the acquirer a top-up the wallet could not take, or one the back office refunded (safe twice)."""
+    topup = TopUp.objects.filter(pk=topup_id, status__in=[TopUp.Status.RETURNED, TopUp.Status.REFUNDED]).first()
     if topup is not None and topup.intent_id:
         acquirer_client.intent_refund(intent_id=topup.intent_id)
 
@@ -358,6 +358,10 @@ def topup_refund(*, topup_id: int, now: datetime) -> int:
     reversal = ledger.entry_reverse(entry_id=topup.entry_id, reason=f"refund of card top-up {topup.pk}")
     topup.status = TopUp.Status.REFUNDED
     _save(topup, now)
+    # The wallet gave the money back to clearing; the card gets it only when the acquirer is told.
+    from apps.wallets import tasks
+
+    transaction.on_commit(lambda: tasks.topup_give_back.delay(topup_id=topup_id))
     return reversal
 
 

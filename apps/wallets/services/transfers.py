@@ -19,7 +19,7 @@ from apps.kyc import interface as kyc
 from apps.wallets import events as names
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import MoneyRequest, Wallet, WalletPhone, WalletTransfer
-from apps.wallets.services import sca_gate
+from apps.wallets.services import recovery, sca_gate
 from apps.wallets.services.phones import phone_normalise
 from bankcore import events
 from bankcore.fx import selectors as fx
@@ -60,22 +60,33 @@ def recipient_resolve(*, address: str) -> int | None:
     return WalletPhone.objects.filter(phone=number).values_list("customer_id", flat=True).first()
 
 
-def _eur_total(wallets: list[Wallet], *, currency: str, add_minor: int, now: datetime) -> Money:
-    """What the customer holds over all wallets in EUR once ``add_minor`` of ``currency`` arrives."""
+def _eur_total(wallets: list[Wallet], *, currency: str, add_minor: int, now: datetime, leaving: Money | None) -> Money:
+    """What the customer holds over all wallets in EUR once ``add_minor`` of ``currency`` arrives
+    (and ``leaving``, when given, has gone)."""
     total = 0
     for wallet in wallets:
         minor = ledger_read.balance(account_id=wallet.ledger_account_id).minor
         if wallet.currency == currency:
             minor += add_minor
+        if leaving is not None and wallet.currency == leaving.currency:
+            minor -= leaving.minor
         if minor > 0:
             total += fx.money_to_eur(amount=Money(minor, wallet.currency), now=now).minor
     return Money(total, "EUR")
 
 
-def balance_limit_check(*, customer_id: int, wallets: list[Wallet], amount: Money, now: datetime) -> None:
-    """Refuse if ``amount`` arriving would put the customer's wallets over their tier's held limit."""
+def balance_limit_check(
+    *, customer_id: int, wallets: list[Wallet], amount: Money, now: datetime, leaving: Money | None = None
+) -> None:
+    """Refuse if ``amount`` arriving would put the customer's wallets over their tier's held limit.
+
+    ``leaving`` is what leaves one of these wallets in the same entry (the sold side of a
+    conversion): the limit is on what the customer holds afterwards, not on both sides at once.
+    """
     try:
-        total = _eur_total(wallets, currency=amount.currency, add_minor=amount.minor, now=now)
+        total = _eur_total(wallets, currency=amount.currency, add_minor=amount.minor, now=now, leaving=leaving)
+        if total.minor <= 0:
+            return  # nothing held afterwards (money repaying a wallet still below zero): no limit to reach
         kyc.limits_check(customer_id=customer_id, kind=kyc.LimitKind.WALLET_BALANCE, amount=total, now=now)
     except kyc.RateUnavailable as refused:
         raise WalletRefused(str(refused), code=refused.code) from None
@@ -164,13 +175,19 @@ def p2p_send(
     source = Wallet.objects.filter(pk=source_wallet_id, customer_id=customer_id).first()
     if source is None:
         raise WalletNotFound("No such wallet.")
+    if amount.currency != source.currency:
+        # Before the recipient is looked at: otherwise "the recipient has no JPY wallet" would
+        # offer them a wallet no one can open, and say something about them for a typing error.
+        raise WalletRefused(f"This wallet holds {source.currency}; send {source.currency}.", code="currency_mismatch")
+    if recipient_wallet_id is not None:
+        # Named before a retry is compared with the first request, which stored it so.
+        address = address or f"wallet:{recipient_wallet_id}"
     earlier = WalletTransfer.objects.filter(sender_id=customer_id, idempotency_key=idempotency_key).first()
     if earlier is not None:
         return _same_request(earlier, source=source, address=address, amount=amount)
     if recipient_wallet_id is not None:
         target_row = Wallet.objects.filter(pk=recipient_wallet_id).first()
         recipient_id = target_row.customer_id if target_row is not None else None
-        address = address or f"wallet:{recipient_wallet_id}"
     else:
         recipient_id = recipient_resolve(address=address)
     if recipient_id is None:
@@ -184,6 +201,10 @@ def p2p_send(
                 note=note, key=idempotency_key, now=now, challenge_id=challenge_id, secure_corporate=secure_corporate,
                 request_id=request_id,
             )  # fmt: skip
+    except WalletRefused as refused:
+        if refused.code == "recipient_no_wallet":
+            _tell_no_wallet(recipient_id=recipient_id, currency=amount.currency, now=now)
+        raise
     except IntegrityError:
         earlier = WalletTransfer.objects.filter(sender_id=customer_id, idempotency_key=idempotency_key).first()
         if earlier is None:
@@ -201,11 +222,8 @@ def _send_locked(
         return _same_request(earlier, source=source, address=address, amount=amount)
     target = next((w for w in recipient_wallets if w.currency == amount.currency), None)
     if target is None:
-        notify(
-            customer_id=recipient_id, kind="wallets.activity", title=f"Someone tried to send you {amount.currency}",
-            body=f"Open a {amount.currency} wallet to receive money in {amount.currency}.", link="/app/wallets/",
-            now=now,
-        )  # fmt: skip
+        # The recipient is told by p2p_send once this transaction is rolled back (a row written
+        # here would go with it).
         raise WalletRefused(
             f"The recipient has no {amount.currency} wallet; we have told them how to open one.",
             code="recipient_no_wallet",
@@ -274,12 +292,23 @@ def _send_locked(
         )  # fmt: skip
         transfer.completed_at = now
     transfer.save(update_fields=["status", "fraud_outcome", "entry_id", "hold_id", "completed_at"])
+    if transfer.status == WalletTransfer.Status.COMPLETED:
+        # Money received is how a wallet in recovery repays (target is locked above).
+        recovery.recovery_settle(wallet=target, now=now)
     if request_id is not None:
         _request_paid(request_id=request_id, transfer=transfer, now=now)
     _publish(transfer, names.TRANSFER_SENT)
     if transfer.status == WalletTransfer.Status.COMPLETED:
         _arrived(transfer, sender_name=sender_name, now=now)
     return _result(transfer)
+
+
+def _tell_no_wallet(*, recipient_id: int, currency: str, now: datetime) -> None:
+    """Offer the recipient a wallet in ``currency`` (the refusal told the sender we would)."""
+    notify(
+        customer_id=recipient_id, kind="wallets.activity", title=f"Someone tried to send you {currency}",
+        body=f"Open a {currency} wallet to receive money in {currency}.", link="/app/wallets/", now=now,
+    )  # fmt: skip
 
 
 def _names(*customer_ids: int) -> dict[int, str]:

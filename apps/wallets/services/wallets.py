@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.wallets.errors import WalletRefused
-from apps.wallets.models import BankAccount, Currency, Wallet
+from apps.wallets.models import BankAccount, Currency, Recovery, Wallet
+from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.ledger.models import LedgerAccount
+
+
+def _unfrozen_status(wallet: Wallet, *, now: datetime) -> str:
+    """What an unfrozen wallet becomes: in recovery while a chargeback taken during the freeze is owed."""
+    from apps.wallets.services import recovery
+
+    if not Recovery.objects.filter(wallet=wallet, status=Recovery.Status.OPEN).exists():
+        return Wallet.Status.ACTIVE
+    if ledger_read.balance(account_id=wallet.ledger_account_id).minor < 0:
+        return Wallet.Status.RECOVERY
+    recovery.recovery_repaid(wallet=wallet, now=now)
+    return Wallet.Status.ACTIVE
 
 
 def wallet_open(*, customer_id: int, currency: str, now: datetime) -> Wallet:
@@ -65,8 +79,11 @@ def bank_account(*, purpose: str, currency: str) -> int:
 
 
 @transaction.atomic
-def wallet_status_set(*, wallet_id: int, status: str, reason: str) -> None:
-    """Freeze or unfreeze a wallet (back office); the reason is kept in its history."""
+def wallet_status_set(*, wallet_id: int, status: str, reason: str, now: datetime | None = None) -> None:
+    """Freeze or unfreeze a wallet (back office); the reason is kept in its history.
+
+    Unfreezing a wallet a chargeback took below zero while frozen puts it in recovery instead.
+    """
     wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
     if status not in (Wallet.Status.ACTIVE, Wallet.Status.FROZEN):
         raise WalletRefused("A wallet is frozen or unfrozen here; recovery follows chargebacks.", code="invalid_status")
@@ -76,6 +93,8 @@ def wallet_status_set(*, wallet_id: int, status: str, reason: str) -> None:
         )
     if not reason.strip():
         raise WalletRefused("Say why.", code="reason_required")
+    if status == Wallet.Status.ACTIVE and wallet.status == Wallet.Status.FROZEN:
+        status = _unfrozen_status(wallet, now=now or timezone.now())
     wallet.status = status
     wallet._change_reason = reason.strip()[:100]  # type: ignore[attr-defined]
     wallet.save(update_fields=["status"])

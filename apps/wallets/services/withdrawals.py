@@ -17,7 +17,7 @@ from django.db import transaction
 from apps.payments import interface as payments
 from apps.wallets.errors import WalletNotFound, WalletRefused
 from apps.wallets.models import BankAccount, Wallet, Withdrawal
-from apps.wallets.services import sca_gate
+from apps.wallets.services import recovery, sca_gate
 from apps.wallets.services.transfers import spend_check, users_name
 from apps.wallets.services.wallets import bank_account
 from bankcore.ledger import services as ledger
@@ -110,6 +110,7 @@ def withdrawal_refund(*, payment_id: int, now: datetime) -> bool:
     )  # fmt: skip
     withdrawal.status = Withdrawal.Status.REFUNDED
     withdrawal.save(update_fields=["refund_entry_id", "status"])
+    recovery.recovery_settle(wallet=wallet, now=now)
     notify(
         customer_id=withdrawal.customer_id, kind="wallets.activity", title="A withdrawal came back",
         body=f"{amount.format()} to {withdrawal.creditor_iban} could not be paid and is back in your wallet.",
