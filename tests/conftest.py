@@ -9,11 +9,15 @@ deselection of one (``-m "not postgres"``, ``-k``) or a run in which none of a g
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+import threading
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 
 SERVICE_GROUPS = ("postgres", "worker")
 
@@ -107,3 +111,32 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _ThreadedServer(WSGIServer):
+    daemon_threads = True
+
+
+@pytest.fixture(scope="session")
+def vop_server() -> Iterator[str]:
+    """The whole Django app on a loopback port; the VoP view touches no database."""
+    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_ThreadedServer, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/simulators/clearing/vop/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def vop(settings: Any, vop_server: str) -> str:
+    """Payee checks answered over real HTTP by the clearing simulator, as another bank would."""
+    settings.CLEARING_VOP_URL = vop_server
+    return vop_server

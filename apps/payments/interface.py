@@ -49,6 +49,7 @@ def payment_initiate(
     execution_date: date | None = None,
     channel: str = "wallet",
     sca_exemption: str = "",
+    payee_must_be_payer: bool = False,
 ) -> PaymentView:
     """Pay ``amount`` from a customer account (``source_account_id``) or from a bank ledger
     account (``source_ledger_account_id``, e.g. the e-money account for a wallet withdrawal,
@@ -60,7 +61,8 @@ def payment_initiate(
     is recorded. Idempotent on ``idempotency_key`` per customer: the same request again returns
     the first payment; another request with the same key raises ``PaymentRefused``
     (``idempotency_key_reused``). Bad input raises ``PaymentInvalid`` with ``code`` and
-    ``field``; nothing is written then.
+    ``field``; nothing is written then. ``payee_must_be_payer`` (an e-money redemption): only to
+    an account of the customer's own, else ``PaymentRefused`` (``payee_not_payer``).
     """
     return initiate.payment_initiate(
         customer_id=customer_id,
@@ -79,6 +81,7 @@ def payment_initiate(
         execution_date=execution_date,
         channel=channel,
         sca_exemption=sca_exemption or "caller_sca",
+        payee_must_be_payer=payee_must_be_payer,
     )
 
 

@@ -30,7 +30,15 @@ from apps.fraud import interface as fraud
 from apps.kyc import interface as kyc
 from apps.payments import selectors
 from apps.payments.errors import PaymentInputInvalid, PaymentInvalid, PaymentNotFound, PaymentRefused
-from apps.payments.models import Beneficiary, Payment, PaymentChannel, PaymentEvent, PaymentKind, PaymentStatus
+from apps.payments.models import (
+    Beneficiary,
+    Payment,
+    PaymentChannel,
+    PaymentEvent,
+    PaymentKind,
+    PaymentStatus,
+    VopResult,
+)
 from apps.payments.selectors import PaymentView, payment_view
 from apps.payments.services import sca as payment_sca
 from apps.payments.services import validation, vop
@@ -271,6 +279,24 @@ def payment_prepare(
 # --- initiation ----------------------------------------------------------------------------------
 
 
+def _payee_is_payer(draft: PaymentDraft) -> None:
+    if draft.payee.kind == PaymentKind.INTERNAL:
+        if draft.payee.customer_id != draft.customer_id:
+            raise PaymentRefused(
+                "This account of the bank is not yours: pay out only to an account in your own name.",
+                code="payee_not_payer",
+                field="creditor_iban",
+            )
+        return
+    if draft.check.result not in (VopResult.MATCH, VopResult.CLOSE_MATCH):
+        heard = "could not confirm" if draft.check.result == VopResult.NOT_POSSIBLE else "does not confirm"
+        raise PaymentRefused(
+            f"The bank holding this account {heard} that it is in your name: pay out only to an account of your own.",
+            code="payee_not_payer",
+            field="creditor_iban",
+        )
+
+
 def _fingerprint(**request: object) -> str:
     return sha256_of({k: (str(v) if v is not None else None) for k, v in request.items()})
 
@@ -313,8 +339,13 @@ def payment_initiate(
     standing_order_id: int | None = None,
     occurrence_date: date | None = None,
     actor: str = "",
+    payee_must_be_payer: bool = False,
 ) -> PaymentView:
     """Make a payment order and take it as far as it can go now; returns its view.
+
+    ``payee_must_be_payer``: the money may go only to an account of the payer's own (an e-money
+    redemption): this bank's account must be the customer's, another bank's must answer the
+    payee check with a match on the name given. Refused otherwise: ``payee_not_payer``.
 
     ``sca_challenge_id``: an approval the customer already gave for exactly this amount and
     payee (consumed here, once). ``sca_exemption``: a reason the caller vouches for (another
@@ -366,6 +397,8 @@ def payment_initiate(
         execution_date=execution_date,
         beneficiary_id=beneficiary_id,
     )
+    if payee_must_be_payer:
+        _payee_is_payer(draft)
     who = actor or (f"partner:{partner_id}" if partner_id else f"customer:{customer_id}")
     try:
         with transaction.atomic():

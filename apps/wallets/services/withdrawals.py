@@ -42,7 +42,12 @@ def withdrawal_create(
     now: datetime,
     challenge_id: int | None = None,
 ) -> int:
-    """Pay ``amount`` from the customer's wallet to the bank account ``iban``; returns the withdrawal id."""
+    """Pay ``amount`` from the customer's wallet to their own bank account ``iban``; returns the withdrawal id.
+
+    E-money is redeemed to its holder: an account of this bank must be theirs, and another bank
+    must confirm the holder's name (verification of payee). Refused otherwise (``payee_not_payer``),
+    with nothing moved.
+    """
     wallet = Wallet.objects.select_for_update().filter(pk=wallet_id, customer_id=customer_id).first()
     if wallet is None:
         raise WalletNotFound("No such wallet.")
@@ -85,7 +90,7 @@ def withdrawal_create(
             customer_id=customer_id, amount=amount, creditor_name=users_name(customer_id), creditor_iban=iban,
             idempotency_key=reference, now=now, source_ledger_account_id=redemption,
             debtor_name="bankcore e-money redemptions", reference=f"Wallet withdrawal {withdrawal.pk}",
-            channel="wallet", sca_exemption=withdrawal.sca_exemption or "wallet_sca",
+            channel="wallet", sca_exemption=withdrawal.sca_exemption or "wallet_sca", payee_must_be_payer=True,
         )  # fmt: skip
     except (payments.PaymentInvalid, payments.PaymentRefused) as refused:
         raise WalletRefused(str(refused), code=refused.code) from None
