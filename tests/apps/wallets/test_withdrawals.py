@@ -70,13 +70,8 @@ def test_refusals_move_nothing(now: datetime, amount: str, currency: str, code: 
     assert not Withdrawal.objects.exists()
 
 
-def _current_account(user: object, now: datetime) -> Account:
-    account_id = opening.account_open_for_customer(
-        customer_id=user.pk,
-        product_code="current",
-        currency="EUR",
-        now=now,  # type: ignore[attr-defined]
-    )
+def _current_account(user: User, now: datetime) -> Account:
+    account_id = opening.account_open_for_customer(customer_id=user.pk, product_code="current", currency="EUR", now=now)
     return Account.objects.get(pk=account_id)
 
 
