@@ -24,7 +24,7 @@ NEVER_REMOVED = ("ledger_ledgeraccount",)
 READ_ONLY = ("django_migrations",)
 POSTING_FUNCTIONS = (
     "ledger_post(text, text, text, jsonb, text, bigint, bigint[], bigint[], text[])",
-    "ledger_post_batch(text[], bigint[], bigint[], bigint[], text[], text[], text[])",
+    "ledger_post_batch(text[], bigint[], bigint[], bigint[], text[], text[], text[], text[])",
 )
 
 

@@ -372,11 +372,15 @@ def _fingerprint(
     return _fingerprint_of(canonical, kind, description, reverses_id, metadata)
 
 
-def _transfer_fingerprint(request: TransferRequest) -> str:
-    """What ``_fingerprint`` gives the transfer's two legs, without building them (batches)."""
+def _transfer_fingerprint(request: TransferRequest, metadata: dict[str, Any] | None = None) -> str:
+    """What ``_fingerprint`` gives the transfer's two legs, without building them (batches).
+
+    With the same ``metadata`` it is the fingerprint ``transfer`` gives the same request, so a
+    key is judged alike whichever of the two posted it first.
+    """
     minor, currency = request.amount.minor, request.amount.currency
     canonical = sorted([(request.from_account_id, minor, currency), (request.to_account_id, -minor, currency)])
-    return _fingerprint_of(canonical, Kind.TRANSFER, request.description, None, None)
+    return _fingerprint_of(canonical, Kind.TRANSFER, request.description, None, metadata)
 
 
 def _fingerprint_of(
@@ -632,16 +636,20 @@ def _retrying(operation: Callable[[], T]) -> T:
 # --- batches ------------------------------------------------------------------------------------
 
 
-def post_batch(*, transfers: Sequence[TransferRequest]) -> list[BatchResult]:
+def post_batch(
+    *, transfers: Sequence[TransferRequest], metadata: Mapping[str, dict[str, Any]] | None = None
+) -> list[BatchResult]:
     """Post many independent transfers in one database transaction; one result per transfer.
 
     A refused transfer (bad amount, unknown/closed/frozen account, funds, key reused) leaves no
     trace and does not stop the others; they are applied in the given order, so an earlier
-    transfer may fund a later one.
+    transfer may fund a later one. ``metadata`` (by idempotency key) is kept on each transfer's
+    entry and counts in its fingerprint exactly as ``transfer``'s ``metadata`` does.
     """
+    extra = metadata or {}
     for attempt in range(MAX_ATTEMPTS):
         try:
-            return _retrying(lambda: _post_batch_once(transfers))
+            return _retrying(lambda: _post_batch_once(transfers, extra))
         except IntegrityError:
             # Another transaction committed one of our keys meanwhile: the retry replays it.
             if connection.in_atomic_block or attempt == MAX_ATTEMPTS - 1:
@@ -653,9 +661,10 @@ def _refused(key: str, error: LedgerError) -> BatchResult:
     return BatchResult(idempotency_key=key, posted=False, code=error.code, message=str(error))
 
 
-def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
+def _post_batch_once(transfers: Sequence[TransferRequest], extra: Mapping[str, dict[str, Any]]) -> list[BatchResult]:
     results: list[BatchResult | None] = [None] * len(transfers)
     prepared: list[tuple[int, TransferRequest, str]] = []
+    metadata: dict[str, dict[str, Any]] = {}
     for index, request in enumerate(transfers):
         key = getattr(request, "idempotency_key", "")
         try:
@@ -666,21 +675,26 @@ def _post_batch_once(transfers: Sequence[TransferRequest]) -> list[BatchResult]:
             _check_transfer(
                 from_account_id=request.from_account_id, to_account_id=request.to_account_id, amount=request.amount
             )
-            fingerprint = _transfer_fingerprint(request)
+            meta = extra.get(request.idempotency_key)
+            _check_metadata(meta)
+            fingerprint = _transfer_fingerprint(request, meta)
         except LedgerError as error:
             results[index] = _refused(str(key), error)
             continue
+        if meta:
+            metadata[request.idempotency_key] = meta
         prepared.append((index, request, fingerprint))
 
     if connection.vendor == "postgresql":
-        return _post_batch_sql(transfers, results, prepared)
-    return _post_batch_orm(transfers, results, prepared)
+        return _post_batch_sql(transfers, results, prepared, metadata)
+    return _post_batch_orm(transfers, results, prepared, metadata)
 
 
 def _post_batch_orm(
     transfers: Sequence[TransferRequest],
     results: list[BatchResult | None],
     prepared: list[tuple[int, TransferRequest, str]],
+    metadata: Mapping[str, dict[str, Any]],
 ) -> list[BatchResult]:
     """The batch through the ORM (SQLite): the same rules, in the same order, as ``ledger_post_batch``."""
     with transaction.atomic():
@@ -731,6 +745,7 @@ def _post_batch_orm(
                 idempotency_key=key,
                 kind=Kind.TRANSFER,
                 description=request.description,
+                metadata=metadata.get(key, {}),
                 fingerprint=fingerprint,
                 created_at=now,
             )
@@ -770,7 +785,7 @@ def _post_batch_orm(
 
 _POST_BATCH_SQL = (
     "SELECT out_entry_ids, out_outcomes, out_details FROM ledger_post_batch("
-    "%b::text[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[])"
+    "%b::text[], %b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[])"
 )
 
 
@@ -778,6 +793,7 @@ def _post_batch_sql(
     transfers: Sequence[TransferRequest],
     results: list[BatchResult | None],
     prepared: list[tuple[int, TransferRequest, str]],
+    metadata: Mapping[str, dict[str, Any]],
 ) -> list[BatchResult]:
     """The whole batch in one call of ``ledger_post_batch`` (sql/ledger_post_batch.sql): one round trip."""
     sendable = []
@@ -801,6 +817,11 @@ def _post_batch_sql(
             [request.amount.currency for _, request, _ in sendable],
             [request.description for _, request, _ in sendable],
             [fingerprint for _, _, fingerprint in sendable],
+            # JSON text, cast to jsonb by the function: one array of text travels as it is.
+            [
+                json.dumps(metadata[r.idempotency_key]) if r.idempotency_key in metadata else "{}"
+                for _, r, _ in sendable
+            ],
         ]
         # atomic: a failure (a key taken concurrently) leaves a caller's transaction usable.
         with transaction.atomic():

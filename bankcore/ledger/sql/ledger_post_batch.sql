@@ -8,6 +8,9 @@
 -- per transfer, its two accounts in id order, each checked for unknown, currency, closed,
 -- frozen, credit-only (a debit on an account that takes credits only), range, funds.
 --
+-- p_metadata: each transfer's entry metadata as JSON text ('{}' for none), so a payment booked in a
+-- batch keeps what the same payment booked alone keeps (its reference and end-to-end id).
+--
 -- Returns three arrays in the order of the input: entry id (NULL when refused), outcome
 -- ('posted', 'replayed' or a refusal code) and a message.
 --
@@ -19,7 +22,7 @@
 -- entry check judge everything it writes.
 CREATE OR REPLACE FUNCTION ledger_post_batch(
     p_keys text[], p_from bigint[], p_to bigint[], p_amounts bigint[], p_currencies text[],
-    p_descriptions text[], p_fingerprints text[],
+    p_descriptions text[], p_fingerprints text[], p_metadata text[],
     OUT out_entry_ids bigint[], OUT out_outcomes text[], OUT out_details text[]
 ) LANGUAGE plpgsql
 SET plan_cache_mode = force_custom_plan
@@ -152,12 +155,14 @@ BEGIN
     -- per account the posting ids follow the order the balances moved in.
     v_now := clock_timestamp();
     WITH todo AS (
-        SELECT u.ord, u.k, u.d, u.fp
-          FROM unnest(p_keys, p_descriptions, p_fingerprints, out_outcomes) WITH ORDINALITY AS u(k, d, fp, o, ord)
+        SELECT u.ord, u.k, u.d, u.fp, u.m
+          FROM unnest(p_keys, p_descriptions, p_fingerprints, out_outcomes, p_metadata)
+               WITH ORDINALITY AS u(k, d, fp, o, m, ord)
          WHERE u.o = 'posted'
     ), inserted AS (
         INSERT INTO ledger_entry (idempotency_key, kind, description, metadata, fingerprint, reverses_id, created_at)
-        SELECT todo.k, 'transfer', todo.d, '{}'::jsonb, todo.fp, NULL, v_now FROM todo ORDER BY todo.ord
+        SELECT todo.k, 'transfer', todo.d, coalesce(todo.m, '{}')::jsonb, todo.fp, NULL, v_now
+          FROM todo ORDER BY todo.ord
         RETURNING id, idempotency_key
     ), numbered AS (
         SELECT inserted.id, todo.ord FROM inserted JOIN todo ON todo.k = inserted.idempotency_key
