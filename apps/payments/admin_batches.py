@@ -15,8 +15,8 @@ from bankcore.money import Money
 
 @admin.register(PaymentBatch)
 class PaymentBatchAdmin(ReadOnlyMixin, admin.ModelAdmin[PaymentBatch]):
-    list_display = ("id", "customer", "status", "source_format", "line_count", "paid_count", "failed_count",
-                    "total", "vop_opted_out", "created_at")  # fmt: skip
+    list_display = ("id", "customer", "status", "source_format", "line_count", "paid_count", "held_count",
+                    "failed_count", "total", "vop_opted_out", "created_at")  # fmt: skip
     list_filter = ("status", "source_format", "vop_opted_out")
     search_fields = ("=id", "customer__email", "filename", "message_id")
     readonly_fields = [f.name for f in PaymentBatch._meta.fields] + ["lines_link"]
@@ -35,10 +35,10 @@ class PaymentBatchAdmin(ReadOnlyMixin, admin.ModelAdmin[PaymentBatch]):
 @admin.register(PaymentBatchLine)
 class PaymentBatchLineAdmin(ReadOnlyMixin, admin.ModelAdmin[PaymentBatchLine]):
     list_display = ("batch", "line_no", "creditor_name", "creditor_iban", "amount", "status", "reason_code",
-                    "vop_result", "payment_link")  # fmt: skip
+                    "vop_result", "payment_link", "payment_status")  # fmt: skip
     list_filter = ("status", "internal")
     search_fields = ("=batch__id", "creditor_iban", "creditor_name", "end_to_end_id")
-    readonly_fields = [f.name for f in PaymentBatchLine._meta.fields]
+    readonly_fields = [f.name for f in PaymentBatchLine._meta.fields] + ["payment_status"]
     list_select_related = ("batch", "payment")
 
     def get_search_results(
@@ -62,3 +62,8 @@ class PaymentBatchLineAdmin(ReadOnlyMixin, admin.ModelAdmin[PaymentBatchLine]):
             return "—"
         url = reverse("admin:payments_payment_change", args=[line.payment_id])
         return format_html('<a href="{}">payment {}</a>', url, line.payment_id)
+
+    @admin.display(description="payment status")
+    def payment_status(self, line: PaymentBatchLine) -> str:
+        # Where the payment is now: a held line's case, or what settlement did after the line's result.
+        return line.payment.get_status_display() if line.payment is not None else "—"

@@ -90,6 +90,7 @@ def _context(request: HttpRequest, batch: PaymentBatch, otp: OtpForm | None = No
         "problems_only": problems_only,
         "valid_total": Money(batch.valid_total_minor, batch.currency),
         "paid_total": Money(batch.paid_total_minor, batch.currency),
+        "held_total": Money(batch.held_total_minor, batch.currency),
         "otp": otp or OtpForm(),
     }
 

@@ -59,6 +59,9 @@ class BatchLineOutput(serializers.Serializer[PaymentBatchLine]):
     end_to_end_id = serializers.CharField()
     verification_of_payee = serializers.SerializerMethodField()
     payment_id = serializers.SerializerMethodField()
+    payment_status = serializers.SerializerMethodField(
+        help_text="The line's payment as it is now (a held line's shows its fraud case's outcome once decided)."
+    )
 
     def get_reason_code(self, line: PaymentBatchLine) -> str | None:
         return line.reason_code or None
@@ -80,10 +83,16 @@ class BatchLineOutput(serializers.Serializer[PaymentBatchLine]):
     def get_payment_id(self, line: PaymentBatchLine) -> str | None:
         return line.payment.tx_id if line.payment_id and line.payment else None
 
+    def get_payment_status(self, line: PaymentBatchLine) -> str | None:
+        return line.payment.status if line.payment_id and line.payment else None
+
 
 class BatchOutput(serializers.Serializer[PaymentBatch]):
     id = serializers.CharField(source="pk")
-    status = serializers.CharField()
+    status = serializers.CharField(
+        help_text="received, validating, awaiting_sca, processing, awaiting_review (every line executed, some held "
+        "for a fraud case: their money has not moved), completed, completed_with_errors or failed."
+    )
     reason = serializers.SerializerMethodField()
     source_account = serializers.SerializerMethodField()
     format = serializers.CharField(source="source_format")
@@ -106,13 +115,14 @@ class BatchOutput(serializers.Serializer[PaymentBatch]):
     def get_counts(self, batch: PaymentBatch) -> dict[str, int]:
         return {
             "lines": batch.line_count, "valid": batch.valid_count, "done": batch.done_count,
-            "paid": batch.paid_count, "failed": batch.failed_count,
+            "paid": batch.paid_count, "held": batch.held_count, "failed": batch.failed_count,
         }  # fmt: skip
 
     def get_total(self, batch: PaymentBatch) -> dict[str, str]:
         return {
             "valid": Money(batch.valid_total_minor, batch.currency).to_decimal_string(),
             "paid": Money(batch.paid_total_minor, batch.currency).to_decimal_string(),
+            "held": Money(batch.held_total_minor, batch.currency).to_decimal_string(),
         }
 
 
@@ -144,19 +154,19 @@ _RESULT_EXAMPLE = OpenApiExample(
     value={
         "id": "7", "status": "completed_with_errors", "reason": None, "source_account": "acc_42", "format": "json",
         "verification_of_payee": "checked",
-        "counts": {"lines": 2, "valid": 1, "done": 1, "paid": 1, "failed": 1},
-        "total": {"valid": "120.50", "paid": "120.50"}, "currency": "EUR",
+        "counts": {"lines": 2, "valid": 1, "done": 1, "paid": 1, "held": 0, "failed": 1},
+        "total": {"valid": "120.50", "paid": "120.50", "held": "0.00"}, "currency": "EUR",
         "created_at": "2026-11-02T10:30:00Z", "completed_at": "2026-11-02T10:30:02Z",
         "lines": [
             {"line": 1, "status": "accepted", "reason_code": None, "reason": None,
              "creditor": {"name": "Max Mustermann", "iban": "DE89370400440532013000"}, "amount": "120.50",
              "currency": "EUR", "end_to_end_id": "", "verification_of_payee": {"result": "MTCH", "matched_name": None},
-             "payment_id": "BC0F3A…"},
+             "payment_id": "BC0F3A…", "payment_status": "accepted"},
             {"line": 2, "status": "invalid", "reason_code": "iban_checksum",
              "reason": "This IBAN's check digits are wrong: check it for a typo.",
              "creditor": {"name": "Jan Jansen", "iban": "NL00ABNA0417164300"}, "amount": "8.00", "currency": "EUR",
              "end_to_end_id": "R-77", "verification_of_payee": {"result": None, "matched_name": None},
-             "payment_id": None},
+             "payment_id": None, "payment_status": None},
         ],
     },
 )  # fmt: skip

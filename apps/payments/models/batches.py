@@ -17,6 +17,9 @@ class BatchStatus(models.TextChoices):
     VALIDATING = "validating", "Being checked"
     AWAITING_SCA = "awaiting_sca", "Waiting for your approval"
     PROCESSING = "processing", "Being paid"
+    # Every line has been executed but some are held for a fraud case: their money has not moved
+    # and the case decides them, so the file is not done yet (nothing runs while it waits).
+    AWAITING_REVIEW = "awaiting_review", "Some payments held for a check"
     COMPLETED = "completed", "Completed"
     COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
     FAILED = "failed", "Failed"
@@ -63,8 +66,11 @@ class PaymentBatch(models.Model):
     valid_count = models.PositiveIntegerField(default=0)
     valid_total_minor = models.BigIntegerField(default=0)  # what the approval covers
     done_count = models.PositiveIntegerField(default=0)  # valid lines executed so far (progress)
-    paid_count = models.PositiveIntegerField(default=0)  # lines that made a payment (paid, accepted, held)
+    paid_count = models.PositiveIntegerField(default=0)  # lines whose payment was made or accepted (paid, accepted)
     paid_total_minor = models.BigIntegerField(default=0)
+    # Lines whose payment waits for its fraud case: neither paid nor failed until the case decides.
+    held_count = models.PositiveIntegerField(default=0)
+    held_total_minor = models.BigIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)  # invalid or rejected lines
 
     sca_challenge_id = models.BigIntegerField(null=True, blank=True)

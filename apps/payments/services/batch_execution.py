@@ -38,6 +38,7 @@ from apps.payments.models import (
     PaymentStatus,
 )
 from apps.payments.services import sca as payment_sca
+from apps.payments.services.entry_metadata import entry_metadata
 from apps.payments.services.initiate import HOLD_MARGIN, PaymentDraft, Reason
 from apps.payments.services.transitions import NOTIFY_KIND, event_payload
 from bankcore import bulk, notifications
@@ -318,7 +319,15 @@ def _money(orders: list[Order], *, journal: _Journal, now: datetime) -> tuple[li
                     description=f"Payment {o.payment.tx_id} to {o.payment.creditor_name}"[:200],
                 )
                 for o in to_book
-            ]
+            ],
+            # The single booking's metadata too: statements and the fingerprint of the key are
+            # the same whichever path booked the payment.
+            metadata={
+                f"{o.payment.ref}:book": entry_metadata(
+                    reference=o.payment.reference, end_to_end_id=o.payment.end_to_end_id
+                )
+                for o in to_book
+            },
         )
         for order, result in zip(to_book, results, strict=True):
             if result.posted:

@@ -6,8 +6,14 @@ payment's validation (``payment_prepare``: IBAN, decimals, SEPA text, same accou
 to other banks, dates) and, unless the customer opted out, a verification-of-payee answer;
 ``awaiting_sca`` until the customer approves the batch with one code bound to its total and its
 payees (RTS art. 5; a partner acting for its business customer needs none: secure corporate
-process, RTS art. 17); ``processing`` while the lines are paid; then ``completed``,
-``completed_with_errors`` (some lines refused) or ``failed`` (no line could be paid).
+process, RTS art. 17); ``processing`` while the lines are paid; ``awaiting_review`` when every
+line has been executed but some are held for a fraud case (their money has not moved: a held
+line is counted apart, never as paid); then ``completed``, ``completed_with_errors`` (some
+lines refused) or ``failed`` (no line could be paid), once no line is held.
+
+A held line follows its payment: when the fraud case releases or rejects the payment
+(``services.reviews``), ``batch_line_follow`` gives the line its new result and the batch its
+counts in the same transaction, and finishes the batch once its last held line is decided.
 
 Execution keeps the single payment's checks in their order for every line (KYC limits, the
 fraud decision and counterparty screening, then the money): lines to other banks go through the
@@ -60,6 +66,7 @@ BUSINESS = "business"
 _LINE_OF_PAYMENT = {
     PaymentStatus.SETTLED: LineStatus.PAID,
     PaymentStatus.ACCEPTED: LineStatus.ACCEPTED,
+    PaymentStatus.SUBMITTED: LineStatus.ACCEPTED,
     PaymentStatus.HELD_FOR_REVIEW: LineStatus.HELD,
     PaymentStatus.REJECTED: LineStatus.REJECTED,
 }
@@ -470,18 +477,46 @@ def batch_execute(*, batch_id: int, now: datetime) -> str:
             _progress(batch, pending, now=now)
 
 
+_MADE = frozenset({LineStatus.PAID, LineStatus.ACCEPTED})
+_COUNTED_FIELDS = [
+    "done_count", "paid_count", "paid_total_minor", "held_count", "held_total_minor", "failed_count", "updated_at",
+]  # fmt: skip
+
+
 def _progress(batch: PaymentBatch, chunk: list[PaymentBatchLine], *, now: datetime) -> None:
     bulk.rows_rewrite(PaymentBatchLine, chunk, ["status", "reason_code", "reason", "payment"])
-    made = [line for line in chunk if line.status != LineStatus.REJECTED]
+    made = [line for line in chunk if line.status in _MADE]
+    held = [line for line in chunk if line.status == LineStatus.HELD]
     batch.done_count += len(chunk)
     batch.paid_count += len(made)
     batch.paid_total_minor += sum(line.amount_minor for line in made)
-    batch.failed_count += len(chunk) - len(made)
+    batch.held_count += len(held)
+    batch.held_total_minor += sum(line.amount_minor for line in held)
+    batch.failed_count += len(chunk) - len(made) - len(held)
     batch.updated_at = now
-    batch.save(update_fields=["done_count", "paid_count", "paid_total_minor", "failed_count", "updated_at"])
+    batch.save(update_fields=_COUNTED_FIELDS)
 
 
 def _finish(batch: PaymentBatch, *, now: datetime) -> None:
+    """End a batch whose lines have all been executed, or make it wait for the cases of its held lines.
+
+    The payer hears of the bookings within the bank once, when the lines have been executed;
+    a held line booked later is told by its own booking.
+    """
+    waited = batch.status == BatchStatus.AWAITING_REVIEW
+    link = f"/app/payments/batches/{batch.pk}/"
+    if batch.held_count:
+        if waited:
+            return
+        batch.status, batch.updated_at = BatchStatus.AWAITING_REVIEW, now
+        batch.save(update_fields=["status", "updated_at"])
+        _payer_tell(batch, now=now)
+        notifications.notify(
+            customer_id=batch.customer_id, kind=NOTIFY_KIND, title="Bulk payout waiting for a check",
+            body=f"{batch.paid_count} of {batch.line_count} payments made; {batch.held_count} held for a check.",
+            link=link, now=now,
+        )  # fmt: skip
+        return
     if batch.paid_count == 0:
         batch.status, batch.reason = BatchStatus.FAILED, "No payment of the file could be made."
     elif batch.failed_count:
@@ -490,15 +525,64 @@ def _finish(batch: PaymentBatch, *, now: datetime) -> None:
         batch.status = BatchStatus.COMPLETED
     batch.completed_at = batch.updated_at = now
     batch.save(update_fields=["status", "reason", "completed_at", "updated_at"])
-    _payer_tell(batch, now=now)
+    if not waited:
+        _payer_tell(batch, now=now)
     notifications.notify(
         customer_id=batch.customer_id,
         kind=NOTIFY_KIND,
         title="Bulk payout done",
         body=f"{batch.paid_count} of {batch.line_count} payments made ({batch.get_status_display().lower()}).",
-        link=f"/app/payments/batches/{batch.pk}/",
+        link=link,
         now=now,
     )
+
+
+# --- held lines and their fraud cases ----------------------------------------------------------------
+
+
+def batch_line_lock(*, payment_id: int) -> PaymentBatchLine | None:
+    """The batch line that made ``payment_id`` (None for a payment of no batch), locked with its batch.
+
+    The batch's row is locked first and before any ledger call of the caller: batch execution
+    takes the batch, then the paying account's ledger lock, and never locks a payment it did not
+    just make, so a case decided while the batch is still paying waits for the chunk and cannot
+    deadlock with it.
+    """
+    batch_id = PaymentBatchLine.objects.filter(payment_id=payment_id).values_list("batch_id", flat=True).first()
+    if batch_id is None:
+        return None
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch_id)
+    line = PaymentBatchLine.objects.select_for_update().get(payment_id=payment_id)
+    line.batch = batch
+    return line
+
+
+def batch_line_follow(*, line: PaymentBatchLine, payment: Payment, now: datetime) -> bool:
+    """Give a held line its payment's result now that the fraud case decided it; True if it changed.
+
+    In the caller's transaction, with ``line`` from ``batch_line_lock`` and ``payment`` as the
+    decision left it. The line moves from the held count to the paid or the failed one, and the
+    batch ends (status, the customer told) once its last held line is decided and no line waits
+    to be executed. A line that is not held, or a payment still held, changes nothing (a
+    replayed event).
+    """
+    if line.status != LineStatus.HELD or payment.status == PaymentStatus.HELD_FOR_REVIEW:
+        return False
+    batch = line.batch
+    _line_result(line, payment)
+    line.save(update_fields=["status", "reason_code", "reason"])
+    batch.held_count -= 1
+    batch.held_total_minor -= line.amount_minor
+    if line.status in _MADE:
+        batch.paid_count += 1
+        batch.paid_total_minor += line.amount_minor
+    else:
+        batch.failed_count += 1
+    batch.updated_at = now
+    batch.save(update_fields=_COUNTED_FIELDS)
+    if batch.status == BatchStatus.AWAITING_REVIEW and not batch.held_count:
+        _finish(batch, now=now)
+    return True
 
 
 def _payer_tell(batch: PaymentBatch, *, now: datetime) -> None:
@@ -574,9 +658,13 @@ def batches_of_customer(*, customer_id: int, partner_id: int | None = None, limi
 def batch_lines(*, batch: PaymentBatch, problems_only: bool = False) -> list[PaymentBatchLine]:
     rows = batch.lines.select_related("payment")
     if problems_only:
-        rows = rows.filter(Q(status=LineStatus.INVALID) | Q(status=LineStatus.REJECTED))
+        # Held lines too: the customer waits for them, and may want to tell the bank about a payee.
+        rows = rows.filter(Q(status=LineStatus.INVALID) | Q(status=LineStatus.REJECTED) | Q(status=LineStatus.HELD))
     return list(rows.order_by("line_no"))
 
 
 def batch_is_running(batch: PaymentBatch) -> bool:
-    return batch.status not in BATCH_FINAL_STATUSES and batch.status != BatchStatus.AWAITING_SCA
+    """Checked or paid right now (the portal polls it); waiting for the customer or for fraud cases is not."""
+    return batch.status not in BATCH_FINAL_STATUSES and batch.status not in (
+        BatchStatus.AWAITING_SCA, BatchStatus.AWAITING_REVIEW
+    )  # fmt: skip

@@ -3,6 +3,11 @@
 Handlers of ``fraud.case.released`` / ``fraud.case.rejected`` / ``fraud.alert.opened`` (with
 ``hold``), run by the outbox relay at most once per event, and idempotent besides: a payment
 already where the event would put it is left alone.
+
+A payment a bulk payout made has its batch line follow it in the same transaction
+(``batches.batch_line_follow``): the line leaves the held count for the paid or the failed one,
+and the batch ends once its last held line is decided. The batch is locked right after the
+payment, before any ledger call, as batch execution takes the batch before the ledger.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
-from apps.payments.services import initiate
+from apps.payments.services import batches, initiate
 from apps.payments.services.transitions import apply_transition, payment_lock
 from bankcore.ledger import services as ledger
 
@@ -47,6 +52,7 @@ def payment_case_released(*, payment_id: int, alert_id: int | None, now: datetim
     actor = f"fraud-case:{alert_id}" if alert_id else "fraud-case"
     with transaction.atomic():
         payment = payment_lock(payment_id=payment_id)
+        line = batches.batch_line_lock(payment_id=payment_id)
         if payment.status != PaymentStatus.HELD_FOR_REVIEW:
             return False
         if payment.fraud_alert_id is not None and alert_id is not None and payment.fraud_alert_id != alert_id:
@@ -54,8 +60,11 @@ def payment_case_released(*, payment_id: int, alert_id: int | None, now: datetim
             log.info("release by another case ignored", extra={"payment": payment_id, "alert": alert_id})
             return False
         apply_transition(payment, to=PaymentStatus.ACCEPTED, actor=actor, reason="released by the fraud case", now=now)
-    if payment.kind == PaymentKind.INTERNAL:
-        initiate.payment_execute(payment_id=payment_id, actor=actor, reason="booked after the fraud case", now=now)
+        if payment.kind == PaymentKind.INTERNAL:
+            # Booked in the release's transaction: a batch line then says at once where its money went.
+            initiate.payment_execute(payment_id=payment_id, actor=actor, reason="booked after the fraud case", now=now)
+        if line is not None:
+            batches.batch_line_follow(line=line, payment=payment_lock(payment_id=payment_id), now=now)
     return True
 
 
@@ -64,9 +73,10 @@ def payment_case_rejected(*, payment_id: int, alert_id: int | None, now: datetim
     actor = f"fraud-case:{alert_id}" if alert_id else "fraud-case"
     with transaction.atomic():
         payment = payment_lock(payment_id=payment_id)
+        line = batches.batch_line_lock(payment_id=payment_id)
         if payment.status != PaymentStatus.HELD_FOR_REVIEW:
             return False
-        return apply_transition(
+        moved = apply_transition(
             payment,
             to=PaymentStatus.REJECTED,
             actor=actor,
@@ -74,6 +84,9 @@ def payment_case_rejected(*, payment_id: int, alert_id: int | None, now: datetim
             reason_code=initiate.Reason.FRAUD,
             now=now,
         )
+        if line is not None:
+            batches.batch_line_follow(line=line, payment=payment, now=now)
+        return moved
 
 
 def payment_hold_for_alert(*, payment_id: int, alert_id: int, now: datetime) -> bool:

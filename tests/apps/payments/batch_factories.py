@@ -113,3 +113,11 @@ def upload(
 
 def lines_of(*rows: Row) -> BatchFile:
     return BatchFile(lines=[BatchLineInput(r.name, r.iban, r.amount, r.currency, r.reference) for r in rows])
+
+
+def review_rule(*, amount_minor: int) -> None:
+    """An active fraud rule that holds for review (score 60: past review's 50, short of block's 100)
+    every payment of exactly ``amount_minor``, as an analyst's rule would."""
+    from tests.apps.fraud.factories import RuleVersionFactory
+
+    RuleVersionFactory(condition=f"amount_minor == {amount_minor}", score=60, description="unusual amount")

@@ -10,9 +10,11 @@ from django.test import Client, TestCase
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
+from apps.fraud.services import alerts
 from apps.payments.models import BatchStatus, Payment, PaymentBatch
 from apps.payments.services import validation
-from tests.apps.payments.batch_factories import Row, business, pain001_bytes
+from bankcore.events.services import outbox_relay
+from tests.apps.payments.batch_factories import Row, business, pain001_bytes, review_rule
 from tests.apps.payments.factories import EXTERNAL_IBAN, EXTERNAL_NAME, Payer, PaymentBatchRowFactory, payer
 from tests.apps.payments.test_api import token_for
 
@@ -64,8 +66,8 @@ def test_a_json_batch_is_paid_with_one_result_per_line(client: Client, acme: Pay
     assert created.json()["status"] == BatchStatus.RECEIVED  # checked and paid off the request
     data = get(client, token, f"{URL}{created.json()['id']}/").json()
     assert data["status"] == BatchStatus.COMPLETED_WITH_ERRORS
-    assert data["counts"] == {"lines": 3, "valid": 2, "done": 2, "paid": 2, "failed": 1}
-    assert data["total"] == {"valid": "65.00", "paid": "65.00"}
+    assert data["counts"] == {"lines": 3, "valid": 2, "done": 2, "paid": 2, "held": 0, "failed": 1}
+    assert data["total"] == {"valid": "65.00", "paid": "65.00", "held": "0.00"}
     assert [line["status"] for line in data["lines"]] == ["paid", "accepted", "invalid"]
     assert data["lines"][2]["reason_code"] == "iban_checksum"
     assert data["lines"][1]["verification_of_payee"] == {"result": "MTCH", "matched_name": None}
@@ -75,6 +77,29 @@ def test_a_json_batch_is_paid_with_one_result_per_line(client: Client, acme: Pay
     assert (again.status_code, again["Idempotent-Replayed"], again.json()["id"]) == (201, "true", data["id"])
     assert PaymentBatch.objects.count() == 1
     assert [b["id"] for b in get(client, token, URL).json()["results"]] == [data["id"]]
+
+
+def test_a_held_line_is_shown_held_until_its_case_decides(client: Client, acme: Payer, bob: Payer) -> None:
+    review_rule(amount_minor=4242)
+    token = token_for(acme)
+    payments = [item("Bob Builder", bob.account.iban, "25.00"), item("Bob Builder", bob.account.iban, "42.42")]
+    body = {"source_account": str(acme.account.pk), "payments": payments}
+    url = f"{URL}{send(client, token, body).json()['id']}/"
+    data = get(client, token, url).json()
+    assert data["status"] == "awaiting_review"
+    assert data["completed_at"] is None
+    assert data["counts"] == {"lines": 2, "valid": 2, "done": 2, "paid": 1, "held": 1, "failed": 0}
+    assert data["total"] == {"valid": "67.42", "paid": "25.00", "held": "42.42"}
+    assert [(line["status"], line["payment_status"]) for line in data["lines"]] == [
+        ("paid", "settled"), ("held", "held_for_review"),
+    ]  # fmt: skip
+    held = Payment.objects.get(amount_minor=4242)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        alerts.alert_payment_decide(alert_id=held.fraud_alert_id, release=True, by_id=None, now=timezone.now())  # type: ignore[arg-type]
+        outbox_relay(now=timezone.now(), batch_size=1000)
+    data = get(client, token, url).json()
+    assert (data["status"], data["counts"]["paid"], data["counts"]["held"]) == ("completed", 2, 0)
+    assert (data["lines"][1]["status"], data["lines"][1]["payment_status"]) == ("paid", "settled")
 
 
 def test_a_pain001_body_is_validated_and_paid(client: Client, acme: Payer, bob: Payer) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.payments.models import BatchStatus, PaymentBatch
 from apps.payments.services import validation
 from bankcore.testing.access import assert_access, login_verified
-from tests.apps.payments.batch_factories import Row, business, csv_bytes, pain001_bytes
+from tests.apps.payments.batch_factories import Row, business, csv_bytes, pain001_bytes, review_rule
 from tests.apps.payments.factories import Payer, payer
 
 
@@ -121,3 +121,20 @@ def test_another_customer_gets_404_on_every_batch_url(client: Client, acme: Paye
     signed_in(client, rival)
     assert f"#{batch.pk}</a>".encode() not in client.get("/app/payments/batches/").content
     assert PaymentBatch.objects.get().status == BatchStatus.AWAITING_SCA
+
+
+def test_a_held_line_is_shown_held_and_the_page_stops_polling(client: Client, acme: Payer, bob: Payer) -> None:
+    review_rule(amount_minor=4242)
+    signed_in(client, acme)
+    rows = [Row("Bob Builder", bob.account.iban, "30.00"), Row("Bob Builder", bob.account.iban, "42.42")]
+    batch = PaymentBatch.objects.get(pk=post_file(client, acme, csv_bytes(rows))["Location"].split("/")[-2])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"/app/payments/batches/{batch.pk}/authorise/", {"otp_token": acme.code()})
+    page = client.get(f"/app/payments/batches/{batch.pk}/").content.decode()
+    assert "Some payments held for a check" in page
+    assert re.search(r'id="batch-held">1 \(€?\s*42\.42', page), page
+    assert 'Payment</a>: <span class="payment-status">Held for review</span>' in page
+    assert "hx-get" not in client.get(f"/app/payments/batches/{batch.pk}/progress/").content.decode()
+    problems = client.get(f"/app/payments/batches/{batch.pk}/", {"show": "problems"}).content.decode()
+    assert "Held for review" in problems
+    assert "30.00" not in problems.split('id="batch-lines"')[1]
