@@ -587,7 +587,11 @@ def batch_line_follow(*, line: PaymentBatchLine, payment: Payment, now: datetime
 
 def _payer_tell(batch: PaymentBatch, *, now: datetime) -> None:
     """The payer's one "money out" notice for the lines booked within the bank (the payees had one each)."""
-    internal = batch.lines.filter(payment__kind=PaymentKind.INTERNAL, payment__entry__isnull=False)
+    # Booked by the batch's own posting (no hold): a line booked later, from its hold (a released
+    # case, a future date), was told of by that booking.
+    internal = batch.lines.filter(
+        payment__kind=PaymentKind.INTERNAL, payment__entry__isnull=False, payment__hold__isnull=True
+    )
     booked = internal.aggregate(
         total=Sum("payment__amount_minor"), count=Count("pk"), currency=Max("payment__currency")
     )
