@@ -66,7 +66,8 @@ class ScreeningInput(StrictSerializer):
         required=False,
         max_length=12,
         help_text="A vessel's IMO number (`IMO 9187629` or its seven digits): a listed vessel with that "
-        "number is a hit whatever its name; one with another number is all but cleared.",
+        "number is a hit whatever its name; a listed vessel of that name is cleared only by another listed "
+        "vessel's number.",
     )
 
     def validate_imo(self, value: str) -> str:

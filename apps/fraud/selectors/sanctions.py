@@ -102,8 +102,10 @@ def sanctions_screen(
     in ``why`` (``matching.secondary_evidence``): secondary identifiers tell homonyms apart but
     are often missing or wrong, so they never hide a strong name match on their own. A vessel's
     IMO number (seven digits, already checked: ``ofac.imo_parse``) is an identity: a listed
-    vessel with that number is a hit whatever its name, and one with another number is all but
-    cleared.
+    vessel with that number is a hit whatever its name, and a listed vessel of that name is
+    cleared only when the number is another listed vessel's. A number the list does not know
+    lowers the score but keeps a name that reached the threshold on its own: anyone can type
+    seven digits.
     """
     cutoff = float(conf.get("SANCTIONS_MATCH_THRESHOLD") if threshold is None else threshold)
     index = sanctions_index()
@@ -119,6 +121,11 @@ def sanctions_screen(
             continue
         delta, notes = secondary_evidence(entry, birth_year=birth_year, country=code, imo=imo)
         score = min(1.0, hit.pairing.score + delta)
+        if imo and entry.imo_numbers and imo not in entry.imo_numbers and imo not in index.by_imo:
+            kept = max(score, min(hit.pairing.score, cutoff))
+            if kept > score:
+                notes.append(f"kept at {kept:.2f}: IMO {imo} is no listed vessel's")
+            score = kept
         if score < cutoff:
             continue
         previous = best.get(entry.source_id)

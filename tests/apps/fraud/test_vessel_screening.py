@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.fraud import interface
+from apps.fraud import conf, interface
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,13 @@ def test_another_number_clears_the_name_and_finds_its_own_vessel(ofac: None) -> 
     other = hits("Artavil", kind="vessel", imo="9187655")
     assert ARTAVIL not in other
     assert ARK in other
+
+
+def test_a_number_the_list_does_not_know_cannot_clear_the_name(ofac: None) -> None:
+    # 9074729 has a valid check digit and is no listed vessel's: typing it must not hide ARTAVIL.
+    kept = hits("Artavil", kind="vessel", imo="9074729")[ARTAVIL]
+    assert kept.score == float(conf.get("SANCTIONS_MATCH_THRESHOLD"))
+    assert "IMO 9074729 is no listed vessel's" in kept.why
 
 
 def test_a_person_is_not_a_vessel_whatever_the_number(ofac: None) -> None:
