@@ -587,9 +587,14 @@ class ConsentUsed(ConsentRefused):
 
 
 class ConsentMismatch(ConsentRefused):
-    """The payment differs from what the customer approved; ``fields`` names where (wire names)."""
+    """The payment differs from what the customer approved; ``fields`` names where (wire names).
+
+    A request error: the body as sent is not the one consented to, and the corrected body may
+    follow under the same Idempotency-Key.
+    """
 
     code = "consent_mismatch"
+    input_error = True
 
     def __init__(self, message: str = "", *, fields: tuple[str, ...]) -> None:
         super().__init__(message)

@@ -176,12 +176,17 @@ def stored_refusal(raised: Exception) -> Response | None:
     """The key's answer to what the view raised, or None when the key is freed (module docstring).
 
     Only a business refusal is an answer: a ``DomainError`` that is no ``input_error``. A request
-    error (DRF's ``ValidationError`` or ``ParseError``, an input ``DomainError``) frees the key for
-    the corrected body, and anything else raised frees it for the retry.
+    error (DRF's ``ValidationError`` or ``ParseError``, an input ``DomainError``, an id that names
+    nothing of the caller's: 404, or something it may not touch: 403) frees the key for the
+    corrected body, and anything else raised frees it for the retry.
     """
-    if isinstance(raised, DomainError) and not raised.input_error and raised.status_code < 500:
+    if isinstance(raised, DomainError) and not raised.input_error and raised.status_code in _ANSWERS:
         return domain_problem(raised)
     return None
+
+
+# A refusal's status that is an answer to replay: 4xx but an id naming nothing of the caller's.
+_ANSWERS = frozenset(range(400, 500)) - {403, 404}
 
 
 def _complete(claimed: IdempotencyRecord, response: Response) -> None:

@@ -82,12 +82,17 @@ def write_off_handler(payload: dict[str, Any], /, *, now: datetime) -> None:
 def recovery_write_off(*, recovery_id: int, now: datetime) -> int | None:
     """Write off what the wallet still owes; returns the entry id. Only through an approved request.
 
-    None when the wallet was repaid meanwhile: nothing is booked, and the recovery ends as repaid.
+    None when the wallet was repaid meanwhile (nothing is booked, and the recovery ends as repaid),
+    or when another recovery's write-off already took the wallet's whole debt with this one.
     """
+    # The wallet first, then its recovery: the order every credit to the wallet locks them in.
+    wallet_id = Recovery.objects.values_list("wallet_id", flat=True).get(pk=recovery_id)
+    wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
     recovery = Recovery.objects.select_for_update().get(pk=recovery_id)
+    if recovery.status == Recovery.Status.WRITTEN_OFF and recovery.write_off_entry_id:
+        return None
     if recovery.status != Recovery.Status.OPEN:
         raise WalletRefused(f"This recovery is {recovery.get_status_display().lower()}.", code="recovery_closed")
-    wallet = Wallet.objects.select_for_update().get(pk=recovery.wallet_id)
     balance = ledger_read.balance(account_id=wallet.ledger_account_id)
     if balance.minor >= 0:
         recovery_repaid(wallet=wallet, now=now)

@@ -250,3 +250,23 @@ def test_the_payments_webhooks_reach_that_partner_only(client: Client, alice: Pa
         "reason_code": None,
         "consent_id": made["consent_id"],
     }
+
+
+def test_a_body_other_than_consented_frees_its_key_for_the_consented_one(
+    client: Client, alice: Payer, tpp: AccessToken
+) -> None:
+    consent = consent_for(tpp, alice)
+    assert call(client, tpp, "post", URL, body(alice, consent, amount="26.00"), key="kk").status_code == 422
+    paid = call(client, tpp, "post", URL, body(alice, consent), key="kk")
+    assert paid.status_code == 201, paid.content
+    assert Payment.objects.count() == 1
+
+
+def test_a_consent_id_naming_none_of_the_partner_s_frees_its_key(
+    client: Client, alice: Payer, tpp: AccessToken
+) -> None:
+    consent = consent_for(tpp, alice)
+    unknown = {**body(alice, consent), "consent_id": "00000000-0000-0000-0000-000000000000"}
+    assert call(client, tpp, "post", URL, unknown, key="kt").status_code == 404
+    paid = call(client, tpp, "post", URL, body(alice, consent), key="kt")
+    assert paid.status_code == 201, paid.content

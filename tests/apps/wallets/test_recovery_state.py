@@ -12,6 +12,7 @@ from apps.wallets.models import Recovery, TopUp, Wallet, WalletTransfer
 from apps.wallets.services import fx, recovery, reviews, topups, transfers
 from apps.wallets.services.wallets import wallet_open, wallet_status_set
 from bankcore.ledger import selectors as ledger_read
+from bankcore.ledger.models import Entry
 from bankcore.money import Money
 from bankcore.users.models import User
 from tests.apps.wallets.factories import customer, funded_wallet, key, rule_active
@@ -141,3 +142,7 @@ def test_two_chargebacks_are_written_off_by_one_entry_and_both_close(now: dateti
     assert set(Recovery.objects.filter(wallet=wallet).values_list("status", flat=True)) == {"written_off"}
     wallet.refresh_from_db()
     assert (wallet.status, balance(wallet)) == ("active", eur("0.00"))
+    # The second recovery's own approval, decided later, books nothing more.
+    entries = Entry.objects.count()
+    assert recovery.recovery_write_off(recovery_id=second.pk, now=now) is None
+    assert Entry.objects.count() == entries
