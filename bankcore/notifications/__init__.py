@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bankcore.notifications.kinds import register_kind
 
-__all__ = ["Notice", "notify", "notify_many", "register_kind"]
+__all__ = ["Notice", "notify", "notify_at_most_daily", "notify_many", "register_kind"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,19 @@ def notify(*, customer_id: int, kind: str, title: str, body: str, link: str, now
     from bankcore.notifications import services  # models load only once the app registry is ready
 
     return services.notification_send(customer_id=customer_id, kind=kind, title=title, body=body, link=link, now=now)
+
+
+def notify_at_most_daily(*, customer_id: int, kind: str, title: str, body: str, link: str, now: datetime) -> int | None:
+    """``notify``, unless the customer was told the same (kind and title) in the last 24 hours.
+
+    For notices that someone else's action sets off: a stranger repeating it must not flood the
+    customer's inbox and mailbox. Returns None when it was not sent again.
+    """
+    from bankcore.notifications import services
+
+    return services.notification_send_at_most_daily(
+        customer_id=customer_id, kind=kind, title=title, body=body, link=link, now=now
+    )
 
 
 def notify_many(*, notices: Sequence[Notice], now: datetime) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -36,6 +36,18 @@ def _check_link(link: str) -> None:
         or not url_has_allowed_host_and_scheme(link, allowed_hosts=None)
     ):
         raise ValueError(f"a notification links to a path of the bank (/app/...), not {link!r}")
+
+
+def notification_send_at_most_daily(
+    *, customer_id: int, kind: str, title: str, body: str, link: str, now: datetime
+) -> int | None:
+    """``notification_send`` unless the same kind and title reached the customer in the last 24 hours."""
+    recent = Notification.objects.filter(
+        customer_id=customer_id, kind=kind, title=title[:200], created_at__gt=now - timedelta(days=1)
+    )
+    if recent.exists():
+        return None
+    return notification_send(customer_id=customer_id, kind=kind, title=title, body=body, link=link, now=now)
 
 
 def notification_send(*, customer_id: int, kind: str, title: str, body: str, link: str, now: datetime) -> int:

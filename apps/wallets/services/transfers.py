@@ -26,7 +26,7 @@ from bankcore.fx import selectors as fx
 from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger import services as ledger
 from bankcore.money import Money
-from bankcore.notifications import notify
+from bankcore.notifications import notify, notify_at_most_daily
 from bankcore.users import services as users
 from bankcore.users.models import User
 
@@ -304,8 +304,8 @@ def _send_locked(
 
 
 def _tell_no_wallet(*, recipient_id: int, currency: str, now: datetime) -> None:
-    """Offer the recipient a wallet in ``currency`` (the refusal told the sender we would)."""
-    notify(
+    """Offer the recipient a wallet in ``currency`` (the refusal told the sender we would), once a day."""
+    notify_at_most_daily(
         customer_id=recipient_id, kind="wallets.activity", title=f"Someone tried to send you {currency}",
         body=f"Open a {currency} wallet to receive money in {currency}.", link="/app/wallets/", now=now,
     )  # fmt: skip

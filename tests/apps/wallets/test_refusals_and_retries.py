@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -52,6 +52,19 @@ def test_the_recipient_without_the_currency_is_really_told(now: datetime) -> Non
     assert "we have told them" in str(refused.value)
     assert Notification.objects.filter(customer=bob, title="Someone tried to send you USD").exists()
     assert not WalletTransfer.objects.exists()
+
+
+def test_repeated_tries_tell_the_recipient_once_a_day(now: datetime) -> None:
+    alice, bob = customer(), customer()
+    usd = funded_wallet(alice, "20.00", "USD", now=now)
+    wallet_open(customer_id=bob.pk, currency="EUR", now=now)
+    for moment in (now, now + timedelta(hours=1), now + timedelta(hours=23), now + timedelta(hours=25)):
+        with pytest.raises(WalletRefused):
+            transfers.p2p_send(
+                customer_id=alice.pk, source_wallet_id=usd.pk, address=bob.email, amount=Money.of("1.00", "USD"),
+                note="", idempotency_key=key(), now=moment, secure_corporate=True,
+            )  # fmt: skip
+    assert Notification.objects.filter(customer=bob, title="Someone tried to send you USD").count() == 2
 
 
 def test_converting_at_the_tier_limit_counts_what_is_sold_as_gone(now: datetime, rates: None) -> None:
