@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from apps.accounts.models import Account, Product, ProductRate
+from apps.accounts.models.statements import StatementJob
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
 from bankcore.users.models import User
@@ -163,3 +164,9 @@ def accounts_visible(*, customer_id: int | None, account_ids: list[int]) -> list
     if customer_id is not None:
         wanted |= Q(customer_id=customer_id)
     return list(Account.objects.select_related("product", "customer").filter(wanted).order_by("opened_at", "id"))
+
+
+def statement_period(*, job_id: int) -> dict[str, str]:
+    """A statement's period and format as its ``account.statement.ready`` event names them."""
+    from_date, to_date, kind = StatementJob.objects.values_list("from_date", "to_date", "format").get(pk=job_id)
+    return {"from_date": from_date.isoformat(), "to_date": to_date.isoformat(), "format": kind}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.accounts import events, wire
+from apps.accounts import events, selectors, wire
 from bankcore.api.webhooks import WebhookSubject, webhook_event_type_register
 
 
@@ -35,16 +35,12 @@ def _status_changed(payload: dict[str, Any]) -> WebhookSubject:
 
 
 def _statement_ready(payload: dict[str, Any]) -> WebhookSubject:
-    # Events written before the period was part of the payload are still relayed: null, not a failure.
-    return _account(
-        payload,
-        {
-            "statement_id": wire.statement_wire_id(int(payload["statement_id"])),
-            "from_date": payload.get("from_date"),
-            "to_date": payload.get("to_date"),
-            "format": payload.get("format"),
-        },
-    )
+    job_id = int(payload["statement_id"])
+    period = {key: payload[key] for key in ("from_date", "to_date", "format") if key in payload}
+    if len(period) < 3:
+        # An event written before the period was part of the payload: the job still knows it.
+        period = selectors.statement_period(job_id=job_id)
+    return _account(payload, {"statement_id": wire.statement_wire_id(job_id), **period})
 
 
 def register() -> None:

@@ -138,6 +138,20 @@ class TestStatementReady:
         assert jobs.statement_job_run(job_id=job_id, now=timezone.now()) is False  # a redelivered task
         assert OutboxEvent.objects.filter(name="account.statement.ready").count() == 1
 
+    def test_an_event_written_before_the_period_was_in_it_is_told_with_the_job_s_period(
+        self, django_capture_on_commit_callbacks
+    ) -> None:
+        holder = verified_customer()
+        ours = webhook_endpoint(PartnerGrantFactory(acting_for=holder).application_id, "ours", EVENTS[2:])
+        account = open_account(customer=holder, now=timezone.now())
+        job_id = self.statement_of(account, django_capture_on_commit_callbacks, fmt="pdf")
+        event = OutboxEvent.objects.get(name="account.statement.ready")
+        event.payload = {"account_id": account.pk, "customer_id": holder.pk, "statement_id": job_id}
+        event.save(update_fields=["payload"])
+        today = bank_date(timezone.now()).isoformat()
+        told = deliveries_after_relay()[ours][0][1]
+        assert (told["from_date"], told["to_date"], told["format"]) == (today, today, "pdf")
+
     def test_only_a_partner_whose_consent_names_the_account_hears_of_its_statement(
         self, django_capture_on_commit_callbacks
     ) -> None:
