@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts import interface as accounts
 from apps.payments.models import Beneficiary, Payment, PaymentBatch, PaymentEvent, StandingOrder
 from bankcore.money import Money
+from bankcore.paging import Page, keyset_page
 
 
 @dataclass(frozen=True)
@@ -129,27 +129,6 @@ def payment_list(
 
 PAGE_SIZE = 50
 
-T = TypeVar("T")
-_Row = TypeVar("_Row", bound=Model)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a keyset list, newest first; ``next_before`` is where the next page starts (None: last)."""
-
-    items: list[T]
-    next_before: int | None
-
-
-def _keyset_page(rows: QuerySet[_Row], *, before: int | None, limit: int) -> Page[_Row]:
-    # Keyset on the id alone (ids grow with creation, so this is newest first): a page never repeats
-    # or skips a row when others are added meanwhile, and the cursor is the kernel's one-number cursor.
-    if before is not None:
-        rows = rows.filter(pk__lt=before)
-    found = list(rows.order_by("-id")[: limit + 1])
-    items = found[:limit]
-    return Page(items=items, next_before=items[-1].pk if len(found) > limit else None)
-
 
 def payment_page_of_partner(
     *, application_id: int, acting_for_id: int | None, status: str | None = None, before: int | None = None,
@@ -163,7 +142,7 @@ def payment_page_of_partner(
     rows = Payment.objects.filter(seen)
     if status:
         rows = rows.filter(status=status)
-    return _keyset_page(rows, before=before, limit=limit)
+    return keyset_page(rows, before=before, limit=limit)
 
 
 def batch_page_of_customer(
@@ -173,7 +152,7 @@ def batch_page_of_customer(
     rows = PaymentBatch.objects.filter(customer_id=customer_id)
     if partner_id is not None:
         rows = rows.filter(partner_id=partner_id)
-    return _keyset_page(rows, before=before, limit=limit)
+    return keyset_page(rows, before=before, limit=limit)
 
 
 def payment_timeline(*, payment_id: int) -> list[TimelineLine]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.wallets.errors import WalletNotFound
 from apps.wallets.models import (
@@ -21,6 +20,7 @@ from apps.wallets.models import (
 )
 from bankcore.ledger import selectors as ledger_read
 from bankcore.money import Money
+from bankcore.paging import Page, keyset_page
 
 
 @dataclass(frozen=True)
@@ -32,28 +32,6 @@ class WalletView:
     ledger_account_id: int
     balance: Money
     available: Money
-
-
-T = TypeVar("T")
-M = TypeVar("M", bound=Model)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list, newest first; ``next_before`` is where the next page starts (None: the last)."""
-
-    items: list[T]
-    next_before: int | None
-
-
-def _keyset(rows: QuerySet[M], *, before: int | None, limit: int) -> tuple[list[M], int | None]:
-    # Keyset on the id, newest first: a page never repeats or skips a row that arrives meanwhile.
-    if before is not None:
-        rows = rows.filter(pk__lt=before)
-    found = list(rows.order_by("-pk")[: limit + 1])
-    if len(found) <= limit:
-        return found, None
-    return found[:limit], found[limit - 1].pk
 
 
 @dataclass(frozen=True)
@@ -106,13 +84,12 @@ def wallets_of_customer(*, customer_id: int) -> list[WalletView]:
 
 
 def wallets_page(*, customer_id: int, before: int | None, limit: int) -> Page[WalletView]:
-    rows, next_before = _keyset(Wallet.objects.filter(customer_id=customer_id), before=before, limit=limit)
-    return Page([wallet_view(w) for w in rows], next_before)
+    page = keyset_page(Wallet.objects.filter(customer_id=customer_id), before=before, limit=limit)
+    return Page([wallet_view(w) for w in page.items], page.next_before)
 
 
 def transfers_sent_page(*, customer_id: int, before: int | None, limit: int) -> Page[WalletTransfer]:
-    rows, next_before = _keyset(WalletTransfer.objects.filter(sender_id=customer_id), before=before, limit=limit)
-    return Page(rows, next_before)
+    return keyset_page(WalletTransfer.objects.filter(sender_id=customer_id), before=before, limit=limit)
 
 
 def wallet_search(*, text: str) -> QuerySet[Wallet]:
