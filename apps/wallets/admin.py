@@ -71,7 +71,9 @@ class WalletAdmin(_ReadOnlyHistory):
         done = 0
         for wallet in queryset:
             try:
-                wallets.wallet_status_set(wallet_id=wallet.pk, status=status, reason=f"back office: {request.user}")
+                wallets.wallet_status_set(
+                    wallet_id=wallet.pk, status=status, reason=f"back office: {request.user}", now=timezone.now()
+                )
                 done += 1
             except WalletRefused as refused:
                 self.message_user(request, f"Wallet {wallet.pk}: {refused}", messages.ERROR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from apps.wallets.errors import WalletRefused
 from apps.wallets.models import BankAccount, Currency, Recovery, Wallet
@@ -79,7 +78,7 @@ def bank_account(*, purpose: str, currency: str) -> int:
 
 
 @transaction.atomic
-def wallet_status_set(*, wallet_id: int, status: str, reason: str, now: datetime | None = None) -> None:
+def wallet_status_set(*, wallet_id: int, status: str, reason: str, now: datetime) -> None:
     """Freeze or unfreeze a wallet (back office); the reason is kept in its history.
 
     Unfreezing a wallet a chargeback took below zero while frozen puts it in recovery instead.
@@ -94,7 +93,7 @@ def wallet_status_set(*, wallet_id: int, status: str, reason: str, now: datetime
     if not reason.strip():
         raise WalletRefused("Say why.", code="reason_required")
     if status == Wallet.Status.ACTIVE and wallet.status == Wallet.Status.FROZEN:
-        status = _unfrozen_status(wallet, now=now or timezone.now())
+        status = _unfrozen_status(wallet, now=now)
     wallet.status = status
     wallet._change_reason = reason.strip()[:100]  # type: ignore[attr-defined]
     wallet.save(update_fields=["status"])

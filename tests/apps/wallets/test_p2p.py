@@ -126,12 +126,12 @@ class TestRefusals:
 
     def test_frozen_recipient(self, world, now: datetime) -> None:  # type: ignore[no-untyped-def]
         alice, bob, source, target = world
-        wallet_status_set(wallet_id=target.pk, status="frozen", reason="investigation")
+        wallet_status_set(wallet_id=target.pk, status="frozen", reason="investigation", now=now)
         self._refused(lambda: send(alice, source, bob.email, eur("1.00"), now), "recipient_frozen")
 
     def test_frozen_sender(self, world, now: datetime) -> None:  # type: ignore[no-untyped-def]
         alice, bob, source, _ = world
-        wallet_status_set(wallet_id=source.pk, status="frozen", reason="investigation")
+        wallet_status_set(wallet_id=source.pk, status="frozen", reason="investigation", now=now)
         self._refused(lambda: send(alice, source, bob.email, eur("1.00"), now), "wallet_frozen")
 
     def test_recipient_lacks_the_currency(self, world, now: datetime, rates: None) -> None:  # type: ignore[no-untyped-def]

@@ -69,7 +69,7 @@ class TestHeldTransferAfterTheFact:
         source = funded_wallet(alice, "100.00", now=now)
         target = wallet_open(customer_id=bob.pk, currency="EUR", now=now)
         held = send(alice, source, bob, "12.34", now=now)
-        wallet_status_set(wallet_id=source.pk, status="frozen", reason="investigation")
+        wallet_status_set(wallet_id=source.pk, status="frozen", reason="investigation", now=now)
         assert reviews.transfer_release(reference=f"wallet-transfer:{held.id}", now=now)
         assert WalletTransfer.objects.get(pk=held.id).status == "rejected"
         assert balance(source) == eur("100.00")
@@ -112,7 +112,7 @@ class TestFreezeOutranksRecovery:
     ) -> None:
         alice = customer()
         wallet = funded_wallet(alice, "10.00", now=now)
-        wallet_status_set(wallet_id=wallet.pk, status="frozen", reason="investigation")
+        wallet_status_set(wallet_id=wallet.pk, status="frozen", reason="investigation", now=now)
         charged_back(alice, wallet, "30.00", now=now)
         wallet.refresh_from_db()
         assert wallet.status == "frozen"
@@ -125,7 +125,7 @@ class TestFreezeOutranksRecovery:
         alice = customer()
         wallet = funded_wallet(alice, "10.00", now=now)
         charged_back(alice, wallet, "30.00", now=now)
-        wallet_status_set(wallet_id=wallet.pk, status="frozen", reason="investigation")
+        wallet_status_set(wallet_id=wallet.pk, status="frozen", reason="investigation", now=now)
         recovery.recovery_write_off(recovery_id=Recovery.objects.get(wallet=wallet).pk, now=now)
         wallet.refresh_from_db()
         assert (wallet.status, balance(wallet)) == ("frozen", eur("0.00"))

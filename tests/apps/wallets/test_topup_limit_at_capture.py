@@ -105,7 +105,7 @@ def test_money_arriving_between_capture_and_its_webhook_is_refunded_to_the_card(
 def test_a_wallet_frozen_before_the_capture_takes_nothing(wire: Wire, django_capture_on_commit_callbacks: Any) -> None:
     erin = customer()
     topup, pending = authorised(erin, "40.00", django_capture_on_commit_callbacks)
-    wallets.wallet_status_set(wallet_id=topup.wallet_id, status="frozen", reason="investigation")
+    wallets.wallet_status_set(wallet_id=topup.wallet_id, status="frozen", reason="investigation", now=timezone.now())
     run(pending, django_capture_on_commit_callbacks)
     topup.refresh_from_db()
     assert (topup.status, topup.decline_reason) == ("cancelled", "wallet frozen")
