@@ -36,7 +36,7 @@ def _status_changed(payload: dict[str, Any]) -> WebhookSubject:
 
 def _statement_ready(payload: dict[str, Any]) -> WebhookSubject:
     job_id = int(payload["statement_id"])
-    period = {key: payload[key] for key in ("from_date", "to_date", "format") if key in payload}
+    period: dict[str, Any] = {key: payload[key] for key in ("from_date", "to_date", "format") if key in payload}
     if len(period) < 3:
         # An event written before the period was part of the payload: the job still knows it.
         period = selectors.statement_period(job_id=job_id)
