@@ -25,9 +25,16 @@ WRITE_OFF_ACTION = "wallets.recovery_write_off"
 
 
 def recovery_open(*, wallet: Wallet, topup: TopUp, now: datetime) -> Recovery | None:
-    """After a chargeback: if the wallet is below zero, put it in recovery and tell the customer (wallet locked)."""
+    """After a chargeback: tell the customer; if the wallet is below zero, put it in recovery (wallet locked)."""
     balance = ledger_read.balance(account_id=wallet.ledger_account_id)
     if balance.minor >= 0:
+        amount = Money(topup.amount_minor, topup.currency)
+        notify(
+            customer_id=wallet.customer_id, kind="wallets.activity", title="A card top-up was charged back",
+            body=f"The card's bank took back the {amount.format()} top-up. Your {wallet.currency} wallet now "
+            f"holds {balance.format()}.",
+            link="/app/wallets/", now=now,
+        )  # fmt: skip
         return None
     if wallet.status == Wallet.Status.ACTIVE:
         # A frozen wallet stays frozen: the back office's freeze outranks recovery, and unfreezing

@@ -125,6 +125,19 @@ def test_capture_that_fails_releases_the_hold(wire: Wire, django_capture_on_comm
     assert Notification.objects.filter(customer=alice, title__contains="did not go through").exists()
 
 
+def test_a_chargeback_the_wallet_covers_is_told_and_leaves_it_active(
+    wire: Wire, django_capture_on_commit_callbacks: Any
+) -> None:
+    alice = customer()
+    topup = start(alice, "25.00")
+    pay(topup, "4000000000000259", django_capture_on_commit_callbacks)
+    assert engine.tick() == 1
+    wallet = Wallet.objects.get(customer=alice, currency="EUR")
+    assert (wallet.status, wallet_balance(alice)) == ("active", eur("0.00"))
+    assert not Recovery.objects.exists()
+    assert Notification.objects.filter(customer=alice, title="A card top-up was charged back").exists()
+
+
 def test_chargeback_after_spending_puts_the_wallet_in_recovery_and_write_off_books_the_loss(
     wire: Wire, django_capture_on_commit_callbacks: Any, django_user_model: type[User]
 ) -> None:
