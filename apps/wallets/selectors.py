@@ -118,13 +118,15 @@ def phone_state(*, customer_id: int) -> PhoneState:
     return PhoneState(verified=verified, pending=claim.phone, code_expires_at=claim.code_expires_at)
 
 
+def _seen_by(customer_id: int) -> Q:
+    # The recipient sees a transfer once its money arrived: one held for review or refused by a
+    # fraud case is the sender's matter, and telling the recipient would tip them off.
+    return Q(sender_id=customer_id) | Q(recipient_id=customer_id, status=WalletTransfer.Status.COMPLETED)
+
+
 def transfer_get(*, customer_id: int, transfer_id: int) -> WalletTransfer:
-    """A transfer its sender or its recipient may see."""
-    transfer = (
-        WalletTransfer.objects.filter(pk=transfer_id)
-        .filter(Q(sender_id=customer_id) | Q(recipient_id=customer_id))
-        .first()
-    )
+    """A transfer its sender, or its recipient once completed, may see."""
+    transfer = WalletTransfer.objects.filter(_seen_by(customer_id), pk=transfer_id).first()
     if transfer is None:
         raise WalletNotFound("No such transfer.")
     return transfer
@@ -132,7 +134,7 @@ def transfer_get(*, customer_id: int, transfer_id: int) -> WalletTransfer:
 
 def transfers_of(*, customer_id: int, limit: int = 50) -> list[WalletTransfer]:
     return list(
-        WalletTransfer.objects.filter(Q(sender_id=customer_id) | Q(recipient_id=customer_id))
+        WalletTransfer.objects.filter(_seen_by(customer_id))
         .select_related("sender", "recipient")
         .order_by("-created_at", "-id")[:limit]
     )

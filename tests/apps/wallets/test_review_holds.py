@@ -8,6 +8,8 @@ import pytest
 
 from apps.fraud.models import Alert
 from apps.fraud.services import alerts
+from apps.wallets import selectors
+from apps.wallets.errors import WalletNotFound
 from apps.wallets.models import WalletTransfer
 from apps.wallets.services import reviews, transfers
 from apps.wallets.services.wallets import wallet_open
@@ -121,3 +123,16 @@ def test_the_ledger_never_shortens_a_hold_and_refuses_an_ended_one(now: datetime
     ledger.hold_release(hold_id=transfer.hold_id, now=now)
     with pytest.raises(HoldNotActive):
         ledger.hold_extend(hold_id=transfer.hold_id, expires_at=now + timedelta(days=60), now=now)
+
+
+def test_the_recipient_sees_a_held_transfer_only_once_its_money_arrives(now: datetime) -> None:
+    alice, bob = customer(), customer()
+    wallet_open(customer_id=bob.pk, currency="EUR", now=now)
+    transfer = held_send(alice, bob, now=now)
+    assert selectors.transfer_get(customer_id=alice.pk, transfer_id=transfer.pk) == transfer
+    with pytest.raises(WalletNotFound):
+        selectors.transfer_get(customer_id=bob.pk, transfer_id=transfer.pk)
+    assert [line.kind for line in selectors.activity(customer_id=bob.pk)] == []
+    assert reviews.transfer_release(reference=f"wallet-transfer:{transfer.pk}", now=now)
+    assert selectors.transfer_get(customer_id=bob.pk, transfer_id=transfer.pk) == transfer
+    assert [line.kind for line in selectors.activity(customer_id=bob.pk)] == ["received"]
