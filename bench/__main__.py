@@ -13,6 +13,10 @@ GROUPS += ["api"]  # the partner API over HTTP (gunicorn)
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    # The customers' e-mails are built and sent as in the bank, into a backend that drops them:
+    # the console's would print thousands of them among the one JSON line per figure on stdout.
+    # The gunicorn workers of the api group inherit it.
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     import django
 
     django.setup()

@@ -416,7 +416,7 @@ DEMO_DATA_ALLOWED = boolean("DEMO_DATA_ALLOWED", True)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_PUBLIC = boolean("METRICS_PUBLIC", False)
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bank@bankcore.localhost")
 
 # --- logging: JSON lines through structlog, one request id per request -------------------------
