@@ -32,6 +32,7 @@ from apps.payments.clearing_files import inbox_files, move_aside, sha256
 from apps.payments.clearing_incoming import credits_apply
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.models.settlement import ClearingException, ClearingFile, Direction, FileStatus
+from apps.payments.services import batches
 from apps.payments.services.entry_metadata import entry_metadata
 from apps.payments.services.transitions import apply_transition
 from apps.payments.settlement import ACTOR, outbox_flush
@@ -415,6 +416,7 @@ def _apply_status(
                 reason_code=code,
                 now=now,
             )
+            batches.batch_line_undone(payment=payment, now=now)
             counts.rejected_payments += 1
         elif current in (PaymentStatus.SETTLED, PaymentStatus.RETURNED):
             _exception(
@@ -510,4 +512,5 @@ def _apply_returns(
             reason_code=tx.reason_code[:4],
             now=now,
         )
+        batches.batch_line_undone(payment=payment, now=now)
         counts.returned += 1

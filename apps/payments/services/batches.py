@@ -585,6 +585,31 @@ def batch_line_follow(*, line: PaymentBatchLine, payment: Payment, now: datetime
     return True
 
 
+def batch_line_undone(*, payment: Payment, now: datetime) -> bool:
+    """A line's payment that left the bank came back: rejected by the clearing house after it was
+    accepted, or returned by the payee's bank. The line and its batch say so; True if they changed.
+
+    In the caller's transaction, with the payment locked and moved already. The line leaves the
+    paid count for the failed one, and a finished batch ends with errors (failed when no line is
+    left paid). A payment of no batch, or a line already told, changes nothing (a replayed file).
+    """
+    line = batch_line_lock(payment_id=payment.pk)
+    if line is None or line.status not in _MADE:
+        return False
+    batch = line.batch
+    line.status, line.reason_code, line.reason = LineStatus.REJECTED, payment.reason_code, payment.reason[:500]
+    line.save(update_fields=["status", "reason_code", "reason"])
+    batch.paid_count -= 1
+    batch.paid_total_minor -= line.amount_minor
+    batch.failed_count += 1
+    batch.updated_at = now
+    batch.save(update_fields=_COUNTED_FIELDS)
+    if batch.status in (BatchStatus.COMPLETED, BatchStatus.COMPLETED_WITH_ERRORS):
+        batch.status = BatchStatus.COMPLETED_WITH_ERRORS if batch.paid_count else BatchStatus.FAILED
+        batch.save(update_fields=["status"])
+    return True
+
+
 def _payer_tell(batch: PaymentBatch, *, now: datetime) -> None:
     """The payer's one "money out" notice for the lines booked within the bank (the payees had one each)."""
     # Booked by the batch's own posting (no hold): a line booked later, from its hold (a released

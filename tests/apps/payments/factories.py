@@ -18,8 +18,10 @@ from apps.payments.models import (
     BatchFormat,
     BatchStatus,
     Beneficiary,
+    LineStatus,
     Payment,
     PaymentBatch,
+    PaymentBatchLine,
     PaymentChannel,
     PaymentKind,
     PaymentStatus,
@@ -158,3 +160,17 @@ class PaymentBatchRowFactory(DjangoModelFactory[PaymentBatch]):
     request_fingerprint = "row"
     created_at = OPENED_AT
     updated_at = OPENED_AT
+
+
+class PaymentBatchLineRowFactory(DjangoModelFactory[PaymentBatchLine]):
+    """A line of ``batch`` that made ``payment`` (both required) and was accepted, as execution leaves it."""
+
+    class Meta:
+        model = PaymentBatchLine
+
+    line_no = factory.Sequence(lambda n: n + 1)
+    creditor_name = factory.LazyAttribute(lambda o: o.payment.creditor_name)
+    creditor_iban = factory.LazyAttribute(lambda o: o.payment.creditor_iban)
+    amount_minor = factory.LazyAttribute(lambda o: o.payment.amount_minor)
+    currency = "EUR"
+    status = LineStatus.ACCEPTED

@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from apps.accounts.models import Account
 from apps.payments.clearing_ingest import clearing_ingest_run
 from apps.payments.clearing_tick import clearing_simulate_run, clearing_tick_run
-from apps.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus
+from apps.payments.models import (
+    BatchStatus,
+    LineStatus,
+    Payment,
+    PaymentBatch,
+    PaymentEvent,
+    PaymentKind,
+    PaymentStatus,
+)
 from apps.payments.models.settlement import ClearingException, ClearingFile, Direction, FileStatus
 from apps.payments.settlement import settlement_cycle_run
 from bankcore.events.models import OutboxEvent
@@ -17,6 +26,7 @@ from bankcore.ledger import selectors as ledger_read
 from bankcore.ledger.models import Hold, Posting
 from bankcore.money import Money
 from bankcore.notifications.models import Notification
+from tests.apps.payments.factories import PaymentBatchLineRowFactory, PaymentBatchRowFactory
 from tests.apps.payments.settlement_factories import NOW, accepted_payment, clearing_env, funded_account
 
 __all__ = ["clearing_env"]
@@ -234,3 +244,44 @@ class TestRefusedFiles:
         settlement_cycle_run(now=NOW)
         (clearing_env / "outbox" / ".half-written.xml.tmp").write_text("<half")
         assert len(clearing_simulate_run(now=NOW).taken) == 1
+
+
+class TestABulkPayoutLine:
+    """A line whose payment left the bank and came back: the line and its finished batch say so."""
+
+    @staticmethod
+    def batch_of(account: Account, *payments: Payment) -> PaymentBatch:
+        total = sum(p.amount_minor for p in payments)
+        batch = PaymentBatchRowFactory(
+            customer=account.customer, source_account_id=account.pk, uploaded_by="customer", partner_id=None,
+            line_count=len(payments), valid_count=len(payments), done_count=len(payments), valid_total_minor=total,
+            paid_count=len(payments), paid_total_minor=total, completed_at=NOW,
+        )  # fmt: skip
+        for payment in payments:
+            PaymentBatchLineRowFactory(batch=batch, payment=payment)
+        return batch
+
+    def test_rejected_by_the_clearing_after_acceptance(self) -> None:
+        account = funded_account()
+        kept = accepted_payment(account=account, amount="10.00", end_to_end_id="E2E-KEPT")
+        rejected = accepted_payment(account=account, amount="12.50", creditor_name="SIM REJECT AC04")
+        batch = self.batch_of(account, kept, rejected)
+        clearing_tick_run(now=NOW)
+        clearing_tick_run(now=NOW)  # the same answers again change nothing
+        batch.refresh_from_db()
+        line = batch.lines.get(payment=rejected)
+        assert (line.status, line.reason_code) == (LineStatus.REJECTED, "AC04")
+        assert batch.lines.get(payment=kept).status == LineStatus.ACCEPTED
+        assert (batch.status, batch.paid_count, batch.paid_total_minor, batch.failed_count) == (
+            BatchStatus.COMPLETED_WITH_ERRORS, 1, 1000, 1,
+        )  # fmt: skip
+
+    def test_returned_after_settlement_fails_a_batch_of_one(self) -> None:
+        account = funded_account()
+        returned = accepted_payment(account=account, amount="40.00", creditor_name="SIM RETURN MD07 2")
+        batch = self.batch_of(account, returned)
+        clearing_tick_run(now=NOW)
+        clearing_tick_run(now=NOW + timedelta(days=2, hours=2))
+        batch.refresh_from_db()
+        assert batch.lines.get().status == LineStatus.REJECTED
+        assert (batch.status, batch.paid_count, batch.failed_count) == (BatchStatus.FAILED, 0, 1)
