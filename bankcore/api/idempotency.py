@@ -185,7 +185,8 @@ def stored_refusal(raised: Exception) -> Response | None:
     return None
 
 
-# A refusal's status that is an answer to replay: 4xx but an id naming nothing of the caller's.
+# The statuses of a refusal that is the key's answer: any 4xx but 404 and 403, which say the
+# request named something that is none of the caller's, or that it may not touch.
 _ANSWERS = frozenset(range(400, 500)) - {403, 404}
 
 

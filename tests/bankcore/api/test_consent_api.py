@@ -209,16 +209,16 @@ class TestConsentApi:
         assert not Consent.objects.exists()
 
 
+def endpoint_created(client: Client, grant: PartnerGrant) -> tuple[int, Any]:
+    """The partner registers an endpoint for ``consent.approved`` over the API."""
+    body = {"url": "https://partner.example/h", "event_types": ["consent.approved"]}
+    return api(client, grant, "post", "webhook-endpoints/", body)
+
+
 class TestWebhookEndpointApi:
     def test_lifecycle_of_an_endpoint(self, client: Client) -> None:
         grant = PartnerGrantFactory()
-        status, created = api(
-            client,
-            grant,
-            "post",
-            "webhook-endpoints/",
-            {"url": "https://partner.example/h", "event_types": ["consent.approved"]},
-        )
+        status, created = endpoint_created(client, grant)
         assert status == 201
         assert created["secret"].startswith("whsec_")
         endpoint_id = created["id"]
@@ -236,13 +236,7 @@ class TestWebhookEndpointApi:
 
     def test_the_delivery_log_comes_in_cursor_pages(self, client: Client) -> None:
         grant = PartnerGrantFactory()
-        _, created = api(
-            client,
-            grant,
-            "post",
-            "webhook-endpoints/",
-            {"url": "https://partner.example/h", "event_types": ["consent.approved"]},
-        )
+        _, created = endpoint_created(client, grant)
         made = WebhookDeliveryFactory.create_batch(DELIVERY_PAGE + 1, endpoint=WebhookEndpoint.objects.get())
         base = f"webhook-endpoints/{created['id']}/deliveries/"
         status, first = api(client, grant, "get", base, key=None)
@@ -254,13 +248,7 @@ class TestWebhookEndpointApi:
 
     def test_another_partners_endpoint_and_deliveries_do_not_exist(self, client: Client) -> None:
         owner = PartnerGrantFactory()
-        _, created = api(
-            client,
-            owner,
-            "post",
-            "webhook-endpoints/",
-            {"url": "https://partner.example/h", "event_types": ["consent.approved"]},
-        )
+        _, created = endpoint_created(client, owner)
         endpoint = WebhookEndpoint.objects.get()
         delivery = WebhookDelivery.objects.create(
             endpoint=endpoint,
